@@ -1,0 +1,192 @@
+//! Rendering without a window: a stills renderer that drives a headless Bevy app frame by frame
+//! and reads the finished frame back as an image. `dreamloom render` and the render tests both go
+//! through [`render_still`].
+
+pub mod gpu;
+
+use std::sync::{Arc, Mutex};
+
+use bevy::{
+    app::PluginGroupBuilder,
+    asset::RenderAssetUsages,
+    camera::RenderTarget,
+    prelude::*,
+    render::{
+        RenderApp, RenderPlugin,
+        pipelined_rendering::PipelinedRenderingPlugin,
+        render_resource::{
+            CachedPipelineState, Extent3d, PipelineCache, PollType, TextureDimension,
+            TextureFormat, TextureUsages,
+        },
+        renderer::RenderDevice,
+        view::screenshot::{Screenshot, ScreenshotCaptured},
+    },
+    window::ExitCondition,
+    winit::WinitPlugin,
+};
+use image::RgbaImage;
+
+use crate::{
+    DreamloomPlugin,
+    camera::{CameraRig, camera_bundle},
+    dreamscape::{DreamClock, Dreamscape},
+    narrative::{Narrative, NarrativeArchive},
+};
+
+/// Largest side of a still, pixels: beyond a print-size 8K frame we refuse rather than exhaust
+/// GPU memory.
+pub const MAX_SIDE: u32 = 8192;
+/// Frames rendered before a frame may be captured, so that every asset reaches the GPU.
+const MIN_WARMUP_UPDATES: u32 = 3;
+/// Give up when the renderer has not produced a frame after this many updates.
+const MAX_UPDATES: u32 = 240;
+
+/// What a still shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StillSettings {
+    pub width: u32,
+    pub height: u32,
+    /// Seed of the dreamscape.
+    pub seed: u64,
+    /// Time on the dream clock, seconds.
+    pub seconds: f32,
+}
+
+impl Default for StillSettings {
+    fn default() -> Self {
+        Self {
+            width: 1280,
+            height: 720,
+            seed: Dreamscape::default().seed,
+            seconds: 0.0,
+        }
+    }
+}
+
+/// Why a still could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("{}", gpu::NO_ADAPTER_HELP)]
+    NoAdapter,
+    #[error(
+        "a still must be between 1×1 and {MAX_SIDE}×{MAX_SIDE} pixels; {width}×{height} was asked for"
+    )]
+    InvalidSize { width: u32, height: u32 },
+    #[error("a shader failed to compile: {0}")]
+    Pipeline(String),
+    #[error("the renderer produced no frame after {MAX_UPDATES} updates")]
+    NoFrame,
+    #[error("the captured frame could not be read: {0}")]
+    Readback(String),
+}
+
+/// Bevy's default plugins, without a window, an event loop or a render thread: the headless app
+/// is driven one update at a time, and each update renders one whole frame.
+#[must_use]
+pub fn headless_plugins() -> PluginGroupBuilder {
+    DefaultPlugins
+        .set(WindowPlugin {
+            primary_window: None,
+            exit_condition: ExitCondition::DontExit,
+            ..default()
+        })
+        .set(RenderPlugin {
+            render_creation: gpu::render_creation(),
+            synchronous_pipeline_compilation: true,
+            ..default()
+        })
+        .disable::<WinitPlugin>()
+        .disable::<PipelinedRenderingPlugin>()
+}
+
+/// Renders one frame of the piece showing `narratives`.
+pub fn render_still(
+    settings: &StillSettings,
+    narratives: Vec<Narrative>,
+) -> Result<RgbaImage, RenderError> {
+    let StillSettings { width, height, .. } = *settings;
+    if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
+        return Err(RenderError::InvalidSize { width, height });
+    }
+    let adapter = gpu::find_adapter().ok_or(RenderError::NoAdapter)?;
+    info!("rendering on {}", gpu::describe(&adapter));
+
+    let mut app = App::new();
+    app.add_plugins((headless_plugins(), DreamloomPlugin))
+        .insert_resource(NarrativeArchive { narratives })
+        .insert_resource(DreamClock::held_at(settings.seconds))
+        .insert_resource(Dreamscape {
+            seed: settings.seed,
+            ..default()
+        });
+    let target = app
+        .world_mut()
+        .resource_mut::<Assets<Image>>()
+        .add(target_image(width, height));
+    app.world_mut().spawn((
+        camera_bundle(CameraRig::default(), settings.seconds),
+        RenderTarget::Image(target.clone().into()),
+    ));
+    app.finish();
+    app.cleanup();
+
+    let captured: Arc<Mutex<Option<Image>>> = Arc::default();
+    let mut requested = false;
+    for update in 1..=MAX_UPDATES {
+        app.update();
+        app.world()
+            .resource::<RenderDevice>()
+            .wgpu_device()
+            .poll(PollType::wait_indefinitely())
+            .map_err(|e| RenderError::Readback(e.to_string()))?;
+        if let Some(image) = captured.lock().expect("capture lock").take() {
+            return to_rgba(image);
+        }
+        if !requested && update >= MIN_WARMUP_UPDATES && pipelines_ready(&app)? {
+            let sink = Arc::clone(&captured);
+            app.world_mut()
+                .spawn(Screenshot::image(target.clone()))
+                .observe(move |captured: On<ScreenshotCaptured>| {
+                    *sink.lock().expect("capture lock") = Some(captured.image.clone());
+                });
+            requested = true;
+        }
+    }
+    Err(RenderError::NoFrame)
+}
+
+/// The texture a still is rendered into.
+fn target_image(width: u32, height: u32) -> Image {
+    let mut image = Image::new_uninit(
+        Extent3d {
+            width,
+            height,
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    image.texture_descriptor.usage |=
+        TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC | TextureUsages::TEXTURE_BINDING;
+    image
+}
+
+/// Whether every render pipeline asked for so far is compiled. A pipeline that failed is an error:
+/// a still missing its sky or its threads must not pass for a frame.
+fn pipelines_ready(app: &App) -> Result<bool, RenderError> {
+    let cache = app.sub_app(RenderApp).world().resource::<PipelineCache>();
+    for pipeline in cache.pipelines() {
+        if let CachedPipelineState::Err(error) = &pipeline.state {
+            return Err(RenderError::Pipeline(error.to_string()));
+        }
+    }
+    Ok(cache.waiting_pipelines().next().is_none())
+}
+
+fn to_rgba(image: Image) -> Result<RgbaImage, RenderError> {
+    image
+        .try_into_dynamic()
+        .map(|dynamic| dynamic.to_rgba8())
+        .map_err(|e| RenderError::Readback(e.to_string()))
+}

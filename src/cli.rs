@@ -1,0 +1,121 @@
+//! The command line: the product's interface. `main.rs` parses it and dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::dreamscape::Dreamscape;
+
+/// Dreamloom renders the installation "Cloak of Collective Dreams": visitors' dreams woven as
+/// glowing threads into a cloak that floats in a procedural dreamscape.
+#[derive(Debug, Parser)]
+#[command(name = "dreamloom", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without one, opens the viewer.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the piece in a desktop window: drag to orbit, scroll to zoom, L toggles the legend.
+    View(ViewArgs),
+    /// Render one frame without a window and save it as a PNG.
+    ///
+    /// The frame is fully determined by --seed and --time: the same arguments give the same image.
+    Render(RenderArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ViewArgs {
+    /// Seed of the dreamscape: the same seed, the same sky.
+    #[arg(long, default_value_t = Dreamscape::default().seed)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Where to write the PNG.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Width of the frame in pixels.
+    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(1..=8192))]
+    pub width: u32,
+    /// Height of the frame in pixels.
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(1..=8192))]
+    pub height: u32,
+    /// Seed of the dreamscape.
+    #[arg(long, default_value_t = Dreamscape::default().seed)]
+    pub seed: u64,
+    /// Moment of the dream to render, in seconds since it began.
+    #[arg(long = "time", default_value_t = 0.0, value_parser = parse_seconds)]
+    pub seconds: f32,
+}
+
+fn parse_seconds(text: &str) -> Result<f32, String> {
+    let seconds: f32 = text
+        .parse()
+        .map_err(|_| format!("'{text}' is not a number of seconds"))?;
+    if seconds.is_finite() && (0.0..=1.0e6).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "the time must be between 0 and 1000000 seconds; got {text}"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn render_arguments_parse_and_bad_ones_are_refused() {
+        let cli = Cli::try_parse_from([
+            "dreamloom",
+            "render",
+            "--out",
+            "x.png",
+            "--width",
+            "320",
+            "--height",
+            "180",
+            "--seed",
+            "3",
+            "--time",
+            "12.5",
+        ])
+        .expect("valid arguments");
+        let Some(Command::Render(args)) = cli.command else {
+            panic!("render command")
+        };
+        assert_eq!((args.width, args.height, args.seed), (320, 180, 3));
+        assert!((args.seconds - 12.5).abs() < f32::EPSILON);
+
+        for bad in [
+            vec!["dreamloom", "render"],
+            vec!["dreamloom", "render", "--out", "x.png", "--width", "0"],
+            vec!["dreamloom", "render", "--out", "x.png", "--time", "NaN"],
+            vec!["dreamloom", "render", "--out", "x.png", "--time", "-1"],
+        ] {
+            assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn no_command_means_the_viewer() {
+        assert!(
+            Cli::try_parse_from(["dreamloom"])
+                .unwrap()
+                .command
+                .is_none()
+        );
+    }
+}

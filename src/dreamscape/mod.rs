@@ -1,0 +1,124 @@
+//! The dreamscape around the cloak: a sky of layered noise with drifting fog, driven by one clock
+//! and one seed so that any frame can be rendered again exactly.
+
+mod sky;
+
+use bevy::prelude::*;
+
+pub use sky::{SkyMaterial, SkyUniform};
+
+use crate::AppSystems;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_plugins(MaterialPlugin::<SkyMaterial>::default())
+        .register_type::<DreamClock>()
+        .register_type::<Dreamscape>()
+        .init_resource::<DreamClock>()
+        .init_resource::<Dreamscape>()
+        .add_systems(Startup, sky::spawn_sky)
+        .add_systems(
+            Update,
+            advance_clock
+                .run_if(|clock: Res<DreamClock>| clock.running)
+                .in_set(AppSystems::AdvanceClock),
+        )
+        .add_systems(Update, sky::sync_sky.in_set(AppSystems::Weave));
+}
+
+/// The dream's own time, in seconds. Everything that moves reads it, so a frame is a function of
+/// (seed, clock): the viewer lets it run, a still sets it and holds it.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Reflect)]
+#[reflect(Resource)]
+pub struct DreamClock {
+    /// Seconds since the dream began.
+    pub seconds: f32,
+    /// Whether the clock follows real time.
+    pub running: bool,
+}
+
+impl Default for DreamClock {
+    fn default() -> Self {
+        Self {
+            seconds: 0.0,
+            running: true,
+        }
+    }
+}
+
+impl DreamClock {
+    /// A clock stopped at `seconds`, for stills.
+    #[must_use]
+    pub fn held_at(seconds: f32) -> Self {
+        Self {
+            seconds,
+            running: false,
+        }
+    }
+}
+
+fn advance_clock(time: Res<Time>, mut clock: ResMut<DreamClock>) {
+    clock.seconds += time.delta_secs();
+}
+
+/// The artistic parameters of the dreamscape.
+#[derive(Resource, Debug, Clone, PartialEq, Reflect)]
+#[reflect(Resource)]
+pub struct Dreamscape {
+    /// Seed of the sky's noise: the same seed, the same sky.
+    pub seed: u64,
+    /// Colour high overhead.
+    pub zenith: LinearRgba,
+    /// Colour at the horizon, where the fog gathers.
+    pub horizon: LinearRgba,
+    /// Colour of the glowing nebulae drifting through the sky.
+    pub nebula: LinearRgba,
+    /// Size of the nebulae: higher is finer.
+    pub nebula_scale: f32,
+    /// How fast the sky drifts, in noise units per second.
+    pub drift_speed: f32,
+    /// Fraction of sky cells that hold a star, `0..1`.
+    pub star_density: f32,
+    /// Thickness of the fog band around the horizon, `0..1`.
+    pub fog: f32,
+}
+
+impl Default for Dreamscape {
+    fn default() -> Self {
+        Self {
+            seed: 7,
+            zenith: LinearRgba::rgb(0.004, 0.006, 0.028),
+            horizon: LinearRgba::rgb(0.11, 0.05, 0.16),
+            nebula: LinearRgba::rgb(0.22, 0.09, 0.32),
+            nebula_scale: 2.2,
+            drift_speed: 0.015,
+            star_density: 0.08,
+            fog: 0.55,
+        }
+    }
+}
+
+impl Dreamscape {
+    /// Offset of the noise domain for this seed: seeds move the sky to a far, unrelated region.
+    #[must_use]
+    pub fn seed_offset(&self) -> Vec3 {
+        let h = crate::weave::look::splitmix64(self.seed);
+        let part = |shift: u32| ((h >> shift) & 0xffff) as f32 / 65_536.0 * 512.0;
+        Vec3::new(part(0), part(16), part(32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_move_the_sky() {
+        let a = Dreamscape::default();
+        let b = Dreamscape {
+            seed: a.seed + 1,
+            ..default()
+        };
+        assert_eq!(a.seed_offset(), Dreamscape::default().seed_offset());
+        assert_ne!(a.seed_offset(), b.seed_offset());
+    }
+}

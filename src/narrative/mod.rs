@@ -1,0 +1,69 @@
+//! Visitor narratives: the model every thread on the cloak is woven from, and the embedded samples
+//! that keep the cloak from ever being empty.
+
+mod samples;
+
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use samples::{SampleError, sample_narratives};
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<NarrativeArchive>();
+}
+
+/// Stable identifier of a narrative. Threads refer to their narrative by it.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Reflect,
+)]
+pub struct NarrativeId(pub u64);
+
+/// What the visitor agreed to when they shared their dream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Reflect)]
+#[serde(default)]
+pub struct Consent {
+    /// The thread may be shown on the cloak.
+    pub display: bool,
+    /// The owner asked the Sanctuary to protect the thread from dissolution.
+    pub sanctuary: bool,
+}
+
+impl Default for Consent {
+    fn default() -> Self {
+        Self {
+            display: true,
+            sanctuary: false,
+        }
+    }
+}
+
+/// One visitor's dream: the text they told, the cultural origin in their own words, and consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Reflect)]
+pub struct Narrative {
+    pub id: NarrativeId,
+    /// The dream as the visitor told it.
+    pub text: String,
+    /// Cultural origin in the visitor's own words, e.g. "Yoruba, Lagos". Free text, not a list.
+    pub origin: String,
+    /// Optional BCP 47 language tag of the text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub consent: Consent,
+}
+
+/// Every narrative the running piece knows, in the order they were woven in.
+///
+/// The weave reads it to lay out threads; later the durable store feeds it.
+#[derive(Resource, Debug, Clone, Default, Reflect)]
+#[reflect(Resource)]
+pub struct NarrativeArchive {
+    pub narratives: Vec<Narrative>,
+}
+
+impl NarrativeArchive {
+    /// Narratives whose owners allowed them to be shown.
+    pub fn displayed(&self) -> impl Iterator<Item = &Narrative> {
+        self.narratives.iter().filter(|n| n.consent.display)
+    }
+}

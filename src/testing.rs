@@ -1,0 +1,145 @@
+//! Helpers for tests: whether render tests may run here, and measures of a frame that match what a
+//! person would notice (is it blank, is the sky flat, how many thread colours show).
+
+use image::RgbaImage;
+
+use crate::capture::gpu;
+
+/// Set to `1` to make render tests fail, rather than skip, where no GPU adapter exists (CI sets it).
+pub const REQUIRE_GPU_ENV: &str = "DREAMLOOM_REQUIRE_GPU";
+
+/// Whether a render test can run. Without an adapter it returns `false` after saying the test is
+/// skipped, or panics when [`REQUIRE_GPU_ENV`] asks for render tests to be mandatory.
+#[must_use]
+pub fn gpu_available(test: &str) -> bool {
+    if gpu::find_adapter().is_some() {
+        return true;
+    }
+    let required = std::env::var(REQUIRE_GPU_ENV).is_ok_and(|v| v == "1");
+    assert!(
+        !required,
+        "{test}: {REQUIRE_GPU_ENV}=1 but {}",
+        gpu::NO_ADAPTER_HELP
+    );
+    eprintln!("SKIPPED {test}: {}", gpu::NO_ADAPTER_HELP);
+    false
+}
+
+/// Relative luminance (sRGB-encoded, 0..1) of a pixel.
+fn luma(pixel: [u8; 4]) -> f32 {
+    (0.2126 * f32::from(pixel[0]) + 0.7152 * f32::from(pixel[1]) + 0.0722 * f32::from(pixel[2]))
+        / 255.0
+}
+
+/// Hue in degrees, saturation and value of an sRGB pixel.
+#[must_use]
+pub fn hsv(pixel: [u8; 4]) -> (f32, f32, f32) {
+    let [r, g, b] = [pixel[0], pixel[1], pixel[2]].map(|c| f32::from(c) / 255.0);
+    let max = r.max(g).max(b);
+    let min = r.min(g).min(b);
+    let delta = max - min;
+    let hue = if delta <= f32::EPSILON {
+        0.0
+    } else if (max - r).abs() <= f32::EPSILON {
+        60.0 * ((g - b) / delta).rem_euclid(6.0)
+    } else if (max - g).abs() <= f32::EPSILON {
+        60.0 * ((b - r) / delta + 2.0)
+    } else {
+        60.0 * ((r - g) / delta + 4.0)
+    };
+    let saturation = if max <= f32::EPSILON {
+        0.0
+    } else {
+        delta / max
+    };
+    (hue, saturation, max)
+}
+
+/// What a glance at a frame tells.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameStats {
+    /// Mean luminance, 0..1.
+    pub mean_luma: f32,
+    /// Standard deviation of luminance over the whole frame.
+    pub luma_spread: f32,
+    /// Standard deviation of luminance over the top tenth of the frame, which is sky.
+    pub sky_spread: f32,
+    /// Distinct colours (quantised to 5 bits per channel) in the top tenth of the frame.
+    pub sky_colours: usize,
+    /// Hue bins (of [`HUE_BINS`]) that hold at least [`HUE_BIN_MIN_SHARE`] of the frame's pixels
+    /// in vivid colour — roughly, how many thread colours can be told apart.
+    pub vivid_hues: usize,
+}
+
+/// Bins the hue wheel is cut into for [`FrameStats::vivid_hues`].
+pub const HUE_BINS: usize = 24;
+/// Share of all pixels a hue bin needs to count.
+pub const HUE_BIN_MIN_SHARE: f32 = 0.0008;
+
+/// Measures a frame.
+#[must_use]
+pub fn frame_stats(frame: &RgbaImage) -> FrameStats {
+    let pixels: Vec<[u8; 4]> = frame.pixels().map(|p| p.0).collect();
+    let (mean, spread) = mean_and_spread(pixels.iter().map(|&p| luma(p)));
+    let sky_rows = (frame.height() / 10).max(1);
+    let sky: Vec<[u8; 4]> = frame
+        .rows()
+        .take(sky_rows as usize)
+        .flatten()
+        .map(|p| p.0)
+        .collect();
+    let (_, sky_spread) = mean_and_spread(sky.iter().map(|&p| luma(p)));
+    let sky_colours = sky
+        .iter()
+        .map(|p| (p[0] >> 3, p[1] >> 3, p[2] >> 3))
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+
+    let mut bins = [0usize; HUE_BINS];
+    for &pixel in &pixels {
+        let (hue, saturation, value) = hsv(pixel);
+        if saturation > 0.35 && value > 0.3 {
+            bins[(hue / 360.0 * HUE_BINS as f32) as usize % HUE_BINS] += 1;
+        }
+    }
+    let needed = (pixels.len() as f32 * HUE_BIN_MIN_SHARE).max(1.0) as usize;
+    FrameStats {
+        mean_luma: mean,
+        luma_spread: spread,
+        sky_spread,
+        sky_colours,
+        vivid_hues: bins.iter().filter(|&&n| n >= needed).count(),
+    }
+}
+
+fn mean_and_spread(values: impl Iterator<Item = f32> + Clone) -> (f32, f32) {
+    let n = values.clone().count().max(1) as f32;
+    let mean = values.clone().sum::<f32>() / n;
+    let variance = values.map(|v| (v - mean) * (v - mean)).sum::<f32>() / n;
+    (mean, variance.sqrt())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_frame_measures_blank() {
+        let frame = RgbaImage::from_pixel(64, 36, image::Rgba([10, 10, 20, 255]));
+        let stats = frame_stats(&frame);
+        assert!(stats.luma_spread < 1e-6);
+        assert_eq!(stats.sky_colours, 1);
+        assert_eq!(stats.vivid_hues, 0);
+    }
+
+    #[test]
+    fn stripes_of_colour_count_as_hues() {
+        let frame = RgbaImage::from_fn(60, 30, |x, _| match x / 20 {
+            0 => image::Rgba([255, 0, 0, 255]),
+            1 => image::Rgba([0, 255, 0, 255]),
+            _ => image::Rgba([0, 0, 255, 255]),
+        });
+        assert_eq!(frame_stats(&frame).vivid_hues, 3);
+        assert!((hsv([0, 0, 255, 255]).0 - 240.0).abs() < 1e-3);
+    }
+}
