@@ -18,7 +18,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Open the piece in a desktop window: drag to orbit, scroll to zoom, L toggles the legend.
+    /// Open the piece in a desktop window: drag to orbit, scroll to zoom.
     View(ViewArgs),
     /// Render one frame without a window and save it as a PNG.
     ///
