@@ -11,6 +11,10 @@ use crate::dreamscape::Dreamscape;
 #[derive(Debug, Parser)]
 #[command(name = "dreamloom", version, about, long_about = None)]
 pub struct Cli {
+    /// Folder of the narrative store [default: the user's data folder, e.g.
+    /// ~/.local/share/dreamloom]. A new store starts with the embedded sample narratives.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
     /// What to do; without one, opens the viewer.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -24,6 +28,51 @@ pub enum Command {
     ///
     /// The frame is fully determined by --seed and --time: the same arguments give the same image.
     Render(RenderArgs),
+    /// Weave a new narrative into the store; prints its receipt code once it is safely on disk.
+    Submit(SubmitArgs),
+    /// Import narratives from a JSON Lines file (fields in the README); reports each bad line.
+    Import(ImportArgs),
+    /// Write every narrative that is not withdrawn as JSON Lines (re-importable).
+    Export(ExportArgs),
+    /// Withdraw a narrative by its receipt code: its text is erased and its thread leaves the cloak.
+    Withdraw(WithdrawArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The dream, up to 600 characters.
+    #[arg(long)]
+    pub text: String,
+    /// Cultural origin in your own words, e.g. "Yoruba, Lagos".
+    #[arg(long)]
+    pub origin: String,
+    /// Language of the text as a BCP 47 tag, e.g. yo, pt-BR.
+    #[arg(long)]
+    pub language: Option<String>,
+    /// Protect the thread in the Sanctuary from dissolution.
+    #[arg(long)]
+    pub sanctuary: bool,
+    /// Keep the narrative in the store but never show its thread.
+    #[arg(long)]
+    pub no_display: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// JSON Lines file, one narrative per line.
+    pub file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// File to write; `-` or nothing writes to standard output.
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct WithdrawArgs {
+    /// The receipt code, as printed at submission (case, spaces and dashes do not matter).
+    pub code: String,
 }
 
 #[derive(Debug, Args, Default)]
@@ -107,6 +156,29 @@ mod tests {
         ] {
             assert!(Cli::try_parse_from(&bad).is_err(), "{bad:?} accepted");
         }
+    }
+
+    #[test]
+    fn narrative_commands_parse() {
+        let cli = Cli::try_parse_from([
+            "dreamloom",
+            "--data",
+            "/tmp/x",
+            "submit",
+            "--text",
+            "t",
+            "--origin",
+            "o",
+            "--sanctuary",
+        ])
+        .unwrap();
+        assert_eq!(cli.data.as_deref(), Some(std::path::Path::new("/tmp/x")));
+        let Some(Command::Submit(args)) = cli.command else {
+            panic!("submit")
+        };
+        assert!(args.sanctuary && !args.no_display);
+        assert!(Cli::try_parse_from(["dreamloom", "submit", "--text", "t"]).is_err());
+        assert!(Cli::try_parse_from(["dreamloom", "withdraw", "ABC123", "--data", "d"]).is_ok());
     }
 
     #[test]

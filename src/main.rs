@@ -1,73 +1,173 @@
 //! `dreamloom`: parses the command line and runs the chosen mode.
 
-use std::process::ExitCode;
+use std::{
+    fs::File,
+    io::{self, BufReader, IsTerminal, Write},
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use bevy::app::AppExit;
 use clap::Parser;
 use dreamloom::{
     capture::{self, RenderError, StillSettings},
-    cli::{Cli, Command, RenderArgs, ViewArgs},
-    narrative::sample_narratives,
+    cli::{Cli, Command, ExportArgs, ImportArgs, RenderArgs, SubmitArgs, ViewArgs, WithdrawArgs},
+    narrative::{
+        Consent, import,
+        receipt::Receipt,
+        records::write_records,
+        store::{Admission, Seed, Store, default_data_dir},
+        validate::{Submission, validate},
+    },
     viewer::{self, ViewerSettings},
 };
 
 /// Exit code when no GPU adapter can be found.
 const EXIT_NO_GPU: u8 = 3;
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command.unwrap_or(Command::View(ViewArgs::default())) {
-        Command::View(args) => view(&args),
-        Command::Render(args) => render(&args),
+/// A failed command: what to tell the person, and the exit code.
+struct Failure(String, u8);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(error: E) -> Self {
+        Failure(error.to_string(), 1)
     }
 }
 
-fn view(args: &ViewArgs) -> ExitCode {
-    let narratives = match sample_narratives() {
-        Ok(narratives) => narratives,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data = cli.data.unwrap_or_else(default_data_dir);
+    let result = match cli.command.unwrap_or(Command::View(ViewArgs::default())) {
+        Command::View(args) => view(&data, &args),
+        Command::Render(args) => render(&data, &args),
+        Command::Submit(args) => submit(&data, args),
+        Command::Import(args) => import_file(&data, &args),
+        Command::Export(args) => export(&data, &args),
+        Command::Withdraw(args) => withdraw(&data, &args),
     };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message, code)) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn open_store(data: &Path) -> Result<Store, Failure> {
+    Ok(Store::open(data, Seed::Samples)?)
+}
+
+fn view(data: &Path, args: &ViewArgs) -> Result<(), Failure> {
+    let store = open_store(data)?;
+    let narratives = store.reader()?.displayed()?;
+    let database = store.database_path();
+    drop(store);
     match viewer::run(ViewerSettings {
         seed: args.seed,
         narratives,
+        database: Some(database),
     }) {
-        AppExit::Success => ExitCode::SUCCESS,
-        AppExit::Error(code) => ExitCode::from(code.get()),
+        AppExit::Success => Ok(()),
+        AppExit::Error(code) => Err(Failure(String::new(), code.get())),
     }
 }
 
-fn render(args: &RenderArgs) -> ExitCode {
-    let narratives = match sample_narratives() {
-        Ok(narratives) => narratives,
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
+fn render(data: &Path, args: &RenderArgs) -> Result<(), Failure> {
+    let narratives = open_store(data)?.reader()?.displayed()?;
     let settings = StillSettings {
         width: args.width,
         height: args.height,
         seed: args.seed,
         seconds: args.seconds,
     };
-    let frame = match capture::render_still(&settings, narratives) {
-        Ok(frame) => frame,
-        Err(error @ RenderError::NoAdapter) => {
-            eprintln!("error: {error}");
-            return ExitCode::from(EXIT_NO_GPU);
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(error) = frame.save_with_format(&args.out, image::ImageFormat::Png) {
-        eprintln!("error: could not write {}: {error}", args.out.display());
-        return ExitCode::FAILURE;
-    }
+    let frame = capture::render_still(&settings, narratives).map_err(|error| match error {
+        RenderError::NoAdapter => Failure(error.to_string(), EXIT_NO_GPU),
+        other => Failure::from(other),
+    })?;
+    frame
+        .save_with_format(&args.out, image::ImageFormat::Png)
+        .map_err(|e| Failure(format!("could not write {}: {e}", args.out.display()), 1))?;
     println!("{}", args.out.display());
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+fn submit(data: &Path, args: SubmitArgs) -> Result<(), Failure> {
+    let valid = validate(&Submission {
+        text: args.text,
+        origin: args.origin,
+        language: args.language,
+        consent: Consent {
+            display: !args.no_display,
+            sanctuary: args.sanctuary,
+        },
+    })?;
+    let receipt = open_store(data)?.submit(valid, Admission::default())?;
+    println!("{receipt}");
+    Ok(())
+}
+
+fn import_file(data: &Path, args: &ImportArgs) -> Result<(), Failure> {
+    let file = File::open(&args.file)
+        .map_err(|e| Failure(format!("could not open {}: {e}", args.file.display()), 1))?;
+    let store = open_store(data)?;
+    let show_progress = io::stderr().is_terminal();
+    let mut last_shown = std::time::Instant::now();
+    let report = import::import(&store, BufReader::new(file), |lines| {
+        if show_progress && last_shown.elapsed().as_millis() >= 500 {
+            eprint!("\rimporting: {lines} lines read…");
+            last_shown = std::time::Instant::now();
+        }
+    })?;
+    if show_progress {
+        eprint!("\r");
+    }
+    for (line, reason) in &report.refused {
+        eprintln!("{}:{line}: {reason}", args.file.display());
+    }
+    eprintln!(
+        "imported {} narratives from {} lines; {} lines refused",
+        report.imported.len(),
+        report.lines,
+        report.refused.len()
+    );
+    if report.refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure(String::new(), 1))
+    }
+}
+
+fn export(data: &Path, args: &ExportArgs) -> Result<(), Failure> {
+    let narratives = open_store(data)?.reader()?.narratives()?;
+    match args.file.as_deref() {
+        None => write_records(io::stdout().lock(), &narratives).map(drop)?,
+        Some(path) if path == Path::new("-") => {
+            write_records(io::stdout().lock(), &narratives).map(drop)?;
+        }
+        Some(path) => {
+            // Write beside the target, then rename: a failed export never leaves half a file.
+            let partial = PathBuf::from(format!("{}.partial", path.display()));
+            let mut out = io::BufWriter::new(File::create(&partial)?);
+            let count = write_records(&mut out, &narratives)?;
+            out.into_inner()
+                .map_err(|e| Failure(e.to_string(), 1))?
+                .sync_all()?;
+            std::fs::rename(&partial, path)?;
+            eprintln!("exported {count} narratives to {}", path.display());
+        }
+    }
+    io::stdout().flush()?;
+    Ok(())
+}
+
+fn withdraw(data: &Path, args: &WithdrawArgs) -> Result<(), Failure> {
+    let receipt: Receipt = args.code.parse()?;
+    open_store(data)?.withdraw(receipt)?;
+    println!(
+        "withdrawn: the dream with receipt {receipt} has been erased and its thread leaves the cloak"
+    );
+    Ok(())
 }

@@ -8,7 +8,7 @@ use std::{path::PathBuf, process::Command, sync::Mutex};
 use dreamloom::{
     capture::{StillSettings, render_still},
     narrative::sample_narratives,
-    testing::{FrameStats, frame_stats, gpu_available},
+    testing::{FrameStats, TempDir, frame_stats, gpu_available},
 };
 use image::RgbaImage;
 
@@ -148,7 +148,10 @@ fn render_command_writes_a_png_of_the_asked_size() {
 #[test]
 fn render_command_without_any_gpu_explains_what_to_install() {
     // Point the Vulkan loader at no driver at all: this is a machine without a GPU adapter.
+    let data = TempDir::new("cli-no-gpu");
     let output = dreamloom()
+        .arg("--data")
+        .arg(data.path())
         .args(["render", "--width", "64", "--height", "36", "--out"])
         .arg(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("never_written.png"))
         .env("VK_DRIVER_FILES", "/nonexistent/icd.json")

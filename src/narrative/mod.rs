@@ -1,12 +1,22 @@
-//! Visitor narratives: the model every thread on the cloak is woven from, and the embedded samples
-//! that keep the cloak from ever being empty.
+//! Visitor narratives: the model every thread on the cloak is woven from, the rules a submission
+//! must meet (`validate`), receipt codes (`receipt`), the durable store with its event log
+//! (`store`), the JSON Lines format (`records`), and the feed that keeps the running piece in step
+//! with the store (`feed`).
 
+mod feed;
+pub mod import;
+pub mod receipt;
+pub mod records;
 mod samples;
+pub mod store;
+pub mod validate;
 
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use feed::{POLL_INTERVAL, StoreFeedPlugin};
 pub use samples::{SampleError, sample_narratives};
+pub use validate::{Submission, ValidSubmission, validate};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<NarrativeArchive>();

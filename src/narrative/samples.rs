@@ -1,9 +1,7 @@
-//! The sample narratives embedded in the binary (`assets/narratives/samples.jsonl`), written for
-//! Dreamloom so that the viewer shows a living cloak on a fresh machine.
+//! The sample narratives embedded in the binary (`assets/narratives/samples.jsonl`, in the format
+//! of `records.rs`), written for Dreamloom so that a fresh installation shows a living cloak.
 
-use serde::Deserialize;
-
-use super::{Consent, Narrative, NarrativeId};
+use super::{Consent, Narrative, NarrativeId, records::NarrativeRecord};
 
 const SAMPLES_JSONL: &str = include_str!("../../assets/narratives/samples.jsonl");
 
@@ -17,17 +15,6 @@ pub struct SampleError {
     pub source: serde_json::Error,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SampleLine {
-    text: String,
-    origin: String,
-    #[serde(default)]
-    language: Option<String>,
-    #[serde(default)]
-    consent: Consent,
-}
-
 /// Parses the embedded samples. Ids are the 1-based line numbers, so they are stable across runs.
 pub fn sample_narratives() -> Result<Vec<Narrative>, SampleError> {
     SAMPLES_JSONL
@@ -35,16 +22,20 @@ pub fn sample_narratives() -> Result<Vec<Narrative>, SampleError> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty())
         .map(|(index, line)| {
-            let sample: SampleLine = serde_json::from_str(line).map_err(|source| SampleError {
-                line: index + 1,
-                source,
-            })?;
+            let record: NarrativeRecord =
+                serde_json::from_str(line).map_err(|source| SampleError {
+                    line: index + 1,
+                    source,
+                })?;
             Ok(Narrative {
                 id: NarrativeId(index as u64 + 1),
-                text: sample.text,
-                origin: sample.origin,
-                language: sample.language,
-                consent: sample.consent,
+                text: record.text,
+                origin: record.origin,
+                language: record.language,
+                consent: Consent {
+                    display: record.display,
+                    sanctuary: record.sanctuary,
+                },
             })
         })
         .collect()
@@ -55,9 +46,10 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+    use crate::narrative::validate::{Submission, validate};
 
     #[test]
-    fn samples_parse_and_are_diverse() {
+    fn samples_parse_validate_and_are_diverse() {
         let samples = sample_narratives().expect("embedded samples parse");
         assert!(
             (10..=40).contains(&samples.len()),
@@ -70,8 +62,19 @@ mod tests {
             samples.len(),
             "every sample has its own origin"
         );
-        assert!(samples.iter().all(|n| !n.text.trim().is_empty()));
-        let ids: HashSet<_> = samples.iter().map(|n| n.id).collect();
-        assert_eq!(ids.len(), samples.len(), "ids are unique");
+        for sample in &samples {
+            let submission = Submission {
+                text: sample.text.clone(),
+                origin: sample.origin.clone(),
+                language: sample.language.clone(),
+                consent: sample.consent,
+            };
+            let valid = validate(&submission).unwrap_or_else(|e| panic!("{}: {e}", sample.origin));
+            assert_eq!(
+                valid.get().text,
+                sample.text,
+                "samples are stored normalised"
+            );
+        }
     }
 }

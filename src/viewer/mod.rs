@@ -11,14 +11,18 @@ use crate::{
     camera::{CameraRig, DISTANCE_RANGE, PITCH_LIMIT, camera_bundle},
     capture::gpu,
     dreamscape::{DreamClock, Dreamscape},
-    narrative::{Narrative, NarrativeArchive},
+    narrative::{Narrative, NarrativeArchive, StoreFeedPlugin},
 };
 
 /// How the viewer starts.
 #[derive(Debug, Clone)]
 pub struct ViewerSettings {
     pub seed: u64,
+    /// Narratives to show at start.
     pub narratives: Vec<Narrative>,
+    /// The store to follow while running: narratives submitted or withdrawn elsewhere are woven
+    /// in or out within a second.
+    pub database: Option<std::path::PathBuf>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -29,30 +33,33 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         return AppExit::error();
     };
     eprintln!("dreamloom: rendering on {}", gpu::describe(&adapter));
-    App::new()
-        .add_plugins(
-            DefaultPlugins
-                .set(WindowPlugin {
-                    primary_window: Some(Window {
-                        title: "Dreamloom — Cloak of Collective Dreams".into(),
-                        ..default()
-                    }),
-                    ..default()
-                })
-                .set(RenderPlugin {
-                    render_creation: gpu::render_creation(),
+    let mut app = App::new();
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "Dreamloom — Cloak of Collective Dreams".into(),
                     ..default()
                 }),
-        )
-        .add_plugins((DreamloomPlugin, plugin))
-        .insert_resource(NarrativeArchive {
-            narratives: settings.narratives,
-        })
-        .insert_resource(Dreamscape {
-            seed: settings.seed,
-            ..default()
-        })
-        .run()
+                ..default()
+            })
+            .set(RenderPlugin {
+                render_creation: gpu::render_creation(),
+                ..default()
+            }),
+    )
+    .add_plugins((DreamloomPlugin, plugin))
+    .insert_resource(NarrativeArchive {
+        narratives: settings.narratives,
+    })
+    .insert_resource(Dreamscape {
+        seed: settings.seed,
+        ..default()
+    });
+    if let Some(database) = settings.database {
+        app.add_plugins(StoreFeedPlugin { database });
+    }
+    app.run()
 }
 
 /// The viewer's own systems, on top of [`DreamloomPlugin`].

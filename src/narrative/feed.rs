@@ -1,0 +1,78 @@
+//! Keeps the running piece in step with the store: a watcher thread polls the event log through its
+//! own read connection and hands the narratives to show to the app, which never waits on disk.
+//!
+//! Whoever writes the store — `dreamloom submit` in another process, the kiosk, an import — the
+//! viewer weaves the change in within [`POLL_INTERVAL`].
+
+use std::{path::PathBuf, thread, time::Duration};
+
+use bevy::prelude::*;
+use crossbeam_channel::{Receiver, TryRecvError, bounded};
+
+use super::{Narrative, NarrativeArchive, store::Database};
+use crate::AppSystems;
+
+/// How often the watcher looks for new events.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+
+/// Feeds [`NarrativeArchive`] from the store in `database`.
+pub struct StoreFeedPlugin {
+    /// Path of the database file.
+    pub database: PathBuf,
+}
+
+impl Plugin for StoreFeedPlugin {
+    fn build(&self, app: &mut App) {
+        let (tx, rx) = bounded::<Vec<Narrative>>(1);
+        let database = self.database.clone();
+        let spawned = thread::Builder::new()
+            .name("dreamloom-store-feed".into())
+            .spawn(move || {
+                let db = match Database::open(&database) {
+                    Ok(db) => db,
+                    Err(error) => {
+                        error!("the narrative feed stopped: {error}");
+                        return;
+                    }
+                };
+                let mut last_seq = -1;
+                loop {
+                    match db.last_seq() {
+                        Ok(seq) if seq != last_seq => match db.displayed() {
+                            Ok(narratives) => {
+                                last_seq = seq;
+                                // The app gone: stop watching.
+                                if tx.send(narratives).is_err() {
+                                    return;
+                                }
+                            }
+                            Err(error) => warn!("reading narratives: {error}"),
+                        },
+                        Ok(_) => {}
+                        Err(error) => warn!("reading the event log: {error}"),
+                    }
+                    thread::sleep(POLL_INTERVAL);
+                }
+            });
+        if let Err(error) = spawned {
+            error!("could not start the narrative feed: {error}");
+        }
+        app.insert_resource(StoreFeed(rx))
+            .add_systems(Update, receive_narratives.in_set(AppSystems::ReadInput));
+    }
+}
+
+/// Narratives coming from the watcher thread.
+#[derive(Resource)]
+struct StoreFeed(Receiver<Vec<Narrative>>);
+
+fn receive_narratives(feed: Res<StoreFeed>, mut archive: ResMut<NarrativeArchive>) {
+    match feed.0.try_recv() {
+        Ok(narratives) => {
+            if archive.narratives != narratives {
+                archive.narratives = narratives;
+            }
+        }
+        Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
+    }
+}

@@ -1,0 +1,126 @@
+//! The narrative commands as a curator or a script uses them.
+
+use std::process::{Command, Output};
+
+use dreamloom::testing::TempDir;
+
+fn dreamloom(data: &TempDir, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dreamloom"))
+        .arg("--data")
+        .arg(data.path())
+        .args(args)
+        .output()
+        .expect("dreamloom runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn submit_prints_a_receipt_that_export_and_withdraw_know() {
+    let data = TempDir::new("cli-submit");
+    let submitted = dreamloom(
+        &data,
+        &[
+            "submit",
+            "--text",
+            "The moon rowed us home.",
+            "--origin",
+            "Tagalog, Manila",
+            "--language",
+            "tl",
+            "--sanctuary",
+        ],
+    );
+    assert!(submitted.status.success(), "{}", stderr(&submitted));
+    let receipt = stdout(&submitted);
+    assert_eq!(receipt.len(), 6, "receipt {receipt:?}");
+
+    let exported = dreamloom(&data, &["export"]);
+    assert!(exported.status.success());
+    let lines = stdout(&exported);
+    let mine = lines
+        .lines()
+        .find(|l| l.contains(&receipt))
+        .expect("export lists the new narrative");
+    assert!(mine.contains("\"sanctuary\":true") && mine.contains("The moon rowed us home."));
+    assert!(lines.lines().count() > 10, "the samples are there too");
+
+    let withdrawn = dreamloom(&data, &["withdraw", &receipt.to_lowercase()]);
+    assert!(withdrawn.status.success(), "{}", stderr(&withdrawn));
+    assert!(!stdout(&dreamloom(&data, &["export"])).contains(&receipt));
+
+    let again = dreamloom(&data, &["withdraw", &receipt]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already withdrawn"),
+        "{}",
+        stderr(&again)
+    );
+}
+
+#[test]
+fn invalid_submissions_and_codes_are_refused_with_reasons() {
+    let data = TempDir::new("cli-invalid");
+    let long = "a".repeat(812);
+    let refused = dreamloom(&data, &["submit", "--text", &long, "--origin", "x"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("the story is 812 characters long; the limit is 600"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        stdout(&refused).is_empty(),
+        "no receipt for a refused dream"
+    );
+
+    let unknown = dreamloom(&data, &["withdraw", "ZZZZZZ"]);
+    assert!(stderr(&unknown).contains("no narrative has the receipt code ZZZZZZ"));
+    let malformed = dreamloom(&data, &["withdraw", "ABC"]);
+    assert!(stderr(&malformed).contains("a receipt code has 6 characters"));
+}
+
+#[test]
+fn import_reports_bad_lines_exits_non_zero_and_export_file_re_imports() {
+    let data = TempDir::new("cli-import");
+    let file = data.path().join("in.jsonl");
+    std::fs::write(
+        &file,
+        "{\"text\":\"good one\",\"origin\":\"Oaxaca\"}\n{\"text\":\"\",\"origin\":\"x\"}\n",
+    )
+    .unwrap();
+    let imported = dreamloom(&data, &["import", file.to_str().unwrap()]);
+    assert_eq!(imported.status.code(), Some(1));
+    let report = stderr(&imported);
+    assert!(
+        report.contains("in.jsonl:2: the story is empty"),
+        "{report}"
+    );
+    assert!(
+        report.contains("imported 1 narratives from 2 lines; 1 lines refused"),
+        "{report}"
+    );
+
+    let out = data.path().join("out.jsonl");
+    assert!(
+        dreamloom(&data, &["export", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let other = TempDir::new("cli-import-other");
+    let again = Command::new(env!("CARGO_BIN_EXE_dreamloom"))
+        .arg("--data")
+        .arg(other.path().join("store"))
+        .args(["import", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    // The fresh store already holds the samples under their own receipts; the exported samples
+    // bring other receipts, so every line imports.
+    assert!(again.status.success(), "{}", stderr(&again));
+}

@@ -1,0 +1,292 @@
+//! The narrative store as a gallery depends on it: submissions survive crashes, withdrawal erases,
+//! imports take every good line and report every bad one.
+
+use std::{
+    fmt::Write,
+    io::{BufRead, BufReader, Read},
+    process::{Command, Stdio},
+    sync::mpsc,
+    thread,
+    time::{Duration, Instant},
+};
+
+use dreamloom::{
+    narrative::{
+        Consent,
+        import::import,
+        receipt::Receipt,
+        records::write_records,
+        store::{Admission, Database, EventKind, Seed, Status, Store, StoreError},
+        validate::{Submission, validate},
+    },
+    testing::TempDir,
+};
+
+fn dream(text: &str, origin: &str) -> dreamloom::narrative::ValidSubmission {
+    validate(&Submission {
+        text: text.into(),
+        origin: origin.into(),
+        language: None,
+        consent: Consent::default(),
+    })
+    .expect("valid dream")
+}
+
+#[test]
+fn a_new_store_holds_the_samples_once_and_logs_every_change() {
+    let dir = TempDir::new("seed");
+    let store = Store::open(dir.path(), Seed::Samples).unwrap();
+    let samples = store.reader().unwrap().narratives().unwrap().len();
+    assert!(samples >= 10);
+    drop(store);
+    // Reopening never seeds again, even after every narrative is withdrawn.
+    let store = Store::open(dir.path(), Seed::Samples).unwrap();
+    let all = store.reader().unwrap().narratives().unwrap();
+    assert_eq!(all.len(), samples);
+    for stored in &all {
+        store.withdraw(stored.receipt).unwrap();
+    }
+    drop(store);
+    let store = Store::open(dir.path(), Seed::Samples).unwrap();
+    assert!(store.reader().unwrap().narratives().unwrap().is_empty());
+
+    let receipt = store
+        .submit(dream("a dream", "Lagos"), Admission::default())
+        .unwrap();
+    let reader = store.reader().unwrap();
+    let events = reader.events_after(0).unwrap();
+    assert!(
+        events.windows(2).all(|w| w[1].seq > w[0].seq),
+        "totally ordered"
+    );
+    let last = events.last().unwrap();
+    assert_eq!(last.kind, EventKind::Submitted);
+    assert_eq!(reader.status_of(receipt).unwrap(), Status::Visible);
+}
+
+#[test]
+fn the_event_log_cannot_be_rewritten() {
+    let dir = TempDir::new("append-only");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    store.submit(dream("x", "y"), Admission::default()).unwrap();
+    let path = store.database_path();
+    drop(store);
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for sql in ["UPDATE events SET kind = 'withdrawn'", "DELETE FROM events"] {
+        let error = conn.execute(sql, []).unwrap_err().to_string();
+        assert!(error.contains("append-only"), "{sql}: {error}");
+    }
+}
+
+#[test]
+fn withdrawal_erases_the_text_from_the_files_on_disk() {
+    let dir = TempDir::new("withdraw");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    let secret = "I dreamt of the blue heron over Lake Titicaca, unique marker 7f3a9c";
+    let receipt = store
+        .submit(dream(secret, "Aymara, Puno"), Admission::default())
+        .unwrap();
+    // The search below can find the text: before withdrawal it is on disk.
+    assert!(!files_containing(&dir, &["7f3a9c"]).is_empty());
+    // Keep a reader open, as the viewer does, while the withdrawal happens.
+    let reader = store.reader().unwrap();
+    assert_eq!(reader.narratives().unwrap().len(), 1);
+
+    store.withdraw(receipt).unwrap();
+    assert!(reader.narratives().unwrap().is_empty(), "gone for readers");
+    assert_eq!(reader.status_of(receipt).unwrap(), Status::Withdrawn);
+    assert!(matches!(
+        store.withdraw(receipt),
+        Err(StoreError::AlreadyWithdrawn(_))
+    ));
+    drop(reader);
+    drop(store);
+
+    let found = files_containing(&dir, &["blue heron", "7f3a9c", "Aymara"]);
+    assert!(found.is_empty(), "withdrawn text survives: {found:?}");
+}
+
+/// Which of `needles` appear, in which files of the store's folder (raw bytes).
+fn files_containing(dir: &TempDir, needles: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let mut bytes = Vec::new();
+        std::fs::File::open(&path)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        for needle in needles {
+            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                found.push(format!("{needle} in {}", path.display()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn import_takes_good_lines_reports_bad_ones_and_round_trips() {
+    let dir = TempDir::new("import");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    let long = "x".repeat(700);
+    let mut file = Vec::new();
+    file.extend_from_slice(
+        b"{\"text\":\"first dream\",\"origin\":\"Hmong, Minnesota\",\"language\":\"hmn\"}\n",
+    );
+    file.extend_from_slice(b"{\"text\": \"broken json\"\n");
+    file.extend_from_slice(b"{\"text\":5,\"origin\":\"x\"}\n");
+    file.extend_from_slice(format!("{{\"text\":\"{long}\",\"origin\":\"x\"}}\n").as_bytes());
+    file.extend_from_slice(b"{\"text\":\"caf\xe9\",\"origin\":\"x\"}\n");
+    file.extend_from_slice(b"\n");
+    file.extend_from_slice(
+        "{\"text\":\"second dream 夢\",\"origin\":\"Kyoto\",\"sanctuary\":true,\"display\":false}\r\n"
+            .as_bytes(),
+    );
+    let report = import(&store, &file[..], |_| {}).unwrap();
+    assert_eq!(report.imported.len(), 2);
+    let refused: Vec<usize> = report.refused.iter().map(|(line, _)| *line).collect();
+    assert_eq!(refused, vec![2, 3, 4, 5]);
+    let reasons: Vec<String> = report.refused.iter().map(|(_, e)| e.to_string()).collect();
+    assert!(reasons[1].contains("expected a string"), "{reasons:?}");
+    assert!(
+        reasons[2].contains("700 characters long; the limit is 600"),
+        "{reasons:?}"
+    );
+    assert!(reasons[3].contains("not valid UTF-8"), "{reasons:?}");
+
+    let narratives = store.reader().unwrap().narratives().unwrap();
+    assert_eq!(narratives.len(), 2);
+    assert!(narratives[1].narrative.consent.sanctuary);
+    assert!(!narratives[1].narrative.consent.display);
+
+    // Export, import into a fresh store, export again: the same file.
+    let mut exported = Vec::new();
+    write_records(&mut exported, &narratives).unwrap();
+    let other_dir = TempDir::new("import-again");
+    let other = Store::open(other_dir.path(), Seed::Empty).unwrap();
+    let again = import(&other, &exported[..], |_| {}).unwrap();
+    assert!(again.refused.is_empty(), "{:?}", again.refused);
+    let mut re_exported = Vec::new();
+    write_records(
+        &mut re_exported,
+        &other.reader().unwrap().narratives().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        String::from_utf8(exported.clone()).unwrap(),
+        String::from_utf8(re_exported).unwrap()
+    );
+
+    // Importing the same export twice never duplicates a narrative: its receipts are taken.
+    let twice = import(&other, &exported[..], |_| {}).unwrap();
+    assert!(twice.imported.is_empty());
+    assert_eq!(twice.refused.len(), 2);
+    assert!(twice.refused[0].1.to_string().contains("already taken"));
+}
+
+#[test]
+fn large_imports_report_progress() {
+    let dir = TempDir::new("import-large");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    let mut file = String::new();
+    for i in 0..1_200 {
+        let _ = writeln!(
+            file,
+            "{{\"text\":\"dream {i}\",\"origin\":\"origin {}\"}}",
+            i % 37
+        );
+    }
+    let mut heard = Vec::new();
+    let report = import(&store, file.as_bytes(), |lines| heard.push(lines)).unwrap();
+    assert_eq!(report.imported.len(), 1_200);
+    assert_eq!(heard, vec![500, 1000, 1200]);
+}
+
+/// The child side of the crash test: submits in a loop, printing each receipt after its commit.
+#[test]
+fn crash_child_submitter() {
+    let Ok(dir) = std::env::var("DREAMLOOM_CRASH_CHILD_DIR") else {
+        return; // only runs when the crash test starts it
+    };
+    let store = Store::open(std::path::Path::new(&dir), Seed::Empty).unwrap();
+    let mut n = 0u64;
+    loop {
+        let receipt = store
+            .submit(
+                dream(&format!("crash-test dream {n}"), "Crash, Test"),
+                Admission::default(),
+            )
+            .unwrap();
+        println!("RECEIPT {receipt}");
+        n += 1;
+    }
+}
+
+#[test]
+fn every_acknowledged_submission_survives_sigkill() {
+    const KILLS: usize = 24;
+    let dir = TempDir::new("crash");
+    let mut acknowledged: Vec<Receipt> = Vec::new();
+    let mut seed = 0x9e37_79b9_u64;
+    for _ in 0..KILLS {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "crash_child_submitter",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("DREAMLOOM_CRASH_CHILD_DIR", dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("child starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        let reader = thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(code) = line.strip_prefix("RECEIPT ") {
+                    let _ = tx.send(code.parse::<Receipt>().unwrap());
+                }
+            }
+        });
+        // Wait for the first receipt, then kill at a pseudo-random moment 0..150 ms later.
+        let first = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("child submits");
+        acknowledged.push(first);
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        let delay = Duration::from_millis((seed >> 33) % 150);
+        let until = Instant::now() + delay;
+        while Instant::now() < until {
+            thread::sleep(Duration::from_millis(1));
+        }
+        child.kill().expect("SIGKILL");
+        child.wait().unwrap();
+        reader.join().unwrap();
+        acknowledged.extend(rx.try_iter());
+    }
+
+    let db = Database::open(&dir.path().join("dreamloom.sqlite3")).unwrap();
+    assert_eq!(db.integrity_check().unwrap(), "ok");
+    let stored: std::collections::HashSet<Receipt> = db
+        .narratives()
+        .unwrap()
+        .into_iter()
+        .map(|n| n.receipt)
+        .collect();
+    let lost: Vec<&Receipt> = acknowledged
+        .iter()
+        .filter(|r| !stored.contains(r))
+        .collect();
+    eprintln!(
+        "{KILLS} kills, {} acknowledged submissions, {} stored, {} lost",
+        acknowledged.len(),
+        stored.len(),
+        lost.len()
+    );
+    assert!(acknowledged.len() > KILLS, "the child barely ran");
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+}
