@@ -45,7 +45,7 @@ fn stars(dir: vec3<f32>, seed: vec3<f32>, t: f32, density: f32) -> f32 {
     let center = vec3<f32>(cell) + 0.5 + (h - 0.5) * 0.5;
     let d = length(p - center);
     let twinkle = 0.65 + 0.35 * sin(t * (0.6 + 2.0 * h.z) + h.y * 60.0);
-    return select(0.0, smoothstep(0.42, 0.0, d) * (0.4 + 2.2 * h.y * h.y) * twinkle, h.x < density);
+    return select(0.0, (1.0 - smoothstep(0.0, 0.42, d)) * (0.4 + 2.2 * h.y * h.y) * twinkle, h.x < density);
 }
 
 @fragment
@@ -59,7 +59,7 @@ fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
 
     // Night gradient above, a dim misty floor below.
     var color = mix(sky.horizon.rgb, sky.zenith.rgb, pow(max(smoothstep(-0.02, 0.85, up), 1e-5), 0.55));
-    color = mix(color, sky.horizon.rgb * 0.35, smoothstep(0.0, -0.5, up));
+    color = mix(color, sky.horizon.rgb * 0.35, 1.0 - smoothstep(-0.5, 0.0, up));
 
     // Nebulae: fbm warped by fbm, drifting slowly, shifting hue where the warp folds.
     let p = dir * scale + seed + vec3<f32>(t * drift, 0.0, t * drift * 0.6);

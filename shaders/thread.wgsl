@@ -1,27 +1,36 @@
 // Every thread of the cloak, in one draw.
 //
 // The mesh carries only addresses: position = (u along the thread 0..1, side of the ribbon -1|+1,
-// thread index). The vertex shader reads the thread's look from the storage buffer, finds where the
-// thread runs through the draped, breathing cloak at the dream clock's time, and turns the ribbon
-// to face the viewer. Threads are additive light, so bloom makes them glow.
+// buffer entry). The vertex shader reads the entry from the storage buffer — warp threads first,
+// then one weft thread per narrative — finds where it runs through the draped, breathing cloak at
+// the dream clock's time, and turns the ribbon to face the viewer. New threads draw themselves in,
+// withdrawn ones unravel out, moved ones glide: all from times in the buffer and the clock.
+// Threads are additive light, so bloom makes them glow.
+//
+// `src/weave/path.rs` mirrors the path functions on the CPU (picking, finding a thread): change
+// both together.
 #import bevy_pbr::{
     mesh_view_bindings::view,
     view_transformations::position_world_to_clip,
 }
+#import dreamloom::noise::gradient_noise
 
 struct Cloak {
     time: f32,
-    thread_count: u32,
+    entries: u32,
+    warp_count: u32,
+    weft_count: u32,
     width: f32,
     height: f32,
 };
 
-// Mirrors `GpuThread` / `ThreadLook` in src/weave.
+// Mirrors `GpuThread` in src/weave/gpu.rs.
 struct ThreadData {
     primary: vec4<f32>, // linear rgb, glow
-    accent: vec4<f32>,  // linear rgb, unused
-    wave: vec4<f32>,    // crests across the cloak, phase, amplitude (in thread spacings), ripple speed
-    shape: vec4<f32>,   // slot 0..1 down the cloak, thickness, float length, woven-in time
+    accent: vec4<f32>,  // linear rgb, kind (0 weft, 1 warp)
+    wave: vec4<f32>,    // crests across the cloak, phase, amplitude (thread spacings), ripple speed
+    shape: vec4<f32>,   // slot, thickness, float length, highlight
+    life: vec4<f32>,    // woven at, unravel at (<0: never), slot glides from, glide began at
 };
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> cloak: Cloak;
@@ -29,10 +38,12 @@ struct ThreadData {
 
 const TAU: f32 = 6.28318530718;
 const PI: f32 = 3.14159265359;
-// Warp threads the weft passes over and under across the cloak's width (few enough that 64
-// segments draw each crossing smoothly).
-const WARP_THREADS: f32 = 20.0;
+// Warp crossings across the cloak's width for a float length of 1.
+const WARP_CROSSINGS: f32 = 20.0;
 const SEGMENTS: f32 = 64.0;
+const WEAVE_IN_SECONDS: f32 = 4.0;
+const UNRAVEL_SECONDS: f32 = 3.0;
+const SLOT_GLIDE_SECONDS: f32 = 2.5;
 
 // A point of the cloak's cloth: u across (0 left, 1 right), v down (0 shoulders, 1 hem).
 fn drape(u: f32, v: f32, t: f32) -> vec3<f32> {
@@ -51,19 +62,52 @@ fn drape(u: f32, v: f32, t: f32) -> vec3<f32> {
     );
 }
 
+fn eased(x: f32) -> f32 {
+    let k = clamp(x, 0.0, 1.0);
+    return k * k * (3.0 - 2.0 * k);
+}
+
+fn slot_at(d: ThreadData, t: f32) -> f32 {
+    return mix(d.life.z, d.shape.x, eased((t - d.life.w) / SLOT_GLIDE_SECONDS));
+}
+
+// How far a leaving thread has unravelled, 0..1.
+fn unravelled(d: ThreadData, t: f32) -> f32 {
+    return select(0.0, clamp((t - d.life.y) / UNRAVEL_SECONDS, 0.0, 1.0), d.life.y >= 0.0);
+}
+
 fn wave_argument(d: ThreadData, u: f32, t: f32) -> f32 {
     return TAU * d.wave.x * u + d.wave.y + t * d.wave.w;
 }
 
-fn thread_position(d: ThreadData, index: u32, u: f32, t: f32) -> vec3<f32> {
-    let spacing = 1.0 / f32(max(cloak.thread_count, 1u));
-    let v = d.shape.x + d.wave.z * spacing * 0.5 * sin(wave_argument(d, u, t));
+fn weft_point(d: ThreadData, entry: u32, u: f32, t: f32) -> vec3<f32> {
+    let spacing = 1.0 / f32(max(cloak.weft_count, 1u));
+    let slot = slot_at(d, t);
+    // Each thread wanders a little on its own, through noise.
+    let wander = gradient_noise(vec3<f32>(u * 2.5 + slot * 13.0, slot * 7.0, t * 0.07));
+    let loose = unravelled(d, t);
+    let v = slot + spacing * 0.5 * (d.wave.z * sin(wave_argument(d, u, t)) + 0.8 * wander)
+        + loose * 0.08 * sin(u * 9.0 + t * 2.0);
     var p = drape(u, v, t);
     // Over and under the warp; neighbouring threads alternate, longer floats for some texts.
-    let parity = f32(index % 2u);
-    let weave = sin(PI * (u * WARP_THREADS / max(d.shape.z, 1.0) + parity));
-    p.z += 0.025 * weave;
+    let parity = f32(entry % 2u);
+    p.z += 0.025 * sin(PI * (u * WARP_CROSSINGS / max(d.shape.z, 1.0) + parity));
+    // An unravelling thread lifts away from the cloth.
+    p.z += 1.5 * loose * loose;
     return p;
+}
+
+fn warp_point(d: ThreadData, entry: u32, v: f32, t: f32) -> vec3<f32> {
+    var p = drape(d.shape.x, v, t);
+    p.z -= 0.012 * sin(PI * (v * 24.0 + f32(entry % 2u)));
+    return p;
+}
+
+fn thread_point(d: ThreadData, entry: u32, u: f32, t: f32) -> vec3<f32> {
+    if d.accent.w > 0.5 {
+        return warp_point(d, entry, u, t);
+    }
+    return weft_point(d, entry, u, t);
 }
 
 struct Vertex {
@@ -77,38 +121,61 @@ struct VertexOutput {
     // x: -1..1 across the ribbon, y: u along the thread
     @location(2) ribbon: vec2<f32>,
     @location(3) crest: f32,
-    @location(4) fade: f32,
+    // x: visibility 0..1, y: extra light at a weaving tip, z: highlight
+    @location(4) light: vec3<f32>,
 };
 
 @vertex
 fn vertex(vertex: Vertex) -> VertexOutput {
     var out: VertexOutput;
-    let index = u32(vertex.address.z + 0.5);
-    let d = threads[index];
-    let u = vertex.address.x;
-    let side = vertex.address.y;
+    let entry = u32(vertex.address.z + 0.5);
+    if entry >= cloak.entries {
+        // Spare room in the mesh: a degenerate triangle, never rasterised.
+        out.clip_position = vec4<f32>(0.0, 0.0, -1.0, 1.0);
+        return out;
+    }
+    let d = threads[entry];
     let t = cloak.time;
+    let side = vertex.address.y;
+
+    // The part of the thread that is on the cloak: woven in from the left, unravelled from the left.
+    let woven = eased((t - d.life.x) / WEAVE_IN_SECONDS);
+    let gone = unravelled(d, t);
+    let u = clamp(vertex.address.x, gone, max(woven, gone));
+    // Soft ends while weaving or unravelling; a whole thread keeps its own ends. (smoothstep needs
+    // its low edge first, so falling edges are written as 1 - rising ones.)
+    let head = select(woven, 2.0, woven >= 1.0);
+    let tail = select(gone, -1.0, gone <= 0.0);
+    let visible = (1.0 - smoothstep(head - 0.02, head + 1e-4, vertex.address.x))
+        * smoothstep(tail - 1e-4, tail + 0.02, vertex.address.x)
+        * (1.0 - gone);
 
     let du = 0.5 / SEGMENTS;
-    let p = thread_position(d, index, u, t);
-    let tangent = thread_position(d, index, min(u + du, 1.0), t)
-        - thread_position(d, index, max(u - du, 0.0), t);
+    let p = thread_point(d, entry, u, t);
+    let tangent = thread_point(d, entry, min(u + du, 1.0), t) - thread_point(d, entry, max(u - du, 0.0), t);
     let to_eye = view.world_position - p;
     var across = cross(tangent, to_eye);
     let len = length(across);
     across = select(vec3<f32>(0.0, 1.0, 0.0), across / len, len > 1e-6);
 
-    // Threads taper into the cloak's edges.
-    let taper = smoothstep(0.0, 0.04, u) * smoothstep(1.0, 0.96, u);
-    let half_width = 0.5 * d.shape.y * (0.35 + 0.65 * taper);
+    // Threads taper into the cloak's edges; a found thread is drawn bolder.
+    let taper = smoothstep(0.0, 0.04, u) * (1.0 - smoothstep(0.96, 1.0, u));
+    let half_width = 0.5 * d.shape.y * (0.35 + 0.65 * taper) * (1.0 + 0.8 * d.shape.w);
     let world = p + across * side * half_width;
 
+    // A crowded cloak packs threads closer than their width. Their light is shared so that the
+    // cloth keeps its colours instead of summing to white: each thread gives up the brightness of
+    // the neighbours it overlaps.
+    let spacing = cloak.height / f32(max(cloak.weft_count, 1u));
+    let overlap = select(1.0, max(1.0, d.shape.y / (0.8 * spacing)), d.accent.w < 0.5);
+
     out.clip_position = position_world_to_clip(world);
-    out.primary = d.primary;
+    out.primary = vec4<f32>(d.primary.rgb, d.primary.w / overlap);
     out.accent = d.accent.rgb;
     out.ribbon = vec2<f32>(side, u);
     out.crest = 0.5 + 0.5 * sin(wave_argument(d, u, t));
-    out.fade = taper * select(0.0, 1.0, cloak.thread_count > 0u);
+    let tip = (woven - vertex.address.x) * 40.0;
+    out.light = vec3<f32>(visible * taper, 3.0 * exp(-tip * tip) * (1.0 - step(1.0, woven)), d.shape.w);
     return out;
 }
 
@@ -122,9 +189,11 @@ fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
     let crest = clamp(in.crest, 0.0, 1.0);
     let crest2 = crest * crest;
     let glint = crest2 * crest2 * crest2;
-    // Light runs slowly along each thread.
+    // Light runs slowly along each thread; a found thread pulses.
     let shimmer = 0.8 + 0.2 * sin(in.ribbon.y * 37.0 - cloak.time * 1.1 + in.primary.r * 9.0);
-    let color = mix(in.primary.rgb, in.accent, 0.7 * glint) * in.primary.w * (0.2 + 0.8 * core) * shimmer;
+    let pulse = 1.0 + in.light.z * (1.2 + 0.6 * sin(cloak.time * 3.0));
+    let body = mix(in.primary.rgb, in.accent, 0.7 * glint) * in.primary.w * (0.2 + 0.8 * core) * shimmer * pulse;
+    let color = body + in.accent * in.light.y * core;
     // Alpha 0 with premultiplied blending is pure addition.
-    return vec4<f32>(color * in.fade, 0.0);
+    return vec4<f32>(color * in.light.x, 0.0);
 }

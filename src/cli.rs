@@ -36,6 +36,41 @@ pub enum Command {
     Export(ExportArgs),
     /// Withdraw a narrative by its receipt code: its text is erased and its thread leaves the cloak.
     Withdraw(WithdrawArgs),
+    /// Measure frame cost against thread count, headless, on synthetic narratives.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Thread counts to measure, comma-separated.
+    #[arg(long, value_delimiter = ',', default_value = "1000,10000,20000")]
+    pub threads: Vec<usize>,
+    /// Frame size, `WIDTHxHEIGHT`.
+    #[arg(long, default_value = "1280x720", value_parser = parse_size)]
+    pub size: (u32, u32),
+    /// Measured frames per thread count (after 5 warm-up frames).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub frames: u32,
+    /// Seed of the synthetic narratives and the dreamscape.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// One JSON object per thread count instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{text}' is not a size like 1920x1080"))?;
+    let side = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=8192).contains(n))
+            .ok_or_else(|| format!("'{text}': each side must be a number from 1 to 8192"))
+    };
+    Ok((side(w)?, side(h)?))
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +214,28 @@ mod tests {
         assert!(args.sanctuary && !args.no_display);
         assert!(Cli::try_parse_from(["dreamloom", "submit", "--text", "t"]).is_err());
         assert!(Cli::try_parse_from(["dreamloom", "withdraw", "ABC123", "--data", "d"]).is_ok());
+    }
+
+    #[test]
+    fn bench_arguments_parse() {
+        let cli = Cli::try_parse_from([
+            "dreamloom",
+            "bench",
+            "--threads",
+            "10,200",
+            "--size",
+            "320x180",
+            "--json",
+        ])
+        .unwrap();
+        let Some(Command::Bench(args)) = cli.command else {
+            panic!("bench")
+        };
+        assert_eq!(args.threads, vec![10, 200]);
+        assert_eq!(args.size, (320, 180));
+        assert!(args.json);
+        assert!(Cli::try_parse_from(["dreamloom", "bench", "--size", "320"]).is_err());
+        assert!(Cli::try_parse_from(["dreamloom", "bench", "--size", "0x10"]).is_err());
     }
 
     #[test]

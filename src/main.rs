@@ -10,8 +10,14 @@ use std::{
 use bevy::app::AppExit;
 use clap::Parser;
 use dreamloom::{
-    capture::{self, RenderError, StillSettings},
-    cli::{Cli, Command, ExportArgs, ImportArgs, RenderArgs, SubmitArgs, ViewArgs, WithdrawArgs},
+    capture::{
+        self, RenderError, StillSettings,
+        bench::{self as benchmark, BenchResult, BenchSettings},
+    },
+    cli::{
+        BenchArgs, Cli, Command, ExportArgs, ImportArgs, RenderArgs, SubmitArgs, ViewArgs,
+        WithdrawArgs,
+    },
     narrative::{
         Consent, import,
         receipt::Receipt,
@@ -44,6 +50,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import_file(&data, &args),
         Command::Export(args) => export(&data, &args),
         Command::Withdraw(args) => withdraw(&data, &args),
+        Command::Bench(args) => bench(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,5 +176,49 @@ fn withdraw(data: &Path, args: &WithdrawArgs) -> Result<(), Failure> {
     println!(
         "withdrawn: the dream with receipt {receipt} has been erased and its thread leaves the cloak"
     );
+    Ok(())
+}
+
+fn bench(args: &BenchArgs) -> Result<(), Failure> {
+    let settings = BenchSettings {
+        thread_counts: args.threads.clone(),
+        width: args.size.0,
+        height: args.size.1,
+        frames: args.frames,
+        seed: args.seed,
+    };
+    if !args.json {
+        println!(
+            "{:>8} {:>10} {:>10} {:>12} {:>11} {:>9}",
+            "threads", "median ms", "p95 ms", "cpu ms/frame", "draw calls", "ratio"
+        );
+    }
+    let print = |r: &BenchResult| {
+        if args.json {
+            println!("{}", serde_json::to_string(r).expect("results serialise"));
+        } else {
+            println!(
+                "{:>8} {:>10.2} {:>10.2} {:>12.2} {:>11} {:>9.2}",
+                r.threads,
+                r.median_ms,
+                r.p95_ms,
+                r.cpu_ms_per_frame,
+                r.thread_draw_calls,
+                r.ratio_to_smallest
+            );
+        }
+    };
+    let results = benchmark::run(&settings, print).map_err(|error| match error {
+        RenderError::NoAdapter => Failure(error.to_string(), EXIT_NO_GPU),
+        other => Failure::from(other),
+    })?;
+    if !args.json
+        && let Some(first) = results.first()
+    {
+        println!(
+            "adapter: {}; {}x{}, {} frames each, timestep 1/60 s",
+            first.adapter, first.width, first.height, first.frames
+        );
+    }
     Ok(())
 }

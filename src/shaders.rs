@@ -7,6 +7,10 @@ use bevy::{asset::uuid_handle, prelude::*, shader::Shader};
 pub const THREAD: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e61");
 /// `shaders/sky.wgsl`: the sky dome.
 pub const SKY: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e62");
+/// `shaders/dunes.wgsl`: the dune field.
+pub const DUNES: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e64");
+/// `shaders/motes.wgsl`: drifting motes.
+pub const MOTES: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e65");
 /// `shaders/noise.wgsl`: hashing, gradient noise and fbm shared by the others.
 pub const NOISE: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e63");
 
@@ -24,6 +28,16 @@ pub(super) fn plugin(app: &mut App) {
             "shaders/thread.wgsl",
         ),
         (SKY, include_str!("../shaders/sky.wgsl"), "shaders/sky.wgsl"),
+        (
+            DUNES,
+            include_str!("../shaders/dunes.wgsl"),
+            "shaders/dunes.wgsl",
+        ),
+        (
+            MOTES,
+            include_str!("../shaders/motes.wgsl"),
+            "shaders/motes.wgsl",
+        ),
     ] {
         shaders
             .insert(&handle, Shader::from_wgsl(source, path))

@@ -2,6 +2,7 @@
 //! and reads the finished frame back as an image. `dreamloom render` and the render tests both go
 //! through [`render_still`].
 
+pub mod bench;
 pub mod gpu;
 
 use std::sync::{Arc, Mutex};
@@ -10,10 +11,12 @@ use bevy::{
     app::PluginGroupBuilder,
     asset::RenderAssetUsages,
     camera::RenderTarget,
+    core_pipeline::core_3d::Transparent3d,
     prelude::*,
     render::{
         RenderApp, RenderPlugin,
         pipelined_rendering::PipelinedRenderingPlugin,
+        render_phase::ViewSortedRenderPhases,
         render_resource::{
             CachedPipelineState, Extent3d, PipelineCache, PollType, TextureDimension,
             TextureFormat, TextureUsages,
@@ -104,55 +107,126 @@ pub fn render_still(
     settings: &StillSettings,
     narratives: Vec<Narrative>,
 ) -> Result<RgbaImage, RenderError> {
-    let StillSettings { width, height, .. } = *settings;
-    if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
-        return Err(RenderError::InvalidSize { width, height });
+    HeadlessRenderer::new(settings, narratives)?.capture()
+}
+
+/// A windowless app that renders the piece into an image, one whole frame per [`Self::frame`].
+/// Stills, the benchmark and render tests drive it.
+pub struct HeadlessRenderer {
+    app: App,
+    target: Handle<Image>,
+}
+
+impl HeadlessRenderer {
+    /// Builds the app and renders until every pipeline is compiled, so the next frame is complete.
+    pub fn new(settings: &StillSettings, narratives: Vec<Narrative>) -> Result<Self, RenderError> {
+        let StillSettings { width, height, .. } = *settings;
+        if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
+            return Err(RenderError::InvalidSize { width, height });
+        }
+        let adapter = gpu::find_adapter().ok_or(RenderError::NoAdapter)?;
+        info!("rendering on {}", gpu::describe(&adapter));
+
+        let mut app = App::new();
+        app.add_plugins((headless_plugins(), DreamloomPlugin))
+            .insert_resource(NarrativeArchive { narratives })
+            .insert_resource(DreamClock::held_at(settings.seconds))
+            .insert_resource(Dreamscape {
+                seed: settings.seed,
+                ..default()
+            });
+        let target = app
+            .world_mut()
+            .resource_mut::<Assets<Image>>()
+            .add(target_image(width, height));
+        app.world_mut().spawn((
+            camera_bundle(CameraRig::default(), settings.seconds),
+            RenderTarget::Image(target.clone().into()),
+        ));
+        app.finish();
+        app.cleanup();
+
+        let mut renderer = Self { app, target };
+        for update in 1..=MAX_UPDATES {
+            renderer.frame()?;
+            if update >= MIN_WARMUP_UPDATES && pipelines_ready(&renderer.app)? {
+                // One more frame, so that whatever was queued with the last pipelines is drawn.
+                renderer.frame()?;
+                return Ok(renderer);
+            }
+        }
+        Err(RenderError::NoFrame)
     }
-    let adapter = gpu::find_adapter().ok_or(RenderError::NoAdapter)?;
-    info!("rendering on {}", gpu::describe(&adapter));
 
-    let mut app = App::new();
-    app.add_plugins((headless_plugins(), DreamloomPlugin))
-        .insert_resource(NarrativeArchive { narratives })
-        .insert_resource(DreamClock::held_at(settings.seconds))
-        .insert_resource(Dreamscape {
-            seed: settings.seed,
-            ..default()
-        });
-    let target = app
-        .world_mut()
-        .resource_mut::<Assets<Image>>()
-        .add(target_image(width, height));
-    app.world_mut().spawn((
-        camera_bundle(CameraRig::default(), settings.seconds),
-        RenderTarget::Image(target.clone().into()),
-    ));
-    app.finish();
-    app.cleanup();
-
-    let captured: Arc<Mutex<Option<Image>>> = Arc::default();
-    let mut requested = false;
-    for update in 1..=MAX_UPDATES {
-        app.update();
-        app.world()
+    /// Runs one update, which renders one frame, and waits for the GPU to finish it.
+    pub fn frame(&mut self) -> Result<(), RenderError> {
+        self.app.update();
+        self.app
+            .world()
             .resource::<RenderDevice>()
             .wgpu_device()
             .poll(PollType::wait_indefinitely())
             .map_err(|e| RenderError::Readback(e.to_string()))?;
-        if let Some(image) = captured.lock().expect("capture lock").take() {
-            return to_rgba(image);
-        }
-        if !requested && update >= MIN_WARMUP_UPDATES && pipelines_ready(&app)? {
-            let sink = Arc::clone(&captured);
-            app.world_mut()
-                .spawn(Screenshot::image(target.clone()))
-                .observe(move |captured: On<ScreenshotCaptured>| {
-                    *sink.lock().expect("capture lock") = Some(captured.image.clone());
-                });
-            requested = true;
-        }
+        Ok(())
     }
-    Err(RenderError::NoFrame)
+
+    /// Sets the dream clock for the next frame.
+    pub fn set_time(&mut self, seconds: f32) {
+        *self.app.world_mut().resource_mut::<DreamClock>() = DreamClock::held_at(seconds);
+    }
+
+    /// Renders a frame and reads it back.
+    pub fn capture(&mut self) -> Result<RgbaImage, RenderError> {
+        let captured: Arc<Mutex<Option<Image>>> = Arc::default();
+        let sink = Arc::clone(&captured);
+        self.app
+            .world_mut()
+            .spawn(Screenshot::image(self.target.clone()))
+            .observe(move |captured: On<ScreenshotCaptured>| {
+                *sink.lock().expect("capture lock") = Some(captured.image.clone());
+            });
+        for _ in 0..MAX_UPDATES {
+            self.frame()?;
+            if let Some(image) = captured.lock().expect("capture lock").take() {
+                return to_rgba(image);
+            }
+        }
+        Err(RenderError::NoFrame)
+    }
+
+    /// The main world, to change what is shown or read what is there.
+    pub fn world(&self) -> &World {
+        self.app.world()
+    }
+
+    pub fn world_mut(&mut self) -> &mut World {
+        self.app.world_mut()
+    }
+
+    /// The render world, for measures of what was drawn.
+    #[must_use]
+    pub fn render_world(&self) -> &World {
+        self.app.sub_app(RenderApp).world()
+    }
+
+    /// Draws issued for `entity` in the last frame, over every view (transparent 3D phase).
+    #[must_use]
+    pub fn draws_of(&self, entity: Entity) -> usize {
+        self.render_world()
+            .get_resource::<ViewSortedRenderPhases<Transparent3d>>()
+            .map_or(0, |phases| {
+                phases
+                    .values()
+                    .map(|phase| {
+                        phase
+                            .items
+                            .keys()
+                            .filter(|(_, main)| main.id() == entity)
+                            .count()
+                    })
+                    .sum()
+            })
+    }
 }
 
 /// The texture a still is rendered into.

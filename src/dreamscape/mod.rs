@@ -1,6 +1,9 @@
-//! The dreamscape around the cloak: a sky of layered noise with drifting fog, driven by one clock
-//! and one seed so that any frame can be rendered again exactly.
+//! The dreamscape around the cloak: a sky of layered noise with drifting fog, dunes below, motes of
+//! light drifting up — driven by one clock, one seed and a few tunables ([`Dreamscape`]) so that
+//! any frame can be rendered again exactly.
 
+pub mod dunes;
+pub mod motes;
 mod sky;
 
 use bevy::prelude::*;
@@ -10,19 +13,29 @@ pub use sky::{SkyMaterial, SkyUniform};
 use crate::AppSystems;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(MaterialPlugin::<SkyMaterial>::default())
-        .register_type::<DreamClock>()
-        .register_type::<Dreamscape>()
-        .init_resource::<DreamClock>()
-        .init_resource::<Dreamscape>()
-        .add_systems(Startup, sky::spawn_sky)
-        .add_systems(
-            Update,
-            advance_clock
-                .run_if(|clock: Res<DreamClock>| clock.running)
-                .in_set(AppSystems::AdvanceClock),
-        )
-        .add_systems(Update, sky::sync_sky.in_set(AppSystems::Weave));
+    app.add_plugins((
+        MaterialPlugin::<SkyMaterial>::default(),
+        MaterialPlugin::<dunes::DuneMaterial>::default(),
+        MaterialPlugin::<motes::MoteMaterial>::default(),
+    ))
+    .register_type::<DreamClock>()
+    .register_type::<Dreamscape>()
+    .init_resource::<DreamClock>()
+    .init_resource::<Dreamscape>()
+    .add_systems(
+        Startup,
+        (sky::spawn_sky, dunes::spawn_dunes, motes::spawn_motes),
+    )
+    .add_systems(
+        Update,
+        advance_clock
+            .run_if(|clock: Res<DreamClock>| clock.running)
+            .in_set(AppSystems::AdvanceClock),
+    )
+    .add_systems(
+        Update,
+        (sky::sync_sky, dunes::sync_dunes, motes::sync_motes).in_set(AppSystems::Weave),
+    );
 }
 
 /// The dream's own time, in seconds. Everything that moves reads it, so a frame is a function of
@@ -78,8 +91,20 @@ pub struct Dreamscape {
     pub drift_speed: f32,
     /// Fraction of sky cells that hold a star, `0..1`.
     pub star_density: f32,
-    /// Thickness of the fog band around the horizon, `0..1`.
+    /// Thickness of the fog band around the horizon and over the dunes, `0..1`.
     pub fog: f32,
+    /// Colour of moonlit sand.
+    pub sand: LinearRgba,
+    /// Colour of sand in shadow.
+    pub sand_shadow: LinearRgba,
+    /// Motes of light drifting up through the dream.
+    pub motes: u32,
+    /// Colour of the motes.
+    pub mote_colour: LinearRgba,
+    /// Brightness of the motes (HDR multiplier).
+    pub mote_brightness: f32,
+    /// How fast motes rise, world units per second.
+    pub mote_rise: f32,
 }
 
 impl Default for Dreamscape {
@@ -93,6 +118,12 @@ impl Default for Dreamscape {
             drift_speed: 0.015,
             star_density: 0.08,
             fog: 0.55,
+            sand: LinearRgba::rgb(0.2, 0.11, 0.2),
+            sand_shadow: LinearRgba::rgb(0.01, 0.006, 0.025),
+            motes: 600,
+            mote_colour: LinearRgba::rgb(1.0, 0.7, 0.45),
+            mote_brightness: 1.1,
+            mote_rise: 0.25,
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod receipt;
 pub mod records;
 mod samples;
 pub mod store;
+pub mod synthetic;
 pub mod validate;
 
 use bevy::prelude::*;

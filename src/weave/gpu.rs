@@ -19,7 +19,6 @@ use bevy::{
     shader::ShaderRef,
 };
 
-use super::look::ThreadLook;
 use crate::shaders;
 
 /// Segments along each thread's length.
@@ -30,8 +29,12 @@ pub const SEGMENTS_PER_THREAD: u32 = 64;
 pub struct CloakUniform {
     /// Seconds on the dream clock.
     pub time: f32,
-    /// Number of threads in the buffer.
-    pub thread_count: u32,
+    /// Entries in the buffer that are drawn: warp threads first, then weft threads.
+    pub entries: u32,
+    /// Warp threads (running down the cloak) at the start of the buffer.
+    pub warp_count: u32,
+    /// Weft threads, one per narrative, after the warp.
+    pub weft_count: u32,
     /// Width of the cloak in world units.
     pub width: f32,
     /// Height of the cloak in world units.
@@ -41,21 +44,16 @@ pub struct CloakUniform {
 /// One thread in the storage buffer (`ThreadData` in `thread.wgsl`).
 #[derive(ShaderType, Debug, Clone, Copy, PartialEq, Default)]
 pub struct GpuThread {
+    /// Linear RGB body colour, glow.
     pub primary: Vec4,
+    /// Linear RGB accent colour, kind (0: a narrative's weft thread, 1: warp).
     pub accent: Vec4,
+    /// Crests across the cloak, phase, amplitude (thread spacings), ripple speed.
     pub wave: Vec4,
+    /// Slot (0..1 down the cloak, or across for warp), thickness, float length, highlight (0..1).
     pub shape: Vec4,
-}
-
-impl From<ThreadLook> for GpuThread {
-    fn from(look: ThreadLook) -> Self {
-        Self {
-            primary: look.primary,
-            accent: look.accent,
-            wave: look.wave,
-            shape: look.shape,
-        }
-    }
+    /// Woven-in time, unravel time (negative: never), slot it glides from, time the glide began.
+    pub life: Vec4,
 }
 
 /// The material every thread is drawn with.
@@ -107,14 +105,11 @@ impl Material for ThreadMaterial {
     }
 }
 
-/// The storage buffer contents for a list of looks. Never empty: a zero-sized storage binding is
-/// invalid, so an empty cloak carries one invisible placeholder and a thread count of 0.
+/// Threads the buffer and mesh make room for: the next power of two, at least 64, so that weaving
+/// in and unravelling resize them only when the cloak outgrows them.
 #[must_use]
-pub fn thread_buffer(looks: &[ThreadLook]) -> Vec<GpuThread> {
-    if looks.is_empty() {
-        return vec![GpuThread::default()];
-    }
-    looks.iter().copied().map(GpuThread::from).collect()
+pub fn capacity_for(entries: usize) -> u32 {
+    u32::try_from(entries.max(64).next_power_of_two()).expect("fewer than 2^31 threads")
 }
 
 /// The address mesh for `threads` ribbons of [`SEGMENTS_PER_THREAD`] segments.
@@ -163,7 +158,10 @@ mod tests {
     }
 
     #[test]
-    fn empty_cloak_still_has_a_valid_buffer() {
-        assert_eq!(thread_buffer(&[]).len(), 1);
+    fn capacity_grows_in_powers_of_two() {
+        assert_eq!(capacity_for(0), 64);
+        assert_eq!(capacity_for(64), 64);
+        assert_eq!(capacity_for(65), 128);
+        assert_eq!(capacity_for(20_040), 32_768);
     }
 }

@@ -8,7 +8,7 @@
 //! - the **length** of the text sets the thread's thickness: longer dreams are heavier threads.
 
 use bevy::color::{LinearRgba, Oklcha};
-use bevy::math::Vec4;
+use bevy::math::Vec3;
 
 use crate::narrative::Narrative;
 
@@ -115,20 +115,6 @@ pub fn weave_for_text(text: &str) -> Weave {
     }
 }
 
-/// Everything the GPU needs to draw one thread: four vectors, laid out as `ThreadData` in
-/// `shaders/thread.wgsl`.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ThreadLook {
-    /// Linear RGB body colour, alpha = glow strength.
-    pub primary: Vec4,
-    /// Linear RGB accent colour, alpha unused.
-    pub accent: Vec4,
-    /// frequency, phase, amplitude, ripple speed.
-    pub wave: Vec4,
-    /// slot (0..1 down the cloak), thickness, float length, woven-in time (seconds).
-    pub shape: Vec4,
-}
-
 /// `colour` in linear RGB, its chroma reduced until every channel is displayable. Vivid OKLCH
 /// colours can fall outside sRGB, and a negative channel added to the frame would punch a dark
 /// hole into the glow.
@@ -153,26 +139,30 @@ pub fn displayable(colour: Oklcha) -> LinearRgba {
     )
 }
 
+/// The look of one narrative's thread: what its words and origin give it, before the loom places
+/// it on the cloak.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ThreadLook {
+    /// Linear RGB body colour.
+    pub primary: Vec3,
+    /// Linear RGB colour of the glint on its crests.
+    pub accent: Vec3,
+    pub weave: Weave,
+}
+
 /// Glow of a thread: HDR multiplier that lets bloom catch it.
 pub const THREAD_GLOW: f32 = 2.4;
 
-/// The look of a narrative's thread at `slot` (its place down the cloak, `0..1`).
+/// The look of a narrative's thread.
 #[must_use]
-pub fn thread_look(narrative: &Narrative, slot: f32) -> ThreadLook {
+pub fn thread_look(narrative: &Narrative) -> ThreadLook {
     let palette = palette_for_origin(&narrative.origin);
-    let weave = weave_for_text(&narrative.text);
     let primary = displayable(palette.primary);
     let accent = displayable(palette.accent);
     ThreadLook {
-        primary: Vec4::new(primary.red, primary.green, primary.blue, THREAD_GLOW),
-        accent: Vec4::new(accent.red, accent.green, accent.blue, 1.0),
-        wave: Vec4::new(
-            weave.frequency,
-            weave.phase,
-            weave.amplitude,
-            weave.ripple_speed,
-        ),
-        shape: Vec4::new(slot, weave.thickness, weave.float_length as f32, 0.0),
+        primary: Vec3::new(primary.red, primary.green, primary.blue),
+        accent: Vec3::new(accent.red, accent.green, accent.blue),
+        weave: weave_for_text(&narrative.text),
     }
 }
 
@@ -184,8 +174,6 @@ pub fn slot(index: usize, count: usize) -> f32 {
 
 #[cfg(test)]
 mod tests {
-    use bevy::math::Vec3;
-
     use super::*;
     use crate::narrative::{Consent, NarrativeId};
 
@@ -245,10 +233,10 @@ mod tests {
     #[test]
     fn thread_colours_are_always_displayable() {
         for i in 0..500 {
-            let look = thread_look(&narrative("x", &format!("origin {i}")), 0.5);
+            let look = thread_look(&narrative("x", &format!("origin {i}")));
             for c in [look.primary, look.accent] {
-                assert!(c.truncate().cmpge(Vec3::ZERO).all(), "{c}");
-                assert!(c.truncate().cmple(Vec3::ONE).all(), "{c}");
+                assert!(c.cmpge(Vec3::ZERO).all(), "{c}");
+                assert!(c.cmple(Vec3::ONE).all(), "{c}");
             }
         }
     }
@@ -279,11 +267,11 @@ mod tests {
 
     #[test]
     fn look_carries_origin_colour() {
-        let a = thread_look(&narrative("x", "Inuit, Nuuk"), 0.5);
-        let b = thread_look(&narrative("y", "Inuit, Nuuk"), 0.2);
-        let c = thread_look(&narrative("x", "Tuareg, Agadez"), 0.5);
+        let a = thread_look(&narrative("x", "Inuit, Nuuk"));
+        let b = thread_look(&narrative("y", "Inuit, Nuuk"));
+        let c = thread_look(&narrative("x", "Tuareg, Agadez"));
         assert_eq!(a.primary, b.primary);
         assert_ne!(a.primary, c.primary);
-        assert_eq!(a.wave, c.wave, "same text, same wave");
+        assert_eq!(a.weave, c.weave, "same text, same wave");
     }
 }

@@ -1,16 +1,22 @@
 //! The cloak: every displayed narrative becomes a thread woven into it.
 //!
-//! `look` holds the pure mapping from a narrative to its thread's look; `gpu` the material, mesh
-//! and buffer that draw all threads at once. The systems here only connect the two.
+//! `look` maps a narrative to its thread's look (pure), `loom` keeps which threads are on the cloak
+//! and since when (pure), `path` mirrors the shader's thread paths on the CPU, `pick` finds the
+//! thread under a point, and `gpu` holds the material, mesh and buffer that draw every thread in
+//! one call. The systems here only connect them.
 
 mod gpu;
 pub mod look;
+pub mod loom;
+pub mod path;
+pub mod pick;
 
 use bevy::{camera::visibility::NoFrustumCulling, prelude::*, render::storage::ShaderBuffer};
 
 pub use gpu::{
-    CloakUniform, GpuThread, SEGMENTS_PER_THREAD, ThreadMaterial, ribbon_mesh, thread_buffer,
+    CloakUniform, GpuThread, SEGMENTS_PER_THREAD, ThreadMaterial, capacity_for, ribbon_mesh,
 };
+pub use loom::Loom;
 
 use crate::{AppSystems, dreamscape::DreamClock, narrative::NarrativeArchive};
 
@@ -18,11 +24,14 @@ pub(super) fn plugin(app: &mut App) {
     app.add_plugins(MaterialPlugin::<ThreadMaterial>::default())
         .register_type::<CloakShape>()
         .init_resource::<CloakShape>()
+        .init_resource::<Loom>()
         .add_systems(Startup, spawn_cloak)
         .add_systems(
             Update,
             (
                 weave_threads.run_if(resource_changed::<NarrativeArchive>),
+                sweep_unravelled,
+                upload_threads.run_if(resource_changed::<Loom>),
                 sync_cloak_clock,
             )
                 .chain()
@@ -52,18 +61,21 @@ impl Default for CloakShape {
 /// The one entity that draws every thread.
 #[derive(Component, Debug, Default)]
 pub struct Cloak {
-    /// Threads currently in the GPU buffer.
-    pub thread_count: u32,
+    /// Threads the mesh and buffer have room for.
+    pub capacity: u32,
 }
 
-fn cloak_bundle(mesh: Handle<Mesh>, material: Handle<ThreadMaterial>) -> impl Bundle {
+fn cloak_bundle(
+    mesh: Handle<Mesh>,
+    material: Handle<ThreadMaterial>,
+    capacity: u32,
+) -> impl Bundle {
     (
         Name::new("Cloak"),
-        Cloak::default(),
+        Cloak { capacity },
         Mesh3d(mesh),
         MeshMaterial3d(material),
         Transform::default(),
-        Visibility::Hidden,
         // The vertex shader moves every vertex; the mesh's own bounds mean nothing.
         NoFrustumCulling,
     )
@@ -77,58 +89,76 @@ fn spawn_cloak(
     shape: Res<CloakShape>,
     clock: Res<DreamClock>,
 ) {
-    let threads = buffers.add(ShaderBuffer::from(thread_buffer(&[])));
+    let capacity = capacity_for(0);
+    let threads = buffers.add(ShaderBuffer::from(vec![
+        GpuThread::default();
+        capacity as usize
+    ]));
     let material = materials.add(ThreadMaterial {
         cloak: CloakUniform {
             time: clock.seconds,
-            thread_count: 0,
+            entries: 0,
+            warp_count: 0,
+            weft_count: 0,
             width: shape.width,
             height: shape.height,
         },
         threads,
     });
-    commands.spawn(cloak_bundle(meshes.add(ribbon_mesh(1)), material));
+    commands.spawn(cloak_bundle(
+        meshes.add(ribbon_mesh(capacity)),
+        material,
+        capacity,
+    ));
 }
 
-/// Rebuilds the thread buffer (and the mesh, when the count changes) from the archive.
+/// Brings the loom in line with the archive. The first time, threads appear already woven (the
+/// opening frame, a still); afterwards new ones weave in and withdrawn ones unravel.
 fn weave_threads(
     archive: Res<NarrativeArchive>,
-    cloak: Single<(
-        &mut Cloak,
-        &mut Visibility,
-        &Mesh3d,
-        &MeshMaterial3d<ThreadMaterial>,
-    )>,
+    clock: Res<DreamClock>,
+    mut loom: ResMut<Loom>,
+    mut woven_before: Local<bool>,
+) {
+    let displayed: Vec<_> = archive.displayed().cloned().collect();
+    loom.sync(&displayed, clock.seconds, !*woven_before);
+    *woven_before = true;
+}
+
+/// Lets threads that finished unravelling go.
+fn sweep_unravelled(clock: Res<DreamClock>, mut loom: ResMut<Loom>) {
+    if loom.bypass_change_detection().sweep(clock.seconds) {
+        loom.set_changed();
+    }
+}
+
+/// Writes the loom into the GPU buffer, growing buffer and mesh only when the cloak outgrows them.
+fn upload_threads(
+    loom: Res<Loom>,
+    cloak: Single<(&mut Cloak, &Mesh3d, &MeshMaterial3d<ThreadMaterial>)>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ThreadMaterial>>,
     mut buffers: ResMut<Assets<ShaderBuffer>>,
 ) {
-    let (mut cloak, mut visibility, mesh, material) = cloak.into_inner();
-    let displayed: Vec<_> = archive.displayed().collect();
-    let count = displayed.len();
-    let looks: Vec<_> = displayed
-        .iter()
-        .enumerate()
-        .map(|(index, narrative)| look::thread_look(narrative, look::slot(index, count)))
-        .collect();
-    let count = u32::try_from(count).expect("fewer than 4 billion threads");
+    let (mut cloak, mesh, material) = cloak.into_inner();
+    let mut entries = loom.gpu_entries();
+    let used = u32::try_from(entries.len()).expect("fewer than 4 billion threads");
+    let capacity = capacity_for(entries.len());
+    entries.resize(capacity as usize, GpuThread::default());
 
     let Some(mut material) = materials.get_mut(&material.0) else {
         return;
     };
-    material.cloak.thread_count = count;
+    material.cloak.entries = used;
+    material.cloak.warp_count = loom::WARP_THREADS;
+    material.cloak.weft_count = u32::try_from(loom.staying()).unwrap_or(u32::MAX);
     if let Some(mut buffer) = buffers.get_mut(&material.threads) {
-        buffer.set_data(thread_buffer(&looks));
+        buffer.set_data(entries);
     }
-    if count != cloak.thread_count && count > 0 {
-        meshes.insert(&mesh.0, ribbon_mesh(count)).ok();
+    if capacity != cloak.capacity {
+        meshes.insert(&mesh.0, ribbon_mesh(capacity)).ok();
+        cloak.capacity = capacity;
     }
-    cloak.thread_count = count;
-    *visibility = if count == 0 {
-        Visibility::Hidden
-    } else {
-        Visibility::Visible
-    };
 }
 
 /// Hands the dream clock to the thread shader.

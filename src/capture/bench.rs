@@ -1,0 +1,149 @@
+//! `dreamloom bench`: frame cost against thread count, headless, with a fixed timestep and seed.
+//!
+//! For each thread count it renders warm-up frames, then N measured frames of synthetic narratives,
+//! each at exactly 1/60 s more on the dream clock, and reports the median and 95th-percentile
+//! frame time (CPU and GPU: each frame is waited for), the process CPU time per frame, how many
+//! draw calls the threads took, and each count's cost relative to the smallest.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::{HeadlessRenderer, RenderError, StillSettings, gpu};
+use crate::{narrative::synthetic::synthetic_narratives, weave::Cloak};
+
+/// Frames rendered before measuring, so caches and allocations settle.
+const WARMUP_FRAMES: u32 = 5;
+/// The fixed timestep of the dream clock, seconds.
+const TIMESTEP: f32 = 1.0 / 60.0;
+
+/// What to measure.
+#[derive(Debug, Clone)]
+pub struct BenchSettings {
+    pub thread_counts: Vec<usize>,
+    pub width: u32,
+    pub height: u32,
+    pub frames: u32,
+    pub seed: u64,
+}
+
+/// The figures for one thread count (one JSON object with `--json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchResult {
+    pub threads: usize,
+    pub median_ms: f64,
+    pub p95_ms: f64,
+    pub cpu_ms_per_frame: f64,
+    pub thread_draw_calls: usize,
+    pub ratio_to_smallest: f64,
+    pub adapter: String,
+    pub width: u32,
+    pub height: u32,
+    pub frames: u32,
+}
+
+/// Runs the benchmark; `report` hears each count's result as soon as it is measured (the ratio is
+/// filled in relative to the first, smallest count).
+pub fn run(
+    settings: &BenchSettings,
+    mut report: impl FnMut(&BenchResult),
+) -> Result<Vec<BenchResult>, RenderError> {
+    let adapter = gpu::find_adapter().ok_or(RenderError::NoAdapter)?;
+    let adapter = gpu::describe(&adapter);
+    let mut counts = settings.thread_counts.clone();
+    counts.sort_unstable();
+    counts.dedup();
+    let mut results: Vec<BenchResult> = Vec::new();
+    for threads in counts {
+        let still = StillSettings {
+            width: settings.width,
+            height: settings.height,
+            seed: settings.seed,
+            seconds: 0.0,
+        };
+        let mut renderer =
+            HeadlessRenderer::new(&still, synthetic_narratives(threads, settings.seed))?;
+        let cloak = renderer
+            .world_mut()
+            .query_filtered::<bevy::prelude::Entity, bevy::prelude::With<Cloak>>()
+            .iter(renderer.world())
+            .next();
+        for frame in 0..WARMUP_FRAMES {
+            renderer.set_time(frame as f32 * TIMESTEP);
+            renderer.frame()?;
+        }
+        let mut frame_ms = Vec::with_capacity(settings.frames as usize);
+        let cpu_before = process_cpu_seconds();
+        for frame in 0..settings.frames {
+            renderer.set_time((WARMUP_FRAMES + frame) as f32 * TIMESTEP);
+            let start = Instant::now();
+            renderer.frame()?;
+            frame_ms.push(start.elapsed().as_secs_f64() * 1000.0);
+        }
+        let cpu_seconds = process_cpu_seconds().zip(cpu_before).map(|(a, b)| a - b);
+        let thread_draw_calls = cloak.map_or(0, |cloak| renderer.draws_of(cloak));
+        frame_ms.sort_by(f64::total_cmp);
+        let median_ms = percentile(&frame_ms, 0.5);
+        let result = BenchResult {
+            threads,
+            median_ms,
+            p95_ms: percentile(&frame_ms, 0.95),
+            cpu_ms_per_frame: cpu_seconds
+                .map_or(f64::NAN, |s| s * 1000.0 / f64::from(settings.frames.max(1))),
+            thread_draw_calls,
+            ratio_to_smallest: results
+                .first()
+                .map_or(1.0, |smallest| median_ms / smallest.median_ms),
+            adapter: adapter.clone(),
+            width: settings.width,
+            height: settings.height,
+            frames: settings.frames,
+        };
+        report(&result);
+        results.push(result);
+    }
+    Ok(results)
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// User + system CPU time of this process so far, from `/proc/self/stat` (Linux; `None` elsewhere).
+fn process_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime are fields 14 and 15 of the line, 12th and 13th after the name; Linux
+    // reports them in units of 1/100 s (USER_HZ).
+    Some((ticks(11)? + ticks(12)?) / 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_from_the_sorted_list() {
+        let values: Vec<f64> = (1..=100).map(f64::from).collect();
+        assert!((percentile(&values, 0.5) - 51.0).abs() < 1e-9);
+        assert!((percentile(&values, 0.95) - 95.0).abs() < 1e-9);
+        assert!(percentile(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn cpu_time_is_read_and_grows() {
+        let before = process_cpu_seconds().expect("Linux /proc");
+        let mut x = 0u64;
+        let start = Instant::now();
+        while start.elapsed().as_millis() < 50 {
+            x = x.wrapping_add(crate::weave::look::splitmix64(x));
+        }
+        std::hint::black_box(x);
+        assert!(process_cpu_seconds().unwrap() >= before);
+    }
+}

@@ -1,0 +1,152 @@
+//! Motes: specks of light drifting up through the dream, all drawn in one call. Like the threads,
+//! the mesh holds only addresses and `shaders/motes.wgsl` places each mote from its index, the seed
+//! and the clock — no state on the CPU.
+
+use bevy::{
+    asset::RenderAssetUsages,
+    camera::visibility::NoFrustumCulling,
+    mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology},
+    pbr::{MaterialPipeline, MaterialPipelineKey},
+    prelude::*,
+    render::render_resource::{
+        AsBindGroup, RenderPipelineDescriptor, ShaderType, SpecializedMeshPipelineError,
+    },
+    shader::ShaderRef,
+};
+
+use super::{DreamClock, Dreamscape};
+use crate::shaders;
+
+/// The motes as their shader sees them (`Motes` in `motes.wgsl`).
+#[derive(ShaderType, Debug, Clone, Copy, PartialEq)]
+pub struct MoteUniform {
+    /// Linear RGB colour, brightness.
+    pub colour: Vec4,
+    /// Seed offset (xyz), time (w).
+    pub seed_time: Vec4,
+    /// Count, rise speed (units/s), size (units), unused.
+    pub params: Vec4,
+}
+
+impl MoteUniform {
+    #[must_use]
+    pub fn new(scape: &Dreamscape, seconds: f32) -> Self {
+        Self {
+            colour: Vec4::new(
+                scape.mote_colour.red,
+                scape.mote_colour.green,
+                scape.mote_colour.blue,
+                scape.mote_brightness,
+            ),
+            seed_time: scape.seed_offset().extend(seconds),
+            params: Vec4::new(scape.motes as f32, scape.mote_rise, 0.028, 0.0),
+        }
+    }
+}
+
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct MoteMaterial {
+    #[uniform(0)]
+    pub motes: MoteUniform,
+}
+
+impl Material for MoteMaterial {
+    fn vertex_shader() -> ShaderRef {
+        shaders::MOTES.into()
+    }
+
+    fn fragment_shader() -> ShaderRef {
+        shaders::MOTES.into()
+    }
+
+    fn alpha_mode(&self) -> AlphaMode {
+        AlphaMode::Add
+    }
+
+    fn enable_prepass() -> bool {
+        false
+    }
+
+    fn enable_shadows() -> bool {
+        false
+    }
+
+    fn specialize(
+        _pipeline: &MaterialPipeline,
+        descriptor: &mut RenderPipelineDescriptor,
+        layout: &MeshVertexBufferLayoutRef,
+        _key: MaterialPipelineKey<Self>,
+    ) -> Result<(), SpecializedMeshPipelineError> {
+        descriptor.vertex.buffers = vec![
+            layout
+                .0
+                .get_layout(&[Mesh::ATTRIBUTE_POSITION.at_shader_location(0)])?,
+        ];
+        descriptor.primitive.cull_mode = None;
+        Ok(())
+    }
+}
+
+/// Quads of `count` motes: each vertex is (corner x, corner y, mote index).
+#[must_use]
+pub fn mote_mesh(count: u32) -> Mesh {
+    let mut positions = Vec::with_capacity(count as usize * 4);
+    let mut indices = Vec::with_capacity(count as usize * 6);
+    for mote in 0..count {
+        let base = mote * 4;
+        for (x, y) in [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)] {
+            positions.push([x, y, mote as f32]);
+        }
+        indices.extend_from_slice(&[base, base + 1, base + 2, base + 2, base + 1, base + 3]);
+    }
+    Mesh::new(
+        PrimitiveTopology::TriangleList,
+        RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_indices(Indices::U32(indices))
+}
+
+/// Marks the motes.
+#[derive(Component, Debug)]
+pub struct Motes;
+
+pub(super) fn spawn_motes(
+    mut commands: Commands,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<MoteMaterial>>,
+    scape: Res<Dreamscape>,
+    clock: Res<DreamClock>,
+) {
+    commands.spawn((
+        Name::new("Motes"),
+        Motes,
+        Mesh3d(meshes.add(mote_mesh(scape.motes))),
+        MeshMaterial3d(materials.add(MoteMaterial {
+            motes: MoteUniform::new(&scape, clock.seconds),
+        })),
+        NoFrustumCulling,
+    ));
+}
+
+pub(super) fn sync_motes(
+    scape: Res<Dreamscape>,
+    clock: Res<DreamClock>,
+    motes: Single<(&Mesh3d, &MeshMaterial3d<MoteMaterial>), With<Motes>>,
+    mut meshes: ResMut<Assets<Mesh>>,
+    mut materials: ResMut<Assets<MoteMaterial>>,
+) {
+    let (mesh, material) = *motes;
+    let wanted = MoteUniform::new(&scape, clock.seconds);
+    let Some(current) = materials.get(&material.0).map(|m| m.motes) else {
+        return;
+    };
+    if current.params.x as u32 != scape.motes {
+        meshes.insert(&mesh.0, mote_mesh(scape.motes)).ok();
+    }
+    if current != wanted
+        && let Some(mut material) = materials.get_mut(&material.0)
+    {
+        material.motes = wanted;
+    }
+}
