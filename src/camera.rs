@@ -11,7 +11,48 @@ use crate::{AppSystems, dreamscape::DreamClock};
 
 pub(super) fn plugin(app: &mut App) {
     app.register_type::<CameraRig>()
-        .add_systems(Update, follow_rig.in_set(AppSystems::Camera));
+        .register_type::<Flight>()
+        .add_systems(Update, (fly, follow_rig).chain().in_set(AppSystems::Camera));
+}
+
+/// A move of the rig to look at something else — a thread a visitor asked to find — timed on the
+/// dream clock so that it is as reproducible as the rest of the frame.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Reflect)]
+#[reflect(Component)]
+pub struct Flight {
+    pub from_target: Vec3,
+    pub from_distance: f32,
+    pub to_target: Vec3,
+    pub to_distance: f32,
+    /// Clock seconds when it began.
+    pub start: f32,
+    /// Seconds it takes.
+    pub duration: f32,
+}
+
+impl Flight {
+    /// Target and distance at `seconds`, eased in and out.
+    #[must_use]
+    pub fn at(&self, seconds: f32) -> (Vec3, f32) {
+        let k = if self.duration > 0.0 {
+            ((seconds - self.start) / self.duration).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let eased = k * k * (3.0 - 2.0 * k);
+        (
+            self.from_target.lerp(self.to_target, eased),
+            self.from_distance + (self.to_distance - self.from_distance) * eased,
+        )
+    }
+}
+
+fn fly(clock: Res<DreamClock>, mut rigs: Query<(&mut CameraRig, &Flight)>) {
+    for (mut rig, flight) in &mut rigs {
+        let (target, distance) = flight.at(clock.seconds);
+        rig.target = target;
+        rig.distance = distance;
+    }
 }
 
 /// Where the camera looks from, in orbit coordinates around a target.
@@ -101,6 +142,21 @@ mod tests {
             let to_target = (rig.target - transform.translation).normalize();
             assert!(forward.dot(to_target) > 0.999);
         }
+    }
+
+    #[test]
+    fn flights_ease_from_start_to_end() {
+        let flight = Flight {
+            from_target: Vec3::ZERO,
+            from_distance: 10.0,
+            to_target: Vec3::X,
+            to_distance: 4.0,
+            start: 5.0,
+            duration: 2.0,
+        };
+        assert_eq!(flight.at(0.0), (Vec3::ZERO, 10.0));
+        assert_eq!(flight.at(6.0), (Vec3::X * 0.5, 7.0));
+        assert_eq!(flight.at(99.0), (Vec3::X, 4.0));
     }
 
     #[test]

@@ -115,6 +115,9 @@ pub struct ViewArgs {
     /// Seed of the dreamscape: the same seed, the same sky.
     #[arg(long, default_value_t = Dreamscape::default().seed)]
     pub seed: u64,
+    /// Receipt code of a narrative to find: the camera flies to its thread and highlights it.
+    #[arg(long, value_name = "CODE")]
+    pub find: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +137,9 @@ pub struct RenderArgs {
     /// Moment of the dream to render, in seconds since it began.
     #[arg(long = "time", default_value_t = 0.0, value_parser = parse_seconds)]
     pub seconds: f32,
+    /// Render N generated narratives (36 origins, seeded by --seed) instead of the store's.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=200_000))]
+    pub synthetic: Option<u32>,
 }
 
 fn parse_seconds(text: &str) -> Result<f32, String> {

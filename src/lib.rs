@@ -11,6 +11,7 @@ pub mod capture;
 pub mod cli;
 pub mod dreamscape;
 pub mod narrative;
+pub mod overlay;
 mod shaders;
 pub mod testing;
 pub mod viewer;

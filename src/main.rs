@@ -22,7 +22,8 @@ use dreamloom::{
         Consent, import,
         receipt::Receipt,
         records::write_records,
-        store::{Admission, Seed, Store, default_data_dir},
+        store::{Admission, Seed, Status, Store, default_data_dir},
+        synthetic::synthetic_narratives,
         validate::{Submission, validate},
     },
     viewer::{self, ViewerSettings},
@@ -69,11 +70,36 @@ fn open_store(data: &Path) -> Result<Store, Failure> {
 
 fn view(data: &Path, args: &ViewArgs) -> Result<(), Failure> {
     let store = open_store(data)?;
-    let narratives = store.reader()?.displayed()?;
+    let reader = store.reader()?;
+    let find = match &args.find {
+        None => None,
+        Some(code) => {
+            let receipt: Receipt = code.parse()?;
+            let stored = reader
+                .narratives()?
+                .into_iter()
+                .find(|n| n.receipt == receipt)
+                .ok_or_else(|| {
+                    Failure(format!("no narrative has the receipt code {receipt}"), 1)
+                })?;
+            if stored.status != Status::Visible || !stored.narrative.consent.display {
+                return Err(Failure(
+                    format!(
+                        "the narrative {receipt} is not on the cloak (it is {}, or not shown by its owner's choice)",
+                        stored.status.as_str()
+                    ),
+                    1,
+                ));
+            }
+            Some(stored.narrative.id)
+        }
+    };
+    let narratives = reader.displayed()?;
     let database = store.database_path();
     drop(store);
     match viewer::run(ViewerSettings {
         seed: args.seed,
+        find,
         narratives,
         database: Some(database),
     }) {
@@ -83,7 +109,10 @@ fn view(data: &Path, args: &ViewArgs) -> Result<(), Failure> {
 }
 
 fn render(data: &Path, args: &RenderArgs) -> Result<(), Failure> {
-    let narratives = open_store(data)?.reader()?.displayed()?;
+    let narratives = match args.synthetic {
+        Some(count) => synthetic_narratives(count as usize, args.seed),
+        None => open_store(data)?.reader()?.displayed()?,
+    };
     let settings = StillSettings {
         width: args.width,
         height: args.height,

@@ -15,13 +15,17 @@ use bevy::{
     },
 };
 use dreamloom::{
+    camera::CameraRig,
     capture::{HeadlessRenderer, StillSettings, render_still},
     narrative::{
         Narrative, NarrativeArchive, NarrativeId, sample_narratives,
         synthetic::synthetic_narratives,
     },
     testing::{frame_stats, gpu_available, hsv},
-    weave::{Cloak, Loom, ThreadMaterial, loom::WARP_THREADS, path::thread_point},
+    weave::{
+        Cloak, FOCUS_DISTANCE, FOCUS_FLIGHT_SECONDS, Focus, Loom, ThreadMaterial,
+        look::thread_look, loom::WARP_THREADS, path::thread_point,
+    },
 };
 use image::RgbaImage;
 
@@ -302,4 +306,51 @@ fn ten_thousand_weave_ins_and_withdrawals_leave_nothing_behind() {
     let loom = renderer.world().resource::<Loom>();
     assert_eq!(loom.staying(), 200);
     assert!(loom.threads().len() <= 200 + PER_FRAME as usize * 7);
+}
+
+#[test]
+fn a_found_thread_is_flown_to_and_stands_out() {
+    if !gpu_available("a_found_thread_is_flown_to_and_stands_out") {
+        return;
+    }
+    let _gpu = one_at_a_time();
+    let samples = sample_narratives().unwrap();
+    let found = samples[11].clone();
+    let mut renderer = HeadlessRenderer::new_with(&settings(320, 180, 20.0), samples, |app| {
+        app.insert_resource(Focus(Some(found.id)));
+    })
+    .unwrap();
+    // The flight takes FOCUS_FLIGHT_SECONDS on the dream clock.
+    renderer.set_time(20.0 + FOCUS_FLIGHT_SECONDS + 0.5);
+    let frame = renderer.capture().unwrap();
+    keep(&frame, "found_thread.png");
+    let world = renderer.world_mut();
+    let rig = *world.query::<&CameraRig>().single(world).unwrap();
+    assert!(
+        (rig.distance - FOCUS_DISTANCE).abs() < 1e-3,
+        "the camera did not come close"
+    );
+    assert_eq!(world.resource::<Loom>().highlighted(), Some(found.id));
+
+    // The found thread's colour fills the middle of the frame.
+    let want = Color::linear_rgb(
+        thread_look(&found).primary.x,
+        thread_look(&found).primary.y,
+        thread_look(&found).primary.z,
+    )
+    .to_srgba()
+    .to_u8_array();
+    let (want_hue, _, _) = hsv(want);
+    let centre = (140..180)
+        .flat_map(|x| (70..110).map(move |y| (x, y)))
+        .filter(|&(x, y)| {
+            let (hue, saturation, value) = hsv(frame.get_pixel(x, y).0);
+            let d = (hue - want_hue).abs();
+            saturation > 0.25 && value > 0.5 && d.min(360.0 - d) < 30.0
+        })
+        .count();
+    assert!(
+        centre >= 40,
+        "only {centre} pixels of the found thread's colour at the centre"
+    );
 }

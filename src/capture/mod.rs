@@ -120,6 +120,16 @@ pub struct HeadlessRenderer {
 impl HeadlessRenderer {
     /// Builds the app and renders until every pipeline is compiled, so the next frame is complete.
     pub fn new(settings: &StillSettings, narratives: Vec<Narrative>) -> Result<Self, RenderError> {
+        Self::new_with(settings, narratives, |_| {})
+    }
+
+    /// As [`Self::new`], letting `extend` add plugins and systems (a mode's own) before the app
+    /// is finished.
+    pub fn new_with(
+        settings: &StillSettings,
+        narratives: Vec<Narrative>,
+        extend: impl FnOnce(&mut App),
+    ) -> Result<Self, RenderError> {
         let StillSettings { width, height, .. } = *settings;
         if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
             return Err(RenderError::InvalidSize { width, height });
@@ -143,6 +153,7 @@ impl HeadlessRenderer {
             camera_bundle(CameraRig::default(), settings.seconds),
             RenderTarget::Image(target.clone().into()),
         ));
+        extend(&mut app);
         app.finish();
         app.cleanup();
 

@@ -1,4 +1,5 @@
-//! The desktop viewer: the piece in a window, orbit and zoom with the mouse.
+//! The desktop viewer: the piece in a window, orbit and zoom with the mouse, and threads a visitor
+//! can read: hover one to see its dream and origin; `--find CODE` flies to one.
 
 use bevy::{
     input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit},
@@ -6,18 +7,28 @@ use bevy::{
     render::RenderPlugin,
 };
 
+use bevy::window::PrimaryWindow;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+
 use crate::{
     AppSystems, DreamloomPlugin,
     camera::{CameraRig, DISTANCE_RANGE, PITCH_LIMIT, camera_bundle},
     capture::gpu,
     dreamscape::{DreamClock, Dreamscape},
-    narrative::{Narrative, NarrativeArchive, StoreFeedPlugin},
+    narrative::{Narrative, NarrativeArchive, NarrativeId, StoreFeedPlugin},
+    overlay::{self, OverlayTarget},
+    weave::{
+        CloakShape, Focus, Loom, cloak_uniform, look::palette_for_origin, loom::WARP_THREADS,
+        pick::pick_thread,
+    },
 };
 
 /// How the viewer starts.
 #[derive(Debug, Clone)]
 pub struct ViewerSettings {
     pub seed: u64,
+    /// A narrative to find: its thread is highlighted and the camera flies to it.
+    pub find: Option<NarrativeId>,
     /// Narratives to show at start.
     pub narratives: Vec<Narrative>,
     /// The store to follow while running: narratives submitted or withdrawn elsewhere are woven
@@ -64,12 +75,115 @@ pub fn run(settings: ViewerSettings) -> AppExit {
 
 /// The viewer's own systems, on top of [`DreamloomPlugin`].
 pub fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_viewer_camera)
-        .add_systems(Update, orbit_with_mouse.in_set(AppSystems::ReadInput));
+    app.add_plugins(overlay::plugin)
+        .init_resource::<HoveredThread>()
+        .init_resource::<PointerOnPanel>()
+        .add_systems(Startup, spawn_viewer_camera)
+        .add_systems(
+            Update,
+            (orbit_with_mouse, hover_thread).in_set(AppSystems::ReadInput),
+        )
+        .add_systems(EguiPrimaryContextPass, show_thread_panels);
 }
 
+/// The narrative whose thread is under the pointer.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq)]
+pub struct HoveredThread(pub Option<(NarrativeId, Vec2)>);
+
+/// Whether the pointer is over a panel, so that dragging there does not swing the camera.
+#[derive(Resource, Debug, Default)]
+struct PointerOnPanel(bool);
+
+/// Pixels from a thread's centre line within which the pointer reads it.
+const HOVER_RADIUS: f32 = 7.0;
+
 fn spawn_viewer_camera(mut commands: Commands, clock: Res<DreamClock>) {
-    commands.spawn(camera_bundle(CameraRig::default(), clock.seconds));
+    commands.spawn((
+        camera_bundle(CameraRig::default(), clock.seconds),
+        OverlayTarget,
+    ));
+}
+
+/// Finds the thread under the pointer when the pointer moves.
+fn hover_thread(
+    windows: Query<&Window, With<PrimaryWindow>>,
+    cameras: Query<(&Camera, &GlobalTransform), With<CameraRig>>,
+    loom: Res<Loom>,
+    shape: Res<CloakShape>,
+    clock: Res<DreamClock>,
+    on_panel: Res<PointerOnPanel>,
+    mut hovered: ResMut<HoveredThread>,
+    mut last_cursor: Local<Option<Vec2>>,
+) {
+    let cursor = windows.iter().next().and_then(Window::cursor_position);
+    if cursor == *last_cursor {
+        return;
+    }
+    *last_cursor = cursor;
+    let (Some(cursor), Some((camera, camera_transform))) = (cursor, cameras.iter().next()) else {
+        hovered.0 = None;
+        return;
+    };
+    if on_panel.0 {
+        return;
+    }
+    let cloak = cloak_uniform(&loom, &shape, clock.seconds);
+    let entries = loom.gpu_entries();
+    let project = |p: Vec3| camera.world_to_viewport(camera_transform, p).ok();
+    hovered.0 = pick_thread(&cloak, &entries, cursor, HOVER_RADIUS, project).and_then(|pick| {
+        let thread = loom.threads().get(pick.entry - WARP_THREADS as usize)?;
+        Some((thread.id, cursor))
+    });
+}
+
+/// The hovered thread's dream beside the pointer; the found thread's in the corner.
+fn show_thread_panels(
+    mut contexts: EguiContexts,
+    hovered: Res<HoveredThread>,
+    focus: Res<Focus>,
+    archive: Res<NarrativeArchive>,
+    mut on_panel: ResMut<PointerOnPanel>,
+) -> Result {
+    let ctx = contexts.ctx_mut()?;
+    let find = |id: NarrativeId| archive.narratives.iter().find(|n| n.id == id);
+    if let Some(narrative) = focus.0.and_then(find) {
+        egui::Window::new("Your thread")
+            .anchor(egui::Align2::LEFT_TOP, [16.0, 16.0])
+            .resizable(false)
+            .collapsible(true)
+            .show(ctx, |ui| narrative_card(ui, narrative));
+    }
+    if let Some((narrative, cursor)) = hovered.0.and_then(|(id, at)| Some((find(id)?, at))) {
+        egui::Area::new(egui::Id::new("hovered thread"))
+            .fixed_pos([cursor.x + 18.0, cursor.y + 18.0])
+            .order(egui::Order::Tooltip)
+            .show(ctx, |ui| {
+                egui::Frame::popup(ui.style()).show(ui, |ui| narrative_card(ui, narrative));
+            });
+    }
+    on_panel.0 = ctx.is_pointer_over_egui() || ctx.egui_wants_pointer_input();
+    Ok(())
+}
+
+/// A narrative as a visitor reads it: origin in its thread's colour, the dream, the consent.
+fn narrative_card(ui: &mut egui::Ui, narrative: &Narrative) {
+    ui.set_max_width(360.0);
+    let [r, g, b, _] = Srgba::from(palette_for_origin(&narrative.origin).primary).to_u8_array();
+    ui.colored_label(
+        egui::Color32::from_rgb(r, g, b),
+        egui::RichText::new(&narrative.origin).strong(),
+    );
+    ui.label(&narrative.text);
+    let mut notes = Vec::new();
+    if let Some(language) = &narrative.language {
+        notes.push(format!("language: {language}"));
+    }
+    if narrative.consent.sanctuary {
+        notes.push("protected in the Sanctuary".to_owned());
+    }
+    if !notes.is_empty() {
+        ui.small(notes.join(" · "));
+    }
 }
 
 /// Radians of orbit per pixel of mouse drag.
@@ -81,8 +195,12 @@ fn orbit_with_mouse(
     buttons: Res<ButtonInput<MouseButton>>,
     motion: Res<AccumulatedMouseMotion>,
     scroll: Res<AccumulatedMouseScroll>,
+    on_panel: Res<PointerOnPanel>,
     mut rigs: Query<&mut CameraRig>,
 ) {
+    if on_panel.0 {
+        return;
+    }
     let lines = match scroll.unit {
         MouseScrollUnit::Line => scroll.delta.y,
         MouseScrollUnit::Pixel => scroll.delta.y / 40.0,

@@ -18,19 +18,26 @@ pub use gpu::{
 };
 pub use loom::Loom;
 
-use crate::{AppSystems, dreamscape::DreamClock, narrative::NarrativeArchive};
+use crate::{
+    AppSystems,
+    camera::{CameraRig, Flight},
+    dreamscape::DreamClock,
+    narrative::{NarrativeArchive, NarrativeId},
+};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_plugins(MaterialPlugin::<ThreadMaterial>::default())
         .register_type::<CloakShape>()
         .init_resource::<CloakShape>()
         .init_resource::<Loom>()
+        .init_resource::<Focus>()
         .add_systems(Startup, spawn_cloak)
         .add_systems(
             Update,
             (
                 weave_threads.run_if(resource_changed::<NarrativeArchive>),
                 sweep_unravelled,
+                focus_thread,
                 upload_threads.run_if(resource_changed::<Loom>),
                 sync_cloak_clock,
             )
@@ -56,6 +63,84 @@ impl Default for CloakShape {
             height: 5.0,
         }
     }
+}
+
+/// The narrative a visitor asked to find (`--find CODE`, later the kiosk): its thread is
+/// highlighted and the camera flies to it.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Focus(pub Option<NarrativeId>);
+
+/// Distance the camera keeps from a found thread, world units.
+pub const FOCUS_DISTANCE: f32 = 4.5;
+/// Seconds the camera takes to fly to a found thread.
+pub const FOCUS_FLIGHT_SECONDS: f32 = 3.0;
+
+/// The cloak's uniform for the loom's threads at `seconds`.
+#[must_use]
+pub fn cloak_uniform(loom: &Loom, shape: &CloakShape, seconds: f32) -> CloakUniform {
+    CloakUniform {
+        time: seconds,
+        entries: u32::try_from(loom.threads().len()).unwrap_or(u32::MAX) + loom::WARP_THREADS,
+        warp_count: loom::WARP_THREADS,
+        weft_count: u32::try_from(loom.staying()).unwrap_or(u32::MAX),
+        width: shape.width,
+        height: shape.height,
+    }
+}
+
+/// Where the middle of a narrative's thread is now, if it is on the cloak.
+#[must_use]
+pub fn thread_centre(
+    loom: &Loom,
+    shape: &CloakShape,
+    id: NarrativeId,
+    seconds: f32,
+) -> Option<Vec3> {
+    let entry = loom.entry_of(id)?;
+    let entries = loom.gpu_entries();
+    let cloak = cloak_uniform(loom, shape, seconds);
+    Some(path::thread_point(
+        &cloak,
+        &entries[entry],
+        u32::try_from(entry).ok()?,
+        0.5,
+        seconds,
+    ))
+}
+
+/// Highlights the focused thread and flies the cameras to it, once it is on the cloak.
+fn focus_thread(
+    mut commands: Commands,
+    focus: Res<Focus>,
+    clock: Res<DreamClock>,
+    shape: Res<CloakShape>,
+    mut loom: ResMut<Loom>,
+    rigs: Query<(Entity, &CameraRig)>,
+    mut flown_to: Local<Option<NarrativeId>>,
+) {
+    if focus.0 == *flown_to {
+        return;
+    }
+    let Some(id) = focus.0 else {
+        loom.highlight(None);
+        *flown_to = None;
+        return;
+    };
+    let Some(centre) = thread_centre(&loom, &shape, id, clock.seconds) else {
+        return; // not woven yet: try again next frame
+    };
+    loom.highlight(Some(id));
+    for (entity, rig) in &rigs {
+        commands.entity(entity).insert(Flight {
+            from_target: rig.target,
+            from_distance: rig.distance,
+            to_target: centre,
+            to_distance: FOCUS_DISTANCE,
+            start: clock.seconds,
+            duration: FOCUS_FLIGHT_SECONDS,
+        });
+    }
+    *flown_to = Some(id);
 }
 
 /// The one entity that draws every thread.
@@ -149,9 +234,10 @@ fn upload_threads(
     let Some(mut material) = materials.get_mut(&material.0) else {
         return;
     };
-    material.cloak.entries = used;
-    material.cloak.warp_count = loom::WARP_THREADS;
-    material.cloak.weft_count = u32::try_from(loom.staying()).unwrap_or(u32::MAX);
+    let time = material.cloak.time;
+    let (width, height) = (material.cloak.width, material.cloak.height);
+    material.cloak = cloak_uniform(&loom, &CloakShape { width, height }, time);
+    debug_assert_eq!(material.cloak.entries, used);
     if let Some(mut buffer) = buffers.get_mut(&material.threads) {
         buffer.set_data(entries);
     }
