@@ -12,6 +12,7 @@ pub mod cli;
 pub mod dreamscape;
 pub mod narrative;
 pub mod overlay;
+pub mod protocol;
 mod shaders;
 pub mod testing;
 pub mod viewer;
