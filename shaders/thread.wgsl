@@ -13,7 +13,7 @@
     mesh_view_bindings::view,
     view_transformations::position_world_to_clip,
 }
-#import dreamloom::noise::gradient_noise
+#import dreamloom::noise::{gradient_noise, hash33}
 
 struct Cloak {
     time: f32,
@@ -22,6 +22,8 @@ struct Cloak {
     weft_count: u32,
     width: f32,
     height: f32,
+    // The collective the protocol pulls toward: mean rgb of the threads, mean crests.
+    collective: vec4<f32>,
 };
 
 // Mirrors `GpuThread` in src/weave/gpu.rs.
@@ -31,6 +33,7 @@ struct ThreadData {
     wave: vec4<f32>,    // crests across the cloak, phase, amplitude (thread spacings), ripple speed
     shape: vec4<f32>,   // slot, thickness, float length, highlight
     life: vec4<f32>,    // woven at, unravel at (<0: never), slot glides from, glide began at
+    fate: vec4<f32>,    // identity (1 its own .. 0 the collective's), presence (1 woven .. 0 dissolved)
 };
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> cloak: Cloak;
@@ -76,8 +79,13 @@ fn unravelled(d: ThreadData, t: f32) -> f32 {
     return select(0.0, clamp((t - d.life.y) / UNRAVEL_SECONDS, 0.0, 1.0), d.life.y >= 0.0);
 }
 
+// Crests across the cloak: the thread's own rhythm, pulled toward the collective's as identity fades.
+fn crests(d: ThreadData) -> f32 {
+    return mix(cloak.collective.w, d.wave.x, d.fate.x);
+}
+
 fn wave_argument(d: ThreadData, u: f32, t: f32) -> f32 {
-    return TAU * d.wave.x * u + d.wave.y + t * d.wave.w;
+    return TAU * crests(d) * u + d.wave.y + t * d.wave.w;
 }
 
 fn weft_point(d: ThreadData, entry: u32, u: f32, t: f32) -> vec3<f32> {
@@ -86,12 +94,15 @@ fn weft_point(d: ThreadData, entry: u32, u: f32, t: f32) -> vec3<f32> {
     // Each thread wanders a little on its own, through noise.
     let wander = gradient_noise(vec3<f32>(u * 2.5 + slot * 13.0, slot * 7.0, t * 0.07));
     let loose = unravelled(d, t);
-    let v = slot + spacing * 0.5 * (d.wave.z * sin(wave_argument(d, u, t)) + 0.8 * wander)
+    let identity = d.fate.x;
+    let v = slot + spacing * 0.5 * (d.wave.z * (0.25 + 0.75 * identity) * sin(wave_argument(d, u, t)) + 0.8 * wander)
         + loose * 0.08 * sin(u * 9.0 + t * 2.0);
     var p = drape(u, v, t);
-    // Over and under the warp; neighbouring threads alternate, longer floats for some texts.
+    // Over and under the warp; neighbouring threads alternate, longer floats for some texts —
+    // until the protocol flattens every weave into one pattern.
     let parity = f32(entry % 2u);
-    p.z += 0.025 * sin(PI * (u * WARP_CROSSINGS / max(d.shape.z, 1.0) + parity));
+    let float_length = mix(1.0, max(d.shape.z, 1.0), identity);
+    p.z += 0.025 * sin(PI * (u * WARP_CROSSINGS / float_length + parity));
     // An unravelling thread lifts away from the cloth.
     p.z += 1.5 * loose * loose;
     return p;
@@ -142,17 +153,28 @@ fn vertex(vertex: Vertex) -> VertexOutput {
     let woven = eased((t - d.life.x) / WEAVE_IN_SECONDS);
     let gone = unravelled(d, t);
     let u = clamp(vertex.address.x, gone, max(woven, gone));
+    // Dissolving: the thread frays into fragments that lift and drift away as presence falls.
+    let fray = 1.0 - d.fate.y;
+    let fragment = floor(vertex.address.x * 48.0);
+    let fragment_hash = hash33(vec3<i32>(i32(entry), i32(fragment), 7));
+    let keep = select(1.0, 0.0, fragment_hash.x > d.fate.y * d.fate.y * 1.2 + 0.05 * d.fate.y);
     // Soft ends while weaving or unravelling; a whole thread keeps its own ends. (smoothstep needs
     // its low edge first, so falling edges are written as 1 - rising ones.)
     let head = select(woven, 2.0, woven >= 1.0);
     let tail = select(gone, -1.0, gone <= 0.0);
     let visible = (1.0 - smoothstep(head - 0.02, head + 1e-4, vertex.address.x))
         * smoothstep(tail - 1e-4, tail + 0.02, vertex.address.x)
-        * (1.0 - gone);
+        * (1.0 - gone)
+        * select(keep * d.fate.y, 1.0, d.fate.y >= 1.0);
 
     let du = 0.5 / SEGMENTS;
-    let p = thread_point(d, entry, u, t);
+    var p = thread_point(d, entry, u, t);
     let tangent = thread_point(d, entry, min(u + du, 1.0), t) - thread_point(d, entry, max(u - du, 0.0), t);
+    p += fray * fray * vec3<f32>(
+        0.6 * (fragment_hash.y - 0.5),
+        1.6 * fragment_hash.z + 0.4 * sin(t * 0.7 + fragment),
+        0.9 * fragment_hash.y,
+    );
     let to_eye = view.world_position - p;
     var across = cross(tangent, to_eye);
     let len = length(across);
@@ -170,8 +192,10 @@ fn vertex(vertex: Vertex) -> VertexOutput {
     let overlap = select(1.0, max(1.0, d.shape.y / (0.8 * spacing)), d.accent.w < 0.5);
 
     out.clip_position = position_world_to_clip(world);
-    out.primary = vec4<f32>(d.primary.rgb, d.primary.w / overlap);
-    out.accent = d.accent.rgb;
+    // The protocol pulls the thread's colours toward the collective's as its identity fades.
+    let own = select(d.fate.x, 1.0, d.accent.w > 0.5);
+    out.primary = vec4<f32>(mix(cloak.collective.rgb, d.primary.rgb, own), d.primary.w / overlap);
+    out.accent = mix(cloak.collective.rgb * 1.15, d.accent.rgb, own);
     out.ribbon = vec2<f32>(side, u);
     out.crest = 0.5 + 0.5 * sin(wave_argument(d, u, t));
     let tip = (woven - vertex.address.x) * 40.0;

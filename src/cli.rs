@@ -38,6 +38,38 @@ pub enum Command {
     Withdraw(WithdrawArgs),
     /// Measure frame cost against thread count, headless, on synthetic narratives.
     Bench(BenchArgs),
+    /// Run the Neuro-Synch Protocol on the narratives without rendering and print the diversity
+    /// measures over time.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Ticks to run (one tick is 0.1 s of dream time).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub ticks: u64,
+    /// Protocol mode; overrides the policy file's.
+    #[arg(long, value_parser = parse_mode)]
+    pub mode: Option<crate::protocol::policy::Mode>,
+    /// Council policy, a RON file (see assets/policies/); defaults otherwise.
+    #[arg(long, value_name = "FILE.ron")]
+    pub policy: Option<PathBuf>,
+    /// Seed of the protocol's pace (and of synthetic narratives).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run on N generated narratives instead of the store's.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub synthetic: Option<u32>,
+    /// Print a sample every K ticks [default: ticks / 20].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub every: Option<u64>,
+    /// One JSON object per sample instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_mode(text: &str) -> Result<crate::protocol::policy::Mode, String> {
+    text.parse()
 }
 
 #[derive(Debug, Args)]
@@ -242,6 +274,27 @@ mod tests {
         assert!(args.json);
         assert!(Cli::try_parse_from(["dreamloom", "bench", "--size", "320"]).is_err());
         assert!(Cli::try_parse_from(["dreamloom", "bench", "--size", "0x10"]).is_err());
+    }
+
+    #[test]
+    fn simulate_arguments_parse() {
+        let cli = Cli::try_parse_from([
+            "dreamloom",
+            "simulate",
+            "--ticks",
+            "100",
+            "--mode",
+            "neuro-synch",
+            "--synthetic",
+            "50",
+        ])
+        .unwrap();
+        let Some(Command::Simulate(args)) = cli.command else {
+            panic!("simulate")
+        };
+        assert_eq!(args.mode, Some(crate::protocol::policy::Mode::NeuroSynch));
+        let bad = Cli::try_parse_from(["dreamloom", "simulate", "--ticks", "5", "--mode", "fast"]);
+        assert!(bad.unwrap_err().to_string().contains("is not a mode"));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum AppSystems {
     ReadInput,
     /// The dream clock moves on.
     AdvanceClock,
+    /// The protocol runs up to the clock and decides each thread's fate.
+    Protocol,
     /// Threads and dreamscape take their state for this frame and hand it to the GPU.
     Weave,
     /// The camera takes its place.
@@ -44,6 +46,7 @@ impl Plugin for DreamloomPlugin {
             (
                 AppSystems::ReadInput,
                 AppSystems::AdvanceClock,
+                AppSystems::Protocol,
                 AppSystems::Weave,
                 AppSystems::Camera,
             )
@@ -54,6 +57,7 @@ impl Plugin for DreamloomPlugin {
             narrative::plugin,
             dreamscape::plugin,
             weave::plugin,
+            protocol::plugin,
             camera::plugin,
         ));
     }

@@ -15,8 +15,8 @@ use dreamloom::{
         bench::{self as benchmark, BenchResult, BenchSettings},
     },
     cli::{
-        BenchArgs, Cli, Command, ExportArgs, ImportArgs, RenderArgs, SubmitArgs, ViewArgs,
-        WithdrawArgs,
+        BenchArgs, Cli, Command, ExportArgs, ImportArgs, RenderArgs, SimulateArgs, SubmitArgs,
+        ViewArgs, WithdrawArgs,
     },
     narrative::{
         Consent, import,
@@ -26,6 +26,7 @@ use dreamloom::{
         synthetic::synthetic_narratives,
         validate::{Submission, validate},
     },
+    protocol::{diversity::measure, policy::CouncilPolicy, sim::Protocol},
     viewer::{self, ViewerSettings},
 };
 
@@ -52,6 +53,7 @@ fn main() -> ExitCode {
         Command::Export(args) => export(&data, &args),
         Command::Withdraw(args) => withdraw(&data, &args),
         Command::Bench(args) => bench(&args),
+        Command::Simulate(args) => simulate(&data, &args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -248,6 +250,70 @@ fn bench(args: &BenchArgs) -> Result<(), Failure> {
             "adapter: {}; {}x{}, {} frames each, timestep 1/60 s",
             first.adapter, first.width, first.height, first.frames
         );
+    }
+    Ok(())
+}
+
+fn simulate(data: &Path, args: &SimulateArgs) -> Result<(), Failure> {
+    let mut policy = match &args.policy {
+        Some(path) => CouncilPolicy::load(path)?,
+        None => CouncilPolicy::default(),
+    };
+    if let Some(mode) = args.mode {
+        policy.mode = mode;
+    }
+    let narratives = match args.synthetic {
+        Some(count) => synthetic_narratives(count as usize, args.seed),
+        None => open_store(data)?.reader()?.displayed()?,
+    };
+    let mut protocol = Protocol::new(args.seed);
+    protocol.sync(&narratives);
+    let every = args.every.unwrap_or((args.ticks / 20).max(1));
+    if !args.json {
+        println!(
+            "# {} narratives, mode {}, seed {}",
+            narratives.len(),
+            policy.mode.as_str(),
+            args.seed
+        );
+        println!(
+            "{:>8} {:>8} {:>9} {:>9} {:>14} {:>11} {:>14}",
+            "tick",
+            "visible",
+            "dissolved",
+            "sanctuary",
+            "origin_entropy",
+            "hue_entropy",
+            "homogenisation"
+        );
+    }
+    let mut out = io::stdout().lock();
+    for tick in 0..=args.ticks {
+        if tick > 0 {
+            protocol.tick(&policy);
+        }
+        if tick % every == 0 || tick == args.ticks {
+            let d = measure(&protocol);
+            if args.json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::to_string(&d).expect("measures serialise")
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "{:>8} {:>8} {:>9} {:>9} {:>14.4} {:>11.4} {:>14.4}",
+                    d.tick,
+                    d.visible,
+                    d.dissolved,
+                    d.sanctuary_visible,
+                    d.origin_entropy,
+                    d.hue_entropy,
+                    d.homogenisation
+                )?;
+            }
+        }
     }
     Ok(())
 }

@@ -172,3 +172,29 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Shannon entropy of the hues of a frame's vivid pixels (24 bins), normalised to `0..1`: how
+/// many different colours a person sees, and how evenly.
+#[must_use]
+pub fn frame_hue_entropy(frame: &RgbaImage) -> f32 {
+    let mut bins = [0.0f64; HUE_BINS];
+    for pixel in frame.pixels() {
+        let (hue, saturation, value) = hsv(pixel.0);
+        if saturation > 0.25 && value > 0.3 {
+            bins[(hue / 360.0 * HUE_BINS as f32) as usize % HUE_BINS] += 1.0;
+        }
+    }
+    let total: f64 = bins.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let entropy: f64 = bins
+        .iter()
+        .filter(|&&n| n > 0.0)
+        .map(|&n| {
+            let p = n / total;
+            -p * p.ln()
+        })
+        .sum();
+    (entropy / (HUE_BINS as f64).ln()) as f32
+}

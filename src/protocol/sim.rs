@@ -23,7 +23,7 @@ pub const TICK_SECONDS: f32 = 0.1;
 /// Fraction of the pull a Sanctuary thread feels.
 pub const SANCTUARY_RESISTANCE: f32 = 0.15;
 /// Identity a Sanctuary thread keeps whatever the protocol does.
-pub const SANCTUARY_IDENTITY_FLOOR: f32 = 0.6;
+pub const SANCTUARY_IDENTITY_FLOOR: f32 = 0.85;
 /// Hue bins of the diversity meter.
 pub const HUE_BINS: usize = 12;
 
@@ -33,6 +33,8 @@ pub struct Strand {
     pub id: NarrativeId,
     /// Hash of the normalised origin.
     pub origin: u64,
+    /// Dense index of the origin among this protocol's origins (for per-origin counts).
+    pub origin_index: usize,
     /// The origin as the visitor wrote it (first seen), for reports.
     pub origin_name: String,
     /// Bin of the origin's hue, `0..HUE_BINS`.
@@ -61,6 +63,8 @@ pub enum ProtocolEvent {
 #[derive(Resource, Debug, Clone, PartialEq, Default)]
 pub struct Protocol {
     strands: Vec<Strand>,
+    /// Distinct origins, indexed by `Strand::origin_index`.
+    origins: Vec<u64>,
     seed: u64,
     tick: u64,
 }
@@ -70,6 +74,7 @@ impl Protocol {
     pub fn new(seed: u64) -> Self {
         Self {
             strands: Vec::new(),
+            origins: Vec::new(),
             seed,
             tick: 0,
         }
@@ -108,6 +113,7 @@ impl Protocol {
                     Strand {
                         id: narrative.id,
                         origin: stable_hash(normalise_origin(&narrative.origin).as_bytes()),
+                        origin_index: 0,
                         origin_name: narrative.origin.clone(),
                         hue_bin: ((hue / 360.0 * HUE_BINS as f32) as usize).min(HUE_BINS - 1),
                         sanctuary: narrative.consent.sanctuary,
@@ -119,6 +125,14 @@ impl Protocol {
                 );
             }
         }
+        let mut index: HashMap<u64, usize> = HashMap::new();
+        self.origins.clear();
+        for strand in &mut self.strands {
+            strand.origin_index = *index.entry(strand.origin).or_insert_with(|| {
+                self.origins.push(strand.origin);
+                self.origins.len() - 1
+            });
+        }
     }
 
     /// Advances one tick under `policy`; returns what happened to which threads.
@@ -127,9 +141,9 @@ impl Protocol {
         let pull = policy.synch_strength * policy.balance;
         let mut events = Vec::new();
         // Per origin: threads submitted, threads lost.
-        let mut origins: HashMap<u64, (usize, usize)> = HashMap::new();
+        let mut origins = vec![(0usize, 0usize); self.origins.len()];
         for strand in &self.strands {
-            let entry = origins.entry(strand.origin).or_default();
+            let entry = &mut origins[strand.origin_index];
             entry.0 += 1;
             if strand.presence <= 0.0 {
                 entry.1 += 1;
@@ -184,7 +198,7 @@ impl Protocol {
             if !dissolving || strand.sanctuary {
                 continue;
             }
-            let (submitted, lost) = origins[&strand.origin];
+            let (submitted, lost) = origins[strand.origin_index];
             let must_remain = (policy.origin_floor * submitted as f32).ceil() as usize;
             if submitted - lost <= must_remain {
                 continue; // the council's floor: the protocol pauses dissolving this origin
@@ -194,7 +208,7 @@ impl Protocol {
                 strand.presence = next;
             } else if submitted - (lost + 1) >= must_remain {
                 strand.presence = 0.0;
-                origins.get_mut(&strand.origin).expect("counted above").1 += 1;
+                origins[strand.origin_index].1 += 1;
                 events.push(ProtocolEvent::Dissolved(strand.id));
             }
         }

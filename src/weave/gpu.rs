@@ -39,6 +39,9 @@ pub struct CloakUniform {
     pub width: f32,
     /// Height of the cloak in world units.
     pub height: f32,
+    /// The collective the protocol pulls toward: mean linear RGB of the woven threads, and their
+    /// mean number of crests.
+    pub collective: Vec4,
 }
 
 /// One thread in the storage buffer (`ThreadData` in `thread.wgsl`).
@@ -54,6 +57,9 @@ pub struct GpuThread {
     pub shape: Vec4,
     /// Woven-in time, unravel time (negative: never), slot it glides from, time the glide began.
     pub life: Vec4,
+    /// What the protocol left of it: identity (1 its own, 0 the collective's), presence (1 woven,
+    /// 0 dissolved), unused, unused.
+    pub fate: Vec4,
 }
 
 /// The material every thread is drawn with.

@@ -42,6 +42,9 @@ pub struct LoomThread {
     pub woven_at: f32,
     /// When it began unravelling, if it is leaving.
     pub unravel_at: Option<f32>,
+    /// What the protocol left of it (see `protocol::sim`): identity and presence, 1 when whole.
+    pub identity: f32,
+    pub presence: f32,
 }
 
 impl LoomThread {
@@ -117,6 +120,8 @@ impl Loom {
                     slot_moved_at: now - SLOT_GLIDE_SECONDS,
                     woven_at,
                     unravel_at: None,
+                    identity: 1.0,
+                    presence: 1.0,
                 });
             }
         }
@@ -165,6 +170,38 @@ impl Loom {
         }
     }
 
+    /// Takes each thread's identity and presence from `fate` (the protocol). Returns whether any
+    /// changed.
+    pub fn set_fate(&mut self, fate: impl Fn(NarrativeId) -> Option<(f32, f32)>) -> bool {
+        let mut changed = false;
+        for thread in &mut self.threads {
+            let (identity, presence) = fate(thread.id).unwrap_or((1.0, 1.0));
+            if (thread.identity, thread.presence) != (identity, presence) {
+                thread.identity = identity;
+                thread.presence = presence;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// The collective the protocol pulls toward: mean colour of the threads, weighted by their
+    /// presence, and their mean number of crests.
+    #[must_use]
+    pub fn collective(&self) -> Vec4 {
+        let mut sum = Vec4::ZERO;
+        let mut weight = 0.0;
+        for t in self.threads.iter().filter(|t| t.unravel_at.is_none()) {
+            sum += t.look.primary.extend(t.look.weave.frequency) * t.presence;
+            weight += t.presence;
+        }
+        if weight > 0.0 {
+            sum / weight
+        } else {
+            Vec4::new(0.5, 0.45, 0.6, 3.0)
+        }
+    }
+
     /// Marks one narrative's thread to stand out (a visitor found it), or none.
     pub fn highlight(&mut self, id: Option<NarrativeId>) {
         self.highlighted = id;
@@ -193,6 +230,7 @@ impl Loom {
             wave: Vec4::ZERO,
             shape: Vec4::new(slot(i as usize, WARP_THREADS as usize), 0.012, 1.0, 0.0),
             life: Vec4::new(-1.0e6, -1.0, 0.0, -1.0e6),
+            fate: Vec4::ONE,
         });
         let weft = self.threads.iter().map(|t| {
             let w = &t.look.weave;
@@ -216,6 +254,7 @@ impl Loom {
                     t.slot_from,
                     t.slot_moved_at,
                 ),
+                fate: Vec4::new(t.identity, t.presence, 0.0, 0.0),
             }
         });
         warp.chain(weft).collect()

@@ -85,6 +85,7 @@ pub fn cloak_uniform(loom: &Loom, shape: &CloakShape, seconds: f32) -> CloakUnif
         weft_count: u32::try_from(loom.staying()).unwrap_or(u32::MAX),
         width: shape.width,
         height: shape.height,
+        collective: loom.collective(),
     }
 }
 
@@ -187,6 +188,7 @@ fn spawn_cloak(
             weft_count: 0,
             width: shape.width,
             height: shape.height,
+            collective: Loom::default().collective(),
         },
         threads,
     });

@@ -100,18 +100,26 @@ pub fn woven_span(d: &GpuThread, t: f32) -> (f32, f32) {
     (eased((t - d.life.x) / WEAVE_IN_SECONDS), unravelled(d, t))
 }
 
+/// Crests across the cloak: the thread's own rhythm, pulled toward the collective's as identity
+/// fades.
+fn crests(cloak: &CloakUniform, d: &GpuThread) -> f32 {
+    cloak.collective.w + (d.wave.x - cloak.collective.w) * d.fate.x
+}
+
 fn weft_point(cloak: &CloakUniform, d: &GpuThread, entry: u32, u: f32, t: f32) -> Vec3 {
     let spacing = 1.0 / cloak.weft_count.max(1) as f32;
     let slot = slot_at(d, t);
     let wander = gradient_noise(Vec3::new(u * 2.5 + slot * 13.0, slot * 7.0, t * 0.07));
     let loose = unravelled(d, t);
-    let wave = TAU * d.wave.x * u + d.wave.y + t * d.wave.w;
+    let identity = d.fate.x;
+    let wave = TAU * crests(cloak, d) * u + d.wave.y + t * d.wave.w;
     let v = slot
-        + spacing * 0.5 * (d.wave.z * wave.sin() + 0.8 * wander)
+        + spacing * 0.5 * (d.wave.z * (0.25 + 0.75 * identity) * wave.sin() + 0.8 * wander)
         + loose * 0.08 * (u * 9.0 + t * 2.0).sin();
     let mut p = drape(cloak, u, v, t);
     let parity = (entry % 2) as f32;
-    p.z += 0.025 * (PI * (u * WARP_CROSSINGS / d.shape.z.max(1.0) + parity)).sin();
+    let float_length = 1.0 + (d.shape.z.max(1.0) - 1.0) * identity;
+    p.z += 0.025 * (PI * (u * WARP_CROSSINGS / float_length + parity)).sin();
     p.z += 1.5 * loose * loose;
     p
 }
@@ -140,6 +148,8 @@ pub fn body_colour(d: &GpuThread) -> Vec3 {
 
 #[cfg(test)]
 mod tests {
+    use bevy::math::Vec4;
+
     use super::*;
 
     #[test]
@@ -165,6 +175,7 @@ mod tests {
             weft_count: 0,
             width: 9.0,
             height: 5.0,
+            collective: Vec4::ONE,
         };
         let top = drape(&cloak, 0.5, 0.0, 0.0);
         let hem_left = drape(&cloak, 0.0, 1.0, 0.0);

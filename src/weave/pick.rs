@@ -36,7 +36,8 @@ pub fn pick_thread(
         .skip(cloak.warp_count as usize)
     {
         let (woven, gone) = woven_span(thread, t);
-        if woven <= gone {
+        // Half-dissolved threads are fraying away: nothing to read.
+        if woven <= gone || thread.fate.y < 0.5 {
             continue;
         }
         let index = u32::try_from(entry).unwrap_or(u32::MAX);
@@ -87,6 +88,7 @@ mod tests {
             weft_count: entries - 1,
             width: 9.0,
             height: 5.0,
+            collective: Vec4::ONE,
         }
     }
 
@@ -97,6 +99,7 @@ mod tests {
             wave: Vec4::new(2.0, 0.0, 1.0, 0.5),
             shape: Vec4::new(slot, 0.03, 1.0, 0.0),
             life: Vec4::new(-100.0, -1.0, slot, -100.0),
+            fate: Vec4::ONE,
         }
     }
 
