@@ -114,7 +114,18 @@ fn warp_point(d: ThreadData, entry: u32, v: f32, t: f32) -> vec3<f32> {
     return p;
 }
 
+// A Sanctuary bridge: from one thread's slot (shape.x) to another's (life.z) at wave.x across the
+// cloak, arching toward the viewer. Connection without conformity: each end keeps its colour.
+fn bridge_point(d: ThreadData, s: f32, t: f32) -> vec3<f32> {
+    var p = drape(d.wave.x + 0.01 * sin(s * TAU + t), mix(d.shape.x, d.life.z, s), t);
+    p.z += 0.45 * sin(PI * s);
+    return p;
+}
+
 fn thread_point(d: ThreadData, entry: u32, u: f32, t: f32) -> vec3<f32> {
+    if d.accent.w > 1.5 {
+        return bridge_point(d, u, t);
+    }
     if d.accent.w > 0.5 {
         return warp_point(d, entry, u, t);
     }
@@ -196,6 +207,12 @@ fn vertex(vertex: Vertex) -> VertexOutput {
     let own = select(d.fate.x, 1.0, d.accent.w > 0.5);
     out.primary = vec4<f32>(mix(cloak.collective.rgb, d.primary.rgb, own), d.primary.w / overlap);
     out.accent = mix(cloak.collective.rgb * 1.15, d.accent.rgb, own);
+    if d.accent.w > 1.5 {
+        // A bridge shades from one thread's colour to the other's.
+        let shade = mix(d.primary.rgb, d.accent.rgb, u);
+        out.primary = vec4<f32>(shade, d.primary.w);
+        out.accent = shade;
+    }
     out.ribbon = vec2<f32>(side, u);
     out.crest = 0.5 + 0.5 * sin(wave_argument(d, u, t));
     let tip = (woven - vertex.address.x) * 40.0;

@@ -150,6 +150,10 @@ pub struct ViewArgs {
     /// Receipt code of a narrative to find: the camera flies to its thread and highlights it.
     #[arg(long, value_name = "CODE")]
     pub find: Option<String>,
+    /// Play the show: the story's arc as a loop (assets/show.ron) — calm weaving, the protocol
+    /// rising, the Sleep Confluence, aftermath, the Sanctuary.
+    #[arg(long)]
+    pub show: bool,
 }
 
 #[derive(Debug, Args)]
@@ -169,6 +173,9 @@ pub struct RenderArgs {
     /// Moment of the dream to render, in seconds since it began.
     #[arg(long = "time", default_value_t = 0.0, value_parser = parse_seconds)]
     pub seconds: f32,
+    /// Render the frame of the show (assets/show.ron) at --time.
+    #[arg(long)]
+    pub show: bool,
     /// Render N generated narratives (36 origins, seeded by --seed) instead of the store's.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=200_000))]
     pub synthetic: Option<u32>,

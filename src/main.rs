@@ -11,7 +11,7 @@ use bevy::app::AppExit;
 use clap::Parser;
 use dreamloom::{
     capture::{
-        self, RenderError, StillSettings,
+        HeadlessRenderer, RenderError, StillSettings,
         bench::{self as benchmark, BenchResult, BenchSettings},
     },
     cli::{
@@ -26,7 +26,7 @@ use dreamloom::{
         synthetic::synthetic_narratives,
         validate::{Submission, validate},
     },
-    protocol::{diversity::measure, policy::CouncilPolicy, sim::Protocol},
+    protocol::{ShowPlaying, diversity::measure, policy::CouncilPolicy, show::Show, sim::Protocol},
     viewer::{self, ViewerSettings},
 };
 
@@ -97,13 +97,13 @@ fn view(data: &Path, args: &ViewArgs) -> Result<(), Failure> {
         }
     };
     let narratives = reader.displayed()?;
-    let database = store.database_path();
-    drop(store);
+    drop(reader);
     match viewer::run(ViewerSettings {
         seed: args.seed,
         find,
+        show: args.show,
         narratives,
-        database: Some(database),
+        store: Some(store),
     }) {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err(Failure(String::new(), code.get())),
@@ -121,7 +121,14 @@ fn render(data: &Path, args: &RenderArgs) -> Result<(), Failure> {
         seed: args.seed,
         seconds: args.seconds,
     };
-    let frame = capture::render_still(&settings, narratives).map_err(|error| match error {
+    let show = args.show;
+    let frame = HeadlessRenderer::new_with(&settings, narratives, |app| {
+        if show {
+            app.insert_resource(ShowPlaying(Show::embedded()));
+        }
+    })
+    .and_then(|mut renderer| renderer.capture())
+    .map_err(|error| match error {
         RenderError::NoAdapter => Failure(error.to_string(), EXIT_NO_GPU),
         other => Failure::from(other),
     })?;

@@ -63,6 +63,10 @@ pub struct Narrative {
     pub consent: Consent,
 }
 
+/// The store the running piece writes to (protocol events, later the kiosk's submissions).
+#[derive(Resource)]
+pub struct StoreHandle(pub store::Store);
+
 /// Every narrative the running piece knows, in the order they were woven in.
 ///
 /// The weave reads it to lay out threads; later the durable store feeds it.

@@ -28,7 +28,7 @@ use super::{
 };
 
 /// Schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 /// File name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "dreamloom.sqlite3";
 
@@ -89,6 +89,12 @@ pub enum EventKind {
     /// A curator (or an import) set the status.
     Moderated(Status),
     Withdrawn,
+    /// The Neuro-Synch Protocol dissolved its thread.
+    Dissolved,
+    /// The Sanctuary held its thread against the protocol.
+    Preserved,
+    /// Its dissolving thread was whole again once the protocol stopped.
+    Restored,
 }
 
 /// One entry of the append-only, totally ordered event log.
@@ -204,6 +210,29 @@ CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
 
+/// Version 2: the protocol's events join the log. SQLite cannot widen a CHECK constraint in
+/// place, so the log is copied into a new table, order and all, and the guards are re-created.
+const MIGRATION_2: &str = "
+CREATE TABLE events_v2 (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    at_ms     INTEGER NOT NULL,
+    narrative INTEGER NOT NULL REFERENCES narratives(id),
+    kind      TEXT    NOT NULL CHECK (kind IN
+        ('submitted', 'moderated', 'withdrawn', 'dissolved', 'preserved', 'restored')),
+    status    TEXT
+);
+INSERT INTO events_v2 (seq, at_ms, narrative, kind, status)
+    SELECT seq, at_ms, narrative, kind, status FROM events ORDER BY seq;
+DROP TRIGGER events_are_never_changed;
+DROP TRIGGER events_are_never_deleted;
+DROP TABLE events;
+ALTER TABLE events_v2 RENAME TO events;
+CREATE TRIGGER events_are_never_changed BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+";
+
 impl Database {
     /// Opens (creating and migrating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -233,11 +262,13 @@ impl Database {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { found: version });
         }
-        if version < 1 {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(MIGRATION_1)?;
-            tx.pragma_update(None, "user_version", 1)?;
-            tx.commit()?;
+        for (to, migration) in [(1, MIGRATION_1), (2, MIGRATION_2)] {
+            if version < to {
+                let tx = self.conn.transaction()?;
+                tx.execute_batch(migration)?;
+                tx.pragma_update(None, "user_version", to)?;
+                tx.commit()?;
+            }
         }
         Ok(())
     }
@@ -409,6 +440,31 @@ impl Database {
             .collect())
     }
 
+    /// Records what the protocol did, in one transaction. Events about narratives the store does
+    /// not hold (synthetic ones, or withdrawn since) are skipped.
+    pub fn log_protocol_events(
+        &mut self,
+        events: &[(NarrativeId, EventKind)],
+    ) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction()?;
+        let mut logged = 0;
+        for &(id, kind) in events {
+            let known: Option<String> = tx
+                .query_row(
+                    "SELECT status FROM narratives WHERE id = ?1",
+                    [id.0.cast_signed()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if known.is_some_and(|status| status != "withdrawn") {
+                log_event(&tx, id, kind)?;
+                logged += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(logged)
+    }
+
     /// Status of the narrative with `receipt`.
     pub fn status_of(&self, receipt: Receipt) -> Result<Status, StoreError> {
         Ok(find(&self.conn, receipt)?.1)
@@ -425,6 +481,9 @@ impl Database {
             let kind = match (kind.as_str(), status) {
                 ("submitted", _) => EventKind::Submitted,
                 ("withdrawn", _) => EventKind::Withdrawn,
+                ("dissolved", _) => EventKind::Dissolved,
+                ("preserved", _) => EventKind::Preserved,
+                ("restored", _) => EventKind::Restored,
                 (_, Some(status)) => EventKind::Moderated(Status::parse(&status)?),
                 (_, None) => EventKind::Moderated(Status::Visible),
             };
@@ -499,6 +558,9 @@ fn log_event(tx: &Connection, id: NarrativeId, kind: EventKind) -> Result<(), St
         EventKind::Submitted => ("submitted", None),
         EventKind::Moderated(status) => ("moderated", Some(status.as_str())),
         EventKind::Withdrawn => ("withdrawn", None),
+        EventKind::Dissolved => ("dissolved", None),
+        EventKind::Preserved => ("preserved", None),
+        EventKind::Restored => ("restored", None),
     };
     tx.execute(
         "INSERT INTO events (at_ms, narrative, kind, status) VALUES (?1, ?2, ?3, ?4)",
@@ -610,6 +672,17 @@ impl Store {
         self.write(move |db| db.submit(&valid, admission).map(|(_, receipt)| receipt))?
     }
 
+    /// Runs `work` on the writer thread without waiting for it: for the running piece, which must
+    /// never wait on disk. A failure is logged.
+    pub fn write_detached(&self, work: impl FnOnce(&mut Database) + Send + 'static) {
+        let job: Job = Box::new(work);
+        if let Some(jobs) = &self.jobs
+            && jobs.send(job).is_err()
+        {
+            bevy::log::error!("the narrative store's writer has stopped; a write was lost");
+        }
+    }
+
     /// Withdraws the narrative with `receipt`, erasing its text.
     pub fn withdraw(&self, receipt: Receipt) -> Result<NarrativeId, StoreError> {
         self.write(move |db| db.withdraw(receipt))?
@@ -637,4 +710,55 @@ pub fn default_data_dir() -> PathBuf {
     dirs::data_dir()
         .unwrap_or_else(|| PathBuf::from("."))
         .join("dreamloom")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_1_store_migrates_keeping_its_log_and_takes_protocol_events() {
+        let dir = crate::testing::TempDir::new("migrate");
+        let path = dir.path().join(DATABASE_FILE);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATION_1).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute(
+                "INSERT INTO narratives VALUES (1, 'ABC123', 't', 'o', NULL, 1, 0, 5, 'visible')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO events (at_ms, narrative, kind) VALUES (5, 1, 'submitted')",
+                [],
+            )
+            .unwrap();
+        }
+        let mut db = Database::open(&path).unwrap();
+        let version: i64 = db
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        let logged = db
+            .log_protocol_events(&[
+                (NarrativeId(1), EventKind::Preserved),
+                (NarrativeId(1), EventKind::Dissolved),
+                (NarrativeId(99), EventKind::Dissolved),
+            ])
+            .unwrap();
+        assert_eq!(logged, 2, "an unknown narrative is skipped");
+        let kinds: Vec<EventKind> = db.events_after(0).unwrap().iter().map(|e| e.kind).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                EventKind::Submitted,
+                EventKind::Preserved,
+                EventKind::Dissolved
+            ]
+        );
+        let error = db.conn.execute("DELETE FROM events", []).unwrap_err();
+        assert!(error.to_string().contains("append-only"));
+    }
 }

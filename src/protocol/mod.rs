@@ -12,14 +12,15 @@ use bevy::prelude::*;
 
 use self::{
     diversity::{Diversity, measure},
-    policy::CouncilPolicy,
+    policy::{CouncilPolicy, Mode},
     show::Show,
     sim::{Protocol, ProtocolEvent, TICK_SECONDS},
 };
 use crate::{
     AppSystems,
+    camera::CameraRig,
     dreamscape::{DreamClock, Dreamscape},
-    narrative::NarrativeArchive,
+    narrative::{NarrativeArchive, NarrativeId, StoreHandle, store::EventKind},
     weave::Loom,
 };
 
@@ -34,7 +35,51 @@ pub(super) fn plugin(app: &mut App) {
             (advance_protocol, hand_fate_to_loom)
                 .chain()
                 .in_set(AppSystems::Protocol),
+        )
+        .add_systems(
+            Update,
+            show_camera
+                .run_if(resource_exists::<ShowPlaying>)
+                .in_set(AppSystems::ReadInput),
+        )
+        .add_systems(
+            Update,
+            log_protocol_events
+                .run_if(resource_exists::<StoreHandle>)
+                .after(AppSystems::Protocol),
         );
+}
+
+/// Writes what the protocol did into the store's event log, without waiting for the disk.
+fn log_protocol_events(mut events: ResMut<ProtocolEvents>, store: Res<StoreHandle>) {
+    if events.0.is_empty() {
+        return;
+    }
+    let batch: Vec<(NarrativeId, EventKind)> = events
+        .0
+        .drain(..)
+        .map(|event| match event {
+            ProtocolEvent::Dissolved(id) => (id, EventKind::Dissolved),
+            ProtocolEvent::Preserved(id) => (id, EventKind::Preserved),
+            ProtocolEvent::Restored(id) => (id, EventKind::Restored),
+        })
+        .collect();
+    store.0.write_detached(move |db| {
+        if let Err(error) = db.log_protocol_events(&batch) {
+            error!("could not log the protocol's events: {error}");
+        }
+    });
+}
+
+/// During the show the camera's height follows the story: from below, the cloak's dark underside
+/// in the Confluence; from above in the Sanctuary.
+fn show_camera(clock: Res<DreamClock>, show: Res<ShowPlaying>, mut rigs: Query<&mut CameraRig>) {
+    let pitch = show
+        .0
+        .camera_pitch_at(clock.seconds, CameraRig::default().pitch);
+    for mut rig in &mut rigs {
+        rig.pitch = pitch;
+    }
 }
 
 /// Plays the show timeline: while this resource exists, the show sets the council policy.
@@ -102,7 +147,19 @@ fn advance_protocol(
             if history.readings.len() == HISTORY_READINGS {
                 history.readings.pop_front();
             }
-            history.readings.push_back(measure(&protocol));
+            let reading = measure(&protocol);
+            if reading.tick.is_multiple_of(10 * TICKS_PER_READING) {
+                info!(
+                    "diversity at {:.0} s: {} visible, {} dissolved, origin entropy {:.3}, hue entropy {:.3}, homogenisation {:.3}",
+                    reading.tick as f32 * TICK_SECONDS,
+                    reading.visible,
+                    reading.dissolved,
+                    reading.origin_entropy,
+                    reading.hue_entropy,
+                    reading.homogenisation
+                );
+            }
+            history.readings.push_back(reading);
         }
     }
     if let Some(show) = &show {
@@ -113,8 +170,26 @@ fn advance_protocol(
     }
 }
 
-/// Gives each thread on the loom the identity and presence the protocol left it.
-fn hand_fate_to_loom(protocol: Res<Protocol>, mut loom: ResMut<Loom>) {
+/// Gives each thread on the loom the identity and presence the protocol left it, and lets the
+/// Sanctuary bridge kin threads while its mode plays.
+fn hand_fate_to_loom(
+    protocol: Res<Protocol>,
+    policy: Res<CouncilPolicy>,
+    clock: Res<DreamClock>,
+    show: Option<Res<ShowPlaying>>,
+    mut loom: ResMut<Loom>,
+    mut sanctuary_since: Local<Option<f32>>,
+) {
+    let in_sanctuary = policy.mode == Mode::Sanctuary;
+    if in_sanctuary != sanctuary_since.is_some() {
+        // The show knows when its phase began; otherwise the council switched now.
+        let since = show.as_ref().map_or(clock.seconds, |s| {
+            let (_, into) = s.0.phase_at(clock.seconds);
+            clock.seconds - into
+        });
+        *sanctuary_since = in_sanctuary.then_some(since);
+        loom.set_sanctuary(*sanctuary_since, clock.seconds);
+    }
     if !protocol.is_changed() && !loom.is_changed() {
         return;
     }

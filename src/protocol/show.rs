@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::policy::{CouncilPolicy, PolicyError};
 
+/// Seconds over which the camera eases into a phase's pitch.
+pub const PITCH_EASE_SECONDS: f32 = 8.0;
+
 /// The show embedded in the binary.
 pub const DEFAULT_SHOW: &str = include_str!("../../assets/show.ron");
 
@@ -85,6 +88,30 @@ impl Show {
         self.phases.iter().map(|p| p.seconds).sum()
     }
 
+    /// Where the show wants the camera to look from at `seconds`: each phase's pitch (or
+    /// `default`), eased over the first [`PITCH_EASE_SECONDS`] of a phase from the one before.
+    #[must_use]
+    pub fn camera_pitch_at(&self, seconds: f32, default: f32) -> f32 {
+        let t = seconds.rem_euclid(self.loop_seconds());
+        let mut start = 0.0;
+        let mut previous = self
+            .phases
+            .last()
+            .and_then(|p| p.camera_pitch)
+            .unwrap_or(default);
+        for phase in &self.phases {
+            let pitch = phase.camera_pitch.unwrap_or(default);
+            if t < start + phase.seconds {
+                let k = ((t - start) / PITCH_EASE_SECONDS).clamp(0.0, 1.0);
+                let eased = k * k * (3.0 - 2.0 * k);
+                return previous + (pitch - previous) * eased;
+            }
+            previous = pitch;
+            start += phase.seconds;
+        }
+        previous
+    }
+
     /// The phase playing `seconds` into the loop (the loop repeats), and seconds into that phase.
     #[must_use]
     pub fn phase_at(&self, seconds: f32) -> (&Phase, f32) {
@@ -124,6 +151,18 @@ mod tests {
         let looped = show.phase_at(show.loop_seconds() + 1.0);
         assert_eq!(looped.0.name, "Calm weaving");
         assert!((looped.1 - 1.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn the_camera_eases_between_phase_pitches() {
+        let show = Show::embedded();
+        // Calm weaving follows the Sanctuary of the previous loop: it eases down from 0.25.
+        assert!((show.camera_pitch_at(0.0, 0.12) - 0.25).abs() < 1e-6);
+        assert!((show.camera_pitch_at(20.0, 0.12) - 0.12).abs() < 1e-6);
+        let confluence = 30.0 + 35.0;
+        assert!((show.camera_pitch_at(confluence + 20.0, 0.12) + 0.35).abs() < 1e-6);
+        let halfway = show.camera_pitch_at(confluence + PITCH_EASE_SECONDS / 2.0, 0.12);
+        assert!(halfway < 0.12 && halfway > -0.35);
     }
 
     #[test]

@@ -15,8 +15,13 @@ use crate::{
     camera::{CameraRig, DISTANCE_RANGE, PITCH_LIMIT, camera_bundle},
     capture::gpu,
     dreamscape::{DreamClock, Dreamscape},
-    narrative::{Narrative, NarrativeArchive, NarrativeId, StoreFeedPlugin},
+    narrative::{
+        Narrative, NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle, store::Store,
+    },
     overlay::{self, OverlayTarget},
+    protocol::{
+        DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy, show::Show,
+    },
     weave::{
         CloakShape, Focus, Loom, cloak_uniform, look::palette_for_origin, loom::WARP_THREADS,
         pick::pick_thread,
@@ -24,16 +29,17 @@ use crate::{
 };
 
 /// How the viewer starts.
-#[derive(Debug, Clone)]
 pub struct ViewerSettings {
     pub seed: u64,
     /// A narrative to find: its thread is highlighted and the camera flies to it.
     pub find: Option<NarrativeId>,
+    /// Play the show timeline.
+    pub show: bool,
     /// Narratives to show at start.
     pub narratives: Vec<Narrative>,
-    /// The store to follow while running: narratives submitted or withdrawn elsewhere are woven
-    /// in or out within a second.
-    pub database: Option<std::path::PathBuf>,
+    /// The store to follow while running (narratives submitted or withdrawn elsewhere are woven
+    /// in or out within a second) and to write the protocol's events to.
+    pub store: Option<Store>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -67,8 +73,14 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         seed: settings.seed,
         ..default()
     });
-    if let Some(database) = settings.database {
-        app.add_plugins(StoreFeedPlugin { database });
+    if settings.show {
+        app.insert_resource(ShowPlaying(Show::embedded()));
+    }
+    if let Some(store) = settings.store {
+        app.add_plugins(StoreFeedPlugin {
+            database: store.database_path(),
+        })
+        .insert_resource(StoreHandle(store));
     }
     app.run()
 }
@@ -78,12 +90,101 @@ pub fn plugin(app: &mut App) {
     app.add_plugins(overlay::plugin)
         .init_resource::<HoveredThread>()
         .init_resource::<PointerOnPanel>()
+        .init_resource::<MeterVisible>()
         .add_systems(Startup, spawn_viewer_camera)
         .add_systems(
             Update,
-            (orbit_with_mouse, hover_thread).in_set(AppSystems::ReadInput),
+            (orbit_with_mouse, hover_thread, toggle_meter).in_set(AppSystems::ReadInput),
         )
-        .add_systems(EguiPrimaryContextPass, show_thread_panels);
+        .add_systems(
+            EguiPrimaryContextPass,
+            (show_thread_panels, show_diversity_meter),
+        );
+}
+
+/// Whether the diversity meter is shown (toggle with `D`).
+#[derive(Resource, Debug)]
+struct MeterVisible(bool);
+
+impl Default for MeterVisible {
+    fn default() -> Self {
+        Self(true)
+    }
+}
+
+fn toggle_meter(keys: Res<ButtonInput<KeyCode>>, mut visible: ResMut<MeterVisible>) {
+    if keys.just_pressed(KeyCode::KeyD) {
+        visible.0 = !visible.0;
+    }
+}
+
+/// The diversity meter: what the protocol is doing to the cloak's variety, over time.
+fn show_diversity_meter(
+    mut contexts: EguiContexts,
+    visible: Res<MeterVisible>,
+    history: Res<DiversityHistory>,
+    policy: Res<CouncilPolicy>,
+    show: Option<Res<ShowPlaying>>,
+    clock: Res<DreamClock>,
+) -> Result {
+    if !visible.0 {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    egui::Window::new("Diversity")
+        .anchor(egui::Align2::RIGHT_BOTTOM, [-16.0, -16.0])
+        .resizable(false)
+        .collapsible(true)
+        .show(ctx, |ui| {
+            let phase = show
+                .as_ref()
+                .map(|s| s.0.phase_at(clock.seconds).0.name.clone());
+            ui.label(match phase {
+                Some(name) => format!("{name} — protocol {}", policy.mode.as_str()),
+                None => format!("protocol {}", policy.mode.as_str()),
+            });
+            let lines: [(&str, egui::Color32, fn(&Diversity) -> f32); 3] = [
+                ("origins", egui::Color32::from_rgb(120, 200, 255), |d| {
+                    d.origin_entropy
+                }),
+                ("hues", egui::Color32::from_rgb(255, 170, 90), |d| {
+                    d.hue_entropy
+                }),
+                ("sameness", egui::Color32::from_rgb(200, 200, 200), |d| {
+                    d.homogenisation
+                }),
+            ];
+            let (response, painter) =
+                ui.allocate_painter(egui::vec2(260.0, 90.0), egui::Sense::hover());
+            let rect = response.rect;
+            painter.rect_filled(rect, 2.0, egui::Color32::from_black_alpha(90));
+            let shown: Vec<&Diversity> = history.readings.iter().rev().take(240).rev().collect();
+            for (_, colour, value) in &lines {
+                let points: Vec<egui::Pos2> = shown
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        let x = rect.left() + rect.width() * i as f32 / 239.0;
+                        let y = rect.bottom() - rect.height() * value(d).clamp(0.0, 1.0);
+                        egui::pos2(x, y)
+                    })
+                    .collect();
+                painter.add(egui::Shape::line(points, egui::Stroke::new(1.5, *colour)));
+            }
+            if let Some(last) = history.readings.back() {
+                ui.horizontal(|ui| {
+                    for (name, colour, value) in &lines {
+                        ui.colored_label(*colour, format!("{name} {:.2}", value(last)));
+                    }
+                });
+                ui.small(format!(
+                    "{} visible · {} dissolved · {} in the Sanctuary",
+                    last.visible, last.dissolved, last.sanctuary_visible
+                ));
+            }
+            ui.small("D hides this meter");
+        });
+    Ok(())
 }
 
 /// The narrative whose thread is under the pointer.

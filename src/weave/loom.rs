@@ -12,7 +12,7 @@ use bevy::math::{Vec3, Vec4};
 
 use super::{
     gpu::GpuThread,
-    look::{THREAD_GLOW, ThreadLook, normalise_origin, slot, stable_hash, thread_look},
+    look::{THREAD_GLOW, ThreadLook, normalise_origin, slot, splitmix64, stable_hash, thread_look},
 };
 use crate::narrative::{Narrative, NarrativeId};
 
@@ -45,6 +45,100 @@ pub struct LoomThread {
     /// What the protocol left of it (see `protocol::sim`): identity and presence, 1 when whole.
     pub identity: f32,
     pub presence: f32,
+    /// Dream themes its words touch, one bit per word of [`THEMES`].
+    pub themes: u64,
+}
+
+/// Dream themes a bridge can share: threads whose words touch the same theme connect in the
+/// Sanctuary (as do threads of one origin).
+pub const THEMES: [&[&str]; 16] = [
+    &["river", "rivers", "stream", "upstream"],
+    &["sea", "ocean", "fjord", "tide", "harbour", "glaciers"],
+    &["rain", "monsoon", "storm", "thunder", "snow"],
+    &["moon", "star", "stars", "sky", "lights", "northern"],
+    &[
+        "grandmother",
+        "grandmother's",
+        "grandfather",
+        "great-grandfather's",
+        "abuela",
+        "bibi",
+    ],
+    &[
+        "mother", "mother's", "father", "aunt", "cousin", "family", "daughter",
+    ],
+    &[
+        "song", "songs", "sang", "sing", "singing", "songline", "psalms", "oud", "drums",
+    ],
+    &["dance", "danced", "dancing", "hora", "cumbia", "bailaba"],
+    &[
+        "home", "house", "village", "city", "market", "café", "square",
+    ],
+    &["boat", "canoe", "rowing", "rowed", "sailed", "tram"],
+    &[
+        "loom",
+        "wove",
+        "cloth",
+        "embroidery",
+        "thread",
+        "threads",
+        "kite",
+    ],
+    &[
+        "bird",
+        "birds",
+        "butterflies",
+        "vipepeo",
+        "whale",
+        "reindeer",
+        "buffalo",
+    ],
+    &["mountain", "desert", "dunes", "prairie", "fields"],
+    &["fire", "smoke", "peat", "lanterns", "lantern", "light"],
+    &[
+        "tea",
+        "cardamom",
+        "bread",
+        "rice",
+        "marigolds",
+        "pomegranates",
+    ],
+    &[
+        "ancestors",
+        "remember",
+        "forget",
+        "lost",
+        "letters",
+        "names",
+        "name",
+    ],
+];
+
+/// The theme bits of a text.
+#[must_use]
+pub fn themes_of(text: &str) -> u64 {
+    let lower = text.to_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    THEMES.iter().enumerate().fold(0, |bits, (i, theme)| {
+        if words.iter().any(|w| theme.contains(w)) {
+            bits | (1 << i)
+        } else {
+            bits
+        }
+    })
+}
+
+/// A bridge the Sanctuary draws between two kin threads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bridge {
+    /// Loom indices of the two threads.
+    pub from: usize,
+    pub to: usize,
+    /// Where across the cloak it spans, `0..1`.
+    pub at: f32,
 }
 
 impl LoomThread {
@@ -68,6 +162,8 @@ impl LoomThread {
 pub struct Loom {
     threads: Vec<LoomThread>,
     highlighted: Option<NarrativeId>,
+    /// When the Sanctuary began to connect threads, and when it stopped.
+    sanctuary: Option<(f32, Option<f32>)>,
 }
 
 impl Loom {
@@ -122,6 +218,7 @@ impl Loom {
                     unravel_at: None,
                     identity: 1.0,
                     presence: 1.0,
+                    themes: themes_of(&narrative.text),
                 });
             }
         }
@@ -202,6 +299,42 @@ impl Loom {
         }
     }
 
+    /// The Sanctuary connects kin threads from `since` on (`Some`), or lets its bridges unravel
+    /// from `until` (`None` after `Some`).
+    pub fn set_sanctuary(&mut self, since: Option<f32>, now: f32) {
+        match (self.sanctuary, since) {
+            (Some((start, None)), None) => self.sanctuary = Some((start, Some(now))),
+            (_, Some(start)) => self.sanctuary = Some((start, None)),
+            _ => {}
+        }
+    }
+
+    /// Bridges between kin threads: each thread to the next staying thread (in slot order) that
+    /// shares its origin or a dream theme. Only whole threads connect.
+    #[must_use]
+    pub fn bridges(&self) -> Vec<Bridge> {
+        let mut order: Vec<usize> = (0..self.threads.len())
+            .filter(|&i| self.threads[i].unravel_at.is_none() && self.threads[i].presence >= 1.0)
+            .collect();
+        order.sort_by(|&a, &b| self.threads[a].slot.total_cmp(&self.threads[b].slot));
+        let mut bridges = Vec::new();
+        for (k, &a) in order.iter().enumerate() {
+            let ta = &self.threads[a];
+            if let Some(&b) = order[k + 1..].iter().find(|&&b| {
+                let tb = &self.threads[b];
+                tb.origin == ta.origin || tb.themes & ta.themes != 0
+            }) {
+                let h = splitmix64(ta.id.0 ^ (self.threads[b].id.0 << 32));
+                bridges.push(Bridge {
+                    from: a,
+                    to: b,
+                    at: 0.12 + 0.76 * ((h >> 40) as f32 / (1u64 << 24) as f32),
+                });
+            }
+        }
+        bridges
+    }
+
     /// Marks one narrative's thread to stand out (a visitor found it), or none.
     pub fn highlight(&mut self, id: Option<NarrativeId>) {
         self.highlighted = id;
@@ -257,7 +390,32 @@ impl Loom {
                 fate: Vec4::new(t.identity, t.presence, 0.0, 0.0),
             }
         });
-        warp.chain(weft).collect()
+        let mut entries: Vec<GpuThread> = warp.chain(weft).collect();
+        if let Some((since, until)) = self.sanctuary {
+            for bridge in self.bridges() {
+                let (a, b) = (&self.threads[bridge.from], &self.threads[bridge.to]);
+                entries.push(GpuThread {
+                    primary: a.look.primary.extend(THREAD_GLOW * 0.8),
+                    accent: b.look.primary.extend(2.0),
+                    wave: Vec4::new(bridge.at, 0.0, 0.0, 0.0),
+                    shape: Vec4::new(a.slot, 0.016, 1.0, 0.0),
+                    life: Vec4::new(since, until.unwrap_or(-1.0), b.slot, 0.0),
+                    fate: Vec4::ONE,
+                });
+            }
+        }
+        entries
+    }
+
+    /// Drops the Sanctuary's bridges once they have unravelled. Returns whether they went.
+    pub fn sweep_bridges(&mut self, now: f32) -> bool {
+        if let Some((_, Some(until))) = self.sanctuary
+            && now - until >= UNRAVEL_SECONDS
+        {
+            self.sanctuary = None;
+            return true;
+        }
+        false
     }
 }
 
@@ -359,6 +517,32 @@ mod tests {
         let ids: Vec<u64> = order.into_iter().map(|(_, id)| id).collect();
         // Origin B arrived first (1, 3, and 6 as "b "), then A (2, 4), then C (5).
         assert_eq!(ids, vec![1, 3, 6, 2, 4, 5]);
+    }
+
+    #[test]
+    fn the_sanctuary_bridges_kin_threads_and_lets_go() {
+        let mut all = narratives(&[1, 2, 3, 4]);
+        all[0].text = "The river sang.".into();
+        all[1].text = "Nothing alike.".into();
+        all[2].text = "A river of stars.".into();
+        all[3].origin = all[1].origin.clone();
+        let mut loom = Loom::default();
+        loom.sync(&all, 0.0, true);
+        let pairs: Vec<(u64, u64)> = loom
+            .bridges()
+            .iter()
+            .map(|b| (loom.threads()[b.from].id.0, loom.threads()[b.to].id.0))
+            .collect();
+        assert!(pairs.contains(&(1, 3)), "shared theme: {pairs:?}");
+        assert!(pairs.contains(&(2, 4)), "shared origin: {pairs:?}");
+        let plain = loom.gpu_entries().len();
+        loom.set_sanctuary(Some(5.0), 5.0);
+        assert_eq!(loom.gpu_entries().len(), plain + pairs.len());
+        loom.set_sanctuary(None, 20.0);
+        assert!(!loom.sweep_bridges(21.0));
+        assert!(loom.sweep_bridges(20.0 + UNRAVEL_SECONDS));
+        assert_eq!(loom.gpu_entries().len(), plain);
+        assert_eq!(themes_of("Sang a SONG by the River"), (1 << 0) | (1 << 6));
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub const FOCUS_FLIGHT_SECONDS: f32 = 3.0;
 pub fn cloak_uniform(loom: &Loom, shape: &CloakShape, seconds: f32) -> CloakUniform {
     CloakUniform {
         time: seconds,
-        entries: u32::try_from(loom.threads().len()).unwrap_or(u32::MAX) + loom::WARP_THREADS,
+        entries: u32::try_from(loom.gpu_entries().len()).unwrap_or(u32::MAX),
         warp_count: loom::WARP_THREADS,
         weft_count: u32::try_from(loom.staying()).unwrap_or(u32::MAX),
         width: shape.width,
@@ -214,7 +214,10 @@ fn weave_threads(
 
 /// Lets threads that finished unravelling go.
 fn sweep_unravelled(clock: Res<DreamClock>, mut loom: ResMut<Loom>) {
-    if loom.bypass_change_detection().sweep(clock.seconds) {
+    let loom_now = loom.bypass_change_detection();
+    let threads_left = loom_now.sweep(clock.seconds);
+    let bridges_left = loom_now.sweep_bridges(clock.seconds);
+    if threads_left || bridges_left {
         loom.set_changed();
     }
 }

@@ -130,10 +130,20 @@ fn warp_point(cloak: &CloakUniform, d: &GpuThread, entry: u32, v: f32, t: f32) -
     p
 }
 
+/// A Sanctuary bridge: from one thread's slot to another's, arching toward the viewer.
+fn bridge_point(cloak: &CloakUniform, d: &GpuThread, s: f32, t: f32) -> Vec3 {
+    let v = d.shape.x + (d.life.z - d.shape.x) * s;
+    let mut p = drape(cloak, d.wave.x + 0.01 * (s * TAU + t).sin(), v, t);
+    p.z += 0.45 * (PI * s).sin();
+    p
+}
+
 /// The centre of buffer entry `entry` at `u` along it, at clock time `t`.
 #[must_use]
 pub fn thread_point(cloak: &CloakUniform, d: &GpuThread, entry: u32, u: f32, t: f32) -> Vec3 {
-    if d.accent.w > 0.5 {
+    if d.accent.w > 1.5 {
+        bridge_point(cloak, d, u, t)
+    } else if d.accent.w > 0.5 {
         warp_point(cloak, d, entry, u, t)
     } else {
         weft_point(cloak, d, entry, u, t)

@@ -37,7 +37,7 @@ pub fn pick_thread(
     {
         let (woven, gone) = woven_span(thread, t);
         // Half-dissolved threads are fraying away: nothing to read.
-        if woven <= gone || thread.fate.y < 0.5 {
+        if woven <= gone || thread.fate.y < 0.5 || thread.accent.w > 0.5 {
             continue;
         }
         let index = u32::try_from(entry).unwrap_or(u32::MAX);
