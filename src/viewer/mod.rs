@@ -74,7 +74,9 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         ..default()
     });
     if settings.show {
-        app.insert_resource(ShowPlaying(Show::embedded()));
+        // Unattended, the story is told by the cloak alone: the meter waits for its key.
+        app.insert_resource(ShowPlaying(Show::embedded()))
+            .insert_resource(MeterVisible(false));
     }
     if let Some(store) = settings.store {
         app.add_plugins(StoreFeedPlugin {
