@@ -295,6 +295,7 @@ fn simulate(data: &Path, args: &SimulateArgs) -> Result<(), Failure> {
         );
     }
     let mut out = io::stdout().lock();
+    let mut last = None;
     for tick in 0..=args.ticks {
         if tick > 0 {
             protocol.tick(&policy);
@@ -320,6 +321,22 @@ fn simulate(data: &Path, args: &SimulateArgs) -> Result<(), Failure> {
                     d.homogenisation
                 )?;
             }
+            last = Some(d);
+        }
+    }
+    if !args.json
+        && let Some(last) = last
+    {
+        writeln!(out, "# visible share per origin at tick {}:", last.tick)?;
+        for share in &last.origin_shares {
+            writeln!(
+                out,
+                "#   {:<32} {:>6.1} %  ({} of {} visible)",
+                share.origin,
+                share.share * 100.0,
+                share.visible,
+                share.submitted
+            )?;
         }
     }
     Ok(())

@@ -23,6 +23,21 @@ pub struct Diversity {
     pub origin_entropy: f32,
     pub hue_entropy: f32,
     pub homogenisation: f32,
+    /// Each origin's share of the visible threads, largest first.
+    pub origin_shares: Vec<OriginShare>,
+}
+
+/// One origin's place on the cloak.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OriginShare {
+    /// The origin as its first visitor wrote it.
+    pub origin: String,
+    /// Its threads still visible.
+    pub visible: usize,
+    /// Its threads woven in all.
+    pub submitted: usize,
+    /// Its share of all visible threads, `0..1`.
+    pub share: f32,
 }
 
 /// `M ln M - Σ m ln m`: the entropy of the masses `m` scaled by their total `M`. It never grows
@@ -46,10 +61,12 @@ pub fn measure(protocol: &Protocol) -> Diversity {
     let strands = protocol.strands();
     let mut hue_mass = [0.0f64; HUE_BINS];
     let mut origin_all: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
+    let mut names: std::collections::HashMap<u64, &str> = std::collections::HashMap::new();
     let mut origin_visible: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
     let (mut visible, mut sanctuary_visible, mut presence, mut kept) = (0, 0, 0.0f64, 0.0f64);
     for s in strands {
         *origin_all.entry(s.origin).or_default() += 1.0;
+        names.entry(s.origin).or_insert(&s.origin_name);
         hue_mass[s.hue_bin] += f64::from(s.presence * s.identity);
         if s.presence > 0.0 {
             visible += 1;
@@ -73,6 +90,27 @@ pub fn measure(protocol: &Protocol) -> Diversity {
     } else {
         0.0
     };
+    let mut origin_shares: Vec<OriginShare> = origin_all
+        .iter()
+        .map(|(origin, &submitted)| {
+            let seen = origin_visible.get(origin).copied().unwrap_or(0.0);
+            OriginShare {
+                origin: names[origin].to_owned(),
+                visible: seen as usize,
+                submitted: submitted as usize,
+                share: if visible > 0 {
+                    (seen / visible as f64) as f32
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    origin_shares.sort_by(|a, b| {
+        b.visible
+            .cmp(&a.visible)
+            .then_with(|| a.origin.cmp(&b.origin))
+    });
     Diversity {
         tick: protocol.tick_count(),
         visible,
@@ -85,6 +123,7 @@ pub fn measure(protocol: &Protocol) -> Diversity {
         } else {
             0.0
         },
+        origin_shares,
     }
 }
 
@@ -102,6 +141,13 @@ mod tests {
         assert!(d.origin_entropy > 0.95 && d.origin_entropy <= 1.0, "{d:?}");
         assert!(d.hue_entropy > 0.7 && d.hue_entropy <= 1.0, "{d:?}");
         assert!(d.homogenisation.abs() < 1e-6);
+        let shares: f32 = d.origin_shares.iter().map(|s| s.share).sum();
+        assert!((shares - 1.0).abs() < 1e-4);
+        assert!(
+            d.origin_shares
+                .windows(2)
+                .all(|w| w[0].visible >= w[1].visible)
+        );
         assert_eq!(measure(&Protocol::new(1)).visible, 0);
     }
 

@@ -296,7 +296,13 @@ mod tests {
         }
         let after = measure(&untouched);
         assert_eq!((after.tick, before.tick), (1_000, 0));
-        assert_eq!(Diversity { tick: 0, ..after }, before);
+        assert_eq!(
+            Diversity {
+                tick: 0,
+                ..after.clone()
+            },
+            before
+        );
     }
 
     #[test]

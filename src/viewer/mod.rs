@@ -183,6 +183,24 @@ fn show_diversity_meter(
                     "{} visible · {} dissolved · {} in the Sanctuary",
                     last.visible, last.dissolved, last.sanctuary_visible
                 ));
+                // Each origin's share of the visible threads, as a bar in its own colour.
+                let (bar, painter) =
+                    ui.allocate_painter(egui::vec2(260.0, 10.0), egui::Sense::hover());
+                let mut x = bar.rect.left();
+                for share in &last.origin_shares {
+                    let width = bar.rect.width() * share.share;
+                    let [r, g, b, _] =
+                        Srgba::from(palette_for_origin(&share.origin).primary).to_u8_array();
+                    painter.rect_filled(
+                        egui::Rect::from_min_size(
+                            egui::pos2(x, bar.rect.top()),
+                            egui::vec2(width, bar.rect.height()),
+                        ),
+                        0.0,
+                        egui::Color32::from_rgb(r, g, b),
+                    );
+                    x += width;
+                }
             }
             ui.small("D hides this meter");
         });
