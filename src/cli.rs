@@ -89,6 +89,9 @@ pub struct BenchArgs {
     /// One JSON object per thread count instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub preset: Option<String>,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -154,6 +157,9 @@ pub struct ViewArgs {
     /// rising, the Sleep Confluence, aftermath, the Sanctuary.
     #[arg(long)]
     pub show: bool,
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub preset: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -176,6 +182,9 @@ pub struct RenderArgs {
     /// Render the frame of the show (assets/show.ron) at --time.
     #[arg(long)]
     pub show: bool,
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub preset: Option<String>,
     /// Render N generated narratives (36 origins, seeded by --seed) instead of the store's.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=200_000))]
     pub synthetic: Option<u32>,

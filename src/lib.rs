@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod protocol;
 mod shaders;
 pub mod testing;
+pub mod tuning;
 pub mod viewer;
 pub mod weave;
 
@@ -59,6 +60,7 @@ impl Plugin for DreamloomPlugin {
             weave::plugin,
             protocol::plugin,
             camera::plugin,
+            tuning::plugin,
         ));
     }
 }

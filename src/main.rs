@@ -27,6 +27,7 @@ use dreamloom::{
         validate::{Submission, validate},
     },
     protocol::{ShowPlaying, diversity::measure, policy::CouncilPolicy, show::Show, sim::Protocol},
+    tuning::preset::Preset,
     viewer::{self, ViewerSettings},
 };
 
@@ -98,10 +99,12 @@ fn view(data: &Path, args: &ViewArgs) -> Result<(), Failure> {
     };
     let narratives = reader.displayed()?;
     drop(reader);
+    let preset = args.preset.as_deref().map(Preset::load).transpose()?;
     match viewer::run(ViewerSettings {
         seed: args.seed,
         find,
         show: args.show,
+        preset,
         narratives,
         store: Some(store),
     }) {
@@ -122,9 +125,13 @@ fn render(data: &Path, args: &RenderArgs) -> Result<(), Failure> {
         seconds: args.seconds,
     };
     let show = args.show;
+    let preset = args.preset.as_deref().map(Preset::load).transpose()?;
     let frame = HeadlessRenderer::new_with(&settings, narratives, |app| {
         if show {
             app.insert_resource(ShowPlaying(Show::embedded()));
+        }
+        if let Some(preset) = preset {
+            app.insert_resource(preset);
         }
     })
     .and_then(|mut renderer| renderer.capture())
@@ -224,6 +231,7 @@ fn bench(args: &BenchArgs) -> Result<(), Failure> {
         height: args.size.1,
         frames: args.frames,
         seed: args.seed,
+        preset: args.preset.as_deref().map(Preset::load).transpose()?,
     };
     if !args.json {
         println!(

@@ -25,6 +25,8 @@ pub struct BenchSettings {
     pub height: u32,
     pub frames: u32,
     pub seed: u64,
+    /// The look to measure with.
+    pub preset: Option<crate::tuning::preset::Preset>,
 }
 
 /// The figures for one thread count (one JSON object with `--json`).
@@ -61,8 +63,16 @@ pub fn run(
             seed: settings.seed,
             seconds: 0.0,
         };
-        let mut renderer =
-            HeadlessRenderer::new(&still, synthetic_narratives(threads, settings.seed))?;
+        let preset = settings.preset.clone();
+        let mut renderer = HeadlessRenderer::new_with(
+            &still,
+            synthetic_narratives(threads, settings.seed),
+            |app| {
+                if let Some(preset) = preset {
+                    app.insert_resource(preset);
+                }
+            },
+        )?;
         let cloak = renderer
             .world_mut()
             .query_filtered::<bevy::prelude::Entity, bevy::prelude::With<Cloak>>()

@@ -22,6 +22,7 @@ use crate::{
     protocol::{
         DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy, show::Show,
     },
+    tuning::preset::Preset,
     weave::{
         CloakShape, Focus, Loom, cloak_uniform, look::palette_for_origin, loom::WARP_THREADS,
         pick::pick_thread,
@@ -35,6 +36,8 @@ pub struct ViewerSettings {
     pub find: Option<NarrativeId>,
     /// Play the show timeline.
     pub show: bool,
+    /// The look to start with.
+    pub preset: Option<Preset>,
     /// Narratives to show at start.
     pub narratives: Vec<Narrative>,
     /// The store to follow while running (narratives submitted or withdrawn elsewhere are woven
@@ -73,6 +76,9 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         seed: settings.seed,
         ..default()
     });
+    if let Some(preset) = settings.preset {
+        app.insert_resource(preset);
+    }
     if settings.show {
         // Unattended, the story is told by the cloak alone: the meter waits for its key.
         app.insert_resource(ShowPlaying(Show::embedded()))

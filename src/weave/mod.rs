@@ -38,7 +38,8 @@ pub(super) fn plugin(app: &mut App) {
                 weave_threads.run_if(resource_changed::<NarrativeArchive>),
                 sweep_unravelled,
                 focus_thread,
-                upload_threads.run_if(resource_changed::<Loom>),
+                upload_threads
+                    .run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
                 sync_cloak_clock,
             )
                 .chain()
@@ -225,6 +226,7 @@ fn sweep_unravelled(clock: Res<DreamClock>, mut loom: ResMut<Loom>) {
 /// Writes the loom into the GPU buffer, growing buffer and mesh only when the cloak outgrows them.
 fn upload_threads(
     loom: Res<Loom>,
+    shape: Res<CloakShape>,
     cloak: Single<(&mut Cloak, &Mesh3d, &MeshMaterial3d<ThreadMaterial>)>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut materials: ResMut<Assets<ThreadMaterial>>,
@@ -240,8 +242,7 @@ fn upload_threads(
         return;
     };
     let time = material.cloak.time;
-    let (width, height) = (material.cloak.width, material.cloak.height);
-    material.cloak = cloak_uniform(&loom, &CloakShape { width, height }, time);
+    material.cloak = cloak_uniform(&loom, &shape, time);
     debug_assert_eq!(material.cloak.entries, used);
     if let Some(mut buffer) = buffers.get_mut(&material.threads) {
         buffer.set_data(entries);

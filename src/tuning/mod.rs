@@ -1,0 +1,126 @@
+//! Artists tuning scenes: presets (`preset`), applied to the running piece.
+
+pub mod preset;
+
+use bevy::{post_process::bloom::Bloom, prelude::*};
+
+use self::preset::Preset;
+use crate::{
+    AppSystems, camera::CameraRig, dreamscape::Dreamscape, protocol::policy::CouncilPolicy,
+    weave::CloakShape,
+};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        Update,
+        apply_preset
+            .run_if(resource_exists_and_changed::<Preset>)
+            .in_set(AppSystems::ReadInput),
+    );
+}
+
+/// Sets the look from the [`Preset`] resource whenever it changes. A preset that does not resolve
+/// never gets here: it is checked when it is loaded, so the last good look stays.
+fn apply_preset(
+    preset: Res<Preset>,
+    mut scape: ResMut<Dreamscape>,
+    mut shape: ResMut<CloakShape>,
+    mut policy: ResMut<CouncilPolicy>,
+    mut cameras: Query<(&mut CameraRig, Option<&mut Bloom>)>,
+) {
+    let Ok(look) = preset.resolve() else {
+        error!("a preset that does not resolve reached the piece; the look is unchanged");
+        return;
+    };
+    *scape = Dreamscape {
+        seed: scape.seed,
+        ..look.dreamscape
+    };
+    *shape = look.cloak;
+    *policy = look.council;
+    for (mut rig, bloom) in &mut cameras {
+        rig.pitch = look.pitch;
+        rig.distance = look.distance;
+        rig.drift = look.drift;
+        if let Some(mut bloom) = bloom {
+            bloom.intensity = look.bloom;
+        }
+    }
+}
+
+/// Follows a preset file on disk: whenever it changes, it is loaded again and, if it is sound,
+/// becomes the look within [`WATCH_INTERVAL`]; if not, [`TuningStatus`] says why and the last good
+/// look stays on screen.
+pub struct PresetFilePlugin {
+    pub path: std::path::PathBuf,
+}
+
+/// How often the preset file is checked for changes.
+pub const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// What the tuning tools have to tell the artist: the preset in use, and the last error.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct TuningStatus {
+    /// The preset file being followed.
+    pub file: Option<std::path::PathBuf>,
+    /// Why the last change was refused, if it was.
+    pub error: Option<String>,
+}
+
+impl Plugin for PresetFilePlugin {
+    fn build(&self, app: &mut App) {
+        let (tx, rx) = crossbeam_channel::bounded::<Result<Preset, String>>(4);
+        let path = self.path.clone();
+        let spawned = std::thread::Builder::new()
+            .name("dreamloom-preset-watch".into())
+            .spawn(move || {
+                let modified = |path: &std::path::Path| {
+                    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+                };
+                let mut seen = None;
+                loop {
+                    let now = modified(&path);
+                    if now != seen {
+                        seen = now;
+                        let loaded = Preset::load_file(&path).map_err(|e| e.to_string());
+                        if tx.send(loaded).is_err() {
+                            return;
+                        }
+                    }
+                    std::thread::sleep(WATCH_INTERVAL);
+                }
+            });
+        if let Err(error) = spawned {
+            error!("could not watch the preset file: {error}");
+        }
+        app.insert_resource(TuningStatus {
+            file: Some(self.path.clone()),
+            error: None,
+        })
+        .insert_resource(PresetUpdates(rx))
+        .add_systems(Update, receive_preset_updates.in_set(AppSystems::ReadInput));
+    }
+}
+
+#[derive(Resource)]
+struct PresetUpdates(crossbeam_channel::Receiver<Result<Preset, String>>);
+
+fn receive_preset_updates(
+    mut commands: Commands,
+    updates: Res<PresetUpdates>,
+    mut status: ResMut<TuningStatus>,
+) {
+    while let Ok(update) = updates.0.try_recv() {
+        match update {
+            Ok(preset) => {
+                info!("preset reloaded: {}", preset.description);
+                commands.insert_resource(preset);
+                status.error = None;
+            }
+            Err(error) => {
+                warn!("preset refused, the look stays as it was: {error}");
+                status.error = Some(error);
+            }
+        }
+    }
+}
