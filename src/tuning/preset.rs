@@ -210,7 +210,12 @@ pub enum PresetError {
 impl Preset {
     /// Parses and checks a preset.
     pub fn from_ron(text: &str) -> Result<Self, PresetError> {
-        let preset: Self = ron::from_str(text).map_err(|e| PresetError::Syntax(e.to_string()))?;
+        let preset: Self = ron::from_str(text).map_err(|e| {
+            PresetError::Syntax(match field_at(text, e.span.start.line, e.span.start.col) {
+                Some(field) => format!("{e} (in `{field}`)"),
+                None => e.to_string(),
+            })
+        })?;
         preset.resolve()?;
         Ok(preset)
     }
@@ -333,6 +338,35 @@ impl Preset {
     }
 }
 
+/// The field whose value an error position points into: the nearest `name:` before it.
+fn field_at(text: &str, line: usize, col: usize) -> Option<String> {
+    let offset: usize = text
+        .lines()
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum::<usize>()
+        + text
+            .lines()
+            .nth(line.saturating_sub(1))?
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(0, |(i, _)| i);
+    // `get` rather than slicing: a position that is not on a character boundary (a CRLF file,
+    // say) gives no field name rather than a panic.
+    let before = text.get(..offset.min(text.len()))?;
+    let colon = before.rfind(':')?;
+    let name: String = before[..colon]
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
 /// A checked preset, as the resources it sets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
@@ -388,12 +422,15 @@ mod tests {
                 "`sky.zenith` is not a colour",
             ),
             ("(cloak: (widht: 3.0))", "widht"),
-            ("(motes: (count: \"many\"))", "count"),
+            (
+                "(motes: (count: \"many\"))",
+                "Expected integer (in `count`)",
+            ),
             (
                 "(council: (balance: 2.0))",
                 "`council`: `balance` must be between 0 and 1",
             ),
-            ("(sky: (fog: 0.5", "Unexpected end"),
+            ("(sky: (fog: 0.5", "Expected comma (in `fog`)"),
         ];
         for (text, expected) in cases {
             let error = Preset::from_ron(text).unwrap_err().to_string();
