@@ -24,6 +24,9 @@ pub struct Cli {
 pub enum Command {
     /// Open the piece in a desktop window: drag to orbit, scroll to zoom.
     View(ViewArgs),
+    /// Open the viewer with the tuning panel: every artistic parameter, presets to save, load and
+    /// revert (F1 toggles the panel, F12 saves a still, F3 shows the piece's health).
+    Tune(ViewArgs),
     /// Render one frame without a window and save it as a PNG.
     ///
     /// The frame is fully determined by --seed and --time: the same arguments give the same image.

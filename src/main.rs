@@ -47,7 +47,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let data = cli.data.unwrap_or_else(default_data_dir);
     let result = match cli.command.unwrap_or(Command::View(ViewArgs::default())) {
-        Command::View(args) => view(&data, &args),
+        Command::View(args) => view(&data, &args, false),
+        Command::Tune(args) => view(&data, &args, true),
         Command::Render(args) => render(&data, &args),
         Command::Submit(args) => submit(&data, args),
         Command::Import(args) => import_file(&data, &args),
@@ -71,7 +72,7 @@ fn open_store(data: &Path) -> Result<Store, Failure> {
     Ok(Store::open(data, Seed::Samples)?)
 }
 
-fn view(data: &Path, args: &ViewArgs) -> Result<(), Failure> {
+fn view(data: &Path, args: &ViewArgs, tune: bool) -> Result<(), Failure> {
     let store = open_store(data)?;
     let reader = store.reader()?;
     let find = match &args.find {
@@ -100,11 +101,20 @@ fn view(data: &Path, args: &ViewArgs) -> Result<(), Failure> {
     let narratives = reader.displayed()?;
     drop(reader);
     let preset = args.preset.as_deref().map(Preset::load).transpose()?;
+    // A preset given as a file is followed: edit it and the look changes.
+    let preset_file = args
+        .preset
+        .as_deref()
+        .map(PathBuf::from)
+        .filter(|path| path.is_file());
     match viewer::run(ViewerSettings {
         seed: args.seed,
         find,
         show: args.show,
         preset,
+        preset_file,
+        tune,
+        data_dir: data.to_owned(),
         narratives,
         store: Some(store),
     }) {

@@ -23,7 +23,7 @@ pub struct StoreFeedPlugin {
 
 impl Plugin for StoreFeedPlugin {
     fn build(&self, app: &mut App) {
-        let (tx, rx) = bounded::<Vec<Narrative>>(1);
+        let (tx, rx) = bounded::<(Vec<Narrative>, StoreStats)>(1);
         let database = self.database.clone();
         let spawned = thread::Builder::new()
             .name("dreamloom-store-feed".into())
@@ -42,7 +42,11 @@ impl Plugin for StoreFeedPlugin {
                             Ok(narratives) => {
                                 last_seq = seq;
                                 // The app gone: stop watching.
-                                if tx.send(narratives).is_err() {
+                                let stats = StoreStats {
+                                    last_submission_ms: db.last_submission_ms().ok().flatten(),
+                                    bytes: std::fs::metadata(&database).map_or(0, |m| m.len()),
+                                };
+                                if tx.send((narratives, stats)).is_err() {
                                     return;
                                 }
                             }
@@ -58,20 +62,35 @@ impl Plugin for StoreFeedPlugin {
             error!("could not start the narrative feed: {error}");
         }
         app.insert_resource(StoreFeed(rx))
+            .init_resource::<StoreStats>()
             .add_systems(Update, receive_narratives.in_set(AppSystems::ReadInput));
     }
 }
 
 /// Narratives coming from the watcher thread.
 #[derive(Resource)]
-struct StoreFeed(Receiver<Vec<Narrative>>);
+struct StoreFeed(Receiver<(Vec<Narrative>, StoreStats)>);
 
-fn receive_narratives(feed: Res<StoreFeed>, mut archive: ResMut<NarrativeArchive>) {
+/// What the health display tells of the store.
+#[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// When the newest narrative was submitted, milliseconds since the Unix epoch.
+    pub last_submission_ms: Option<i64>,
+    /// Size of the database file, bytes.
+    pub bytes: u64,
+}
+
+fn receive_narratives(
+    feed: Res<StoreFeed>,
+    mut archive: ResMut<NarrativeArchive>,
+    mut stats: ResMut<StoreStats>,
+) {
     match feed.0.try_recv() {
-        Ok(narratives) => {
+        Ok((narratives, fresh)) => {
             if archive.narratives != narratives {
                 archive.narratives = narratives;
             }
+            *stats = fresh;
         }
         Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
     }

@@ -15,7 +15,7 @@ pub mod validate;
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use feed::{POLL_INTERVAL, StoreFeedPlugin};
+pub use feed::{POLL_INTERVAL, StoreFeedPlugin, StoreStats};
 pub use samples::{SampleError, sample_narratives};
 pub use validate::{Submission, ValidSubmission, validate};
 

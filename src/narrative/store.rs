@@ -497,6 +497,15 @@ impl Database {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// When the newest narrative was submitted, milliseconds since the Unix epoch.
+    pub fn last_submission_ms(&self) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT max(at_ms) FROM events WHERE kind = 'submitted'",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// Sequence number of the newest event (0 for none).
     pub fn last_seq(&self) -> Result<i64, StoreError> {
         Ok(self

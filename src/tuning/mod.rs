@@ -1,5 +1,9 @@
-//! Artists tuning scenes: presets (`preset`), applied to the running piece.
+//! Artists tuning scenes: presets (`preset`) applied to the running piece, a preset file followed
+//! live ([`PresetFilePlugin`]), and for the windowed viewer ([`studio_plugin`]) the tuning panel
+//! (`panel`, F1), stills (F12) and the health display (`health`, F3).
 
+pub mod health;
+pub mod panel;
 pub mod preset;
 
 use bevy::{post_process::bloom::Bloom, prelude::*};
@@ -124,3 +128,47 @@ fn receive_preset_updates(
         }
     }
 }
+
+/// The artist's and operator's tools in the viewer: the tuning panel, F12 stills, the health
+/// display. Needs the overlay (egui) and a window.
+pub fn studio_plugin(app: &mut App) {
+    app.init_resource::<health::Health>()
+        .add_systems(
+            Update,
+            (panel::toggle_panel, health::record_frame, save_still_on_f12)
+                .in_set(AppSystems::ReadInput),
+        )
+        .add_systems(
+            bevy_egui::EguiPrimaryContextPass,
+            (panel::show_panel, health::show_health),
+        );
+}
+
+/// Saves the window's frame as a timestamped PNG in the stills folder, and says where.
+fn save_still_on_f12(
+    mut commands: Commands,
+    keys: Res<ButtonInput<KeyCode>>,
+    mut panel: ResMut<panel::TuningPanel>,
+    stills: Res<StillsFolder>,
+) {
+    if !keys.just_pressed(KeyCode::F12) {
+        return;
+    }
+    if let Err(error) = std::fs::create_dir_all(&stills.0) {
+        panel.message = Some(format!("could not create {}: {error}", stills.0.display()));
+        return;
+    }
+    let path = stills.0.join(format!(
+        "dreamloom-{}.png",
+        crate::narrative::store::now_ms()
+    ));
+    info!("saving a still to {}", path.display());
+    panel.message = Some(format!("still saved to {}", path.display()));
+    commands
+        .spawn(bevy::render::view::screenshot::Screenshot::primary_window())
+        .observe(bevy::render::view::screenshot::save_to_disk(path));
+}
+
+/// Where F12 puts stills.
+#[derive(Resource, Debug, Clone)]
+pub struct StillsFolder(pub std::path::PathBuf);

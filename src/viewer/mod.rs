@@ -22,7 +22,7 @@ use crate::{
     protocol::{
         DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy, show::Show,
     },
-    tuning::preset::Preset,
+    tuning::{self, PresetFilePlugin, StillsFolder, panel::TuningPanel, preset::Preset},
     weave::{
         CloakShape, Focus, Loom, cloak_uniform, look::palette_for_origin, loom::WARP_THREADS,
         pick::pick_thread,
@@ -38,6 +38,12 @@ pub struct ViewerSettings {
     pub show: bool,
     /// The look to start with.
     pub preset: Option<Preset>,
+    /// A preset file to follow: edits to it change the look while the viewer runs.
+    pub preset_file: Option<std::path::PathBuf>,
+    /// Open the tuning panel at start (`dreamloom tune`).
+    pub tune: bool,
+    /// The data folder: saved looks go in `presets/`, F12 stills in `stills/`.
+    pub data_dir: std::path::PathBuf,
     /// Narratives to show at start.
     pub narratives: Vec<Narrative>,
     /// The store to follow while running (narratives submitted or withdrawn elsewhere are woven
@@ -79,6 +85,14 @@ pub fn run(settings: ViewerSettings) -> AppExit {
     if let Some(preset) = settings.preset {
         app.insert_resource(preset);
     }
+    if let Some(path) = settings.preset_file {
+        app.add_plugins(PresetFilePlugin { path });
+    }
+    app.insert_resource(TuningPanel::new(
+        settings.data_dir.join("presets"),
+        settings.tune,
+    ))
+    .insert_resource(StillsFolder(settings.data_dir.join("stills")));
     if settings.show {
         // Unattended, the story is told by the cloak alone: the meter waits for its key.
         app.insert_resource(ShowPlaying(Show::embedded()))
@@ -95,7 +109,7 @@ pub fn run(settings: ViewerSettings) -> AppExit {
 
 /// The viewer's own systems, on top of [`DreamloomPlugin`].
 pub fn plugin(app: &mut App) {
-    app.add_plugins(overlay::plugin)
+    app.add_plugins((overlay::plugin, tuning::studio_plugin))
         .init_resource::<HoveredThread>()
         .init_resource::<PointerOnPanel>()
         .init_resource::<MeterVisible>()

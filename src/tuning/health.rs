@@ -1,0 +1,139 @@
+//! The health display (F3): one glance tells the operator the piece is well — frame rate and
+//! frame times, threads, memory, the store's size and its last submission, the diversity meter.
+
+use std::collections::VecDeque;
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, egui};
+
+use crate::{
+    narrative::{StoreStats, store::now_ms},
+    protocol::DiversityHistory,
+    weave::Loom,
+};
+
+/// Frame times kept for the graph.
+const FRAMES_KEPT: usize = 240;
+
+/// Whether the health display is shown (F3) and the recent frame times.
+#[derive(Resource, Debug, Default)]
+pub struct Health {
+    pub open: bool,
+    frame_ms: VecDeque<f32>,
+}
+
+pub(super) fn record_frame(
+    time: Res<Time<Real>>,
+    keys: Res<ButtonInput<KeyCode>>,
+    mut health: ResMut<Health>,
+) {
+    if keys.just_pressed(KeyCode::F3) {
+        health.open = !health.open;
+    }
+    if health.frame_ms.len() == FRAMES_KEPT {
+        health.frame_ms.pop_front();
+    }
+    health.frame_ms.push_back(time.delta_secs() * 1000.0);
+}
+
+/// Resident memory of this process, bytes (Linux; `None` elsewhere).
+#[must_use]
+pub fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// How long ago, in words.
+#[must_use]
+pub fn ago(ms: i64) -> String {
+    let seconds = (now_ms() - ms).max(0) / 1000;
+    match seconds {
+        0..60 => format!("{seconds} s ago"),
+        60..3600 => format!("{} min ago", seconds / 60),
+        3600..86_400 => format!("{} h ago", seconds / 3600),
+        _ => format!("{} days ago", seconds / 86_400),
+    }
+}
+
+pub(super) fn show_health(
+    mut contexts: EguiContexts,
+    health: Res<Health>,
+    loom: Res<Loom>,
+    stats: Option<Res<StoreStats>>,
+    history: Res<DiversityHistory>,
+) -> Result {
+    if !health.open {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    egui::Window::new("Health")
+        .anchor(egui::Align2::RIGHT_TOP, [-16.0, 16.0])
+        .resizable(false)
+        .show(ctx, |ui| {
+            let mean = health.frame_ms.iter().sum::<f32>() / health.frame_ms.len().max(1) as f32;
+            let worst = health.frame_ms.iter().copied().fold(0.0, f32::max);
+            ui.label(format!(
+                "{:.0} fps · {mean:.1} ms mean · {worst:.1} ms worst",
+                1000.0 / mean.max(0.001)
+            ));
+            let (response, painter) =
+                ui.allocate_painter(egui::vec2(240.0, 50.0), egui::Sense::hover());
+            let rect = response.rect;
+            painter.rect_filled(rect, 2.0, egui::Color32::from_black_alpha(90));
+            let scale = worst.max(33.4);
+            let points: Vec<egui::Pos2> = health
+                .frame_ms
+                .iter()
+                .enumerate()
+                .map(|(i, ms)| {
+                    egui::pos2(
+                        rect.left() + rect.width() * i as f32 / (FRAMES_KEPT - 1) as f32,
+                        rect.bottom() - rect.height() * ms / scale,
+                    )
+                })
+                .collect();
+            painter.add(egui::Shape::line(
+                points,
+                egui::Stroke::new(1.0, egui::Color32::LIGHT_GREEN),
+            ));
+            let budget = rect.bottom() - rect.height() * 16.7 / scale;
+            painter.hline(
+                rect.x_range(),
+                budget,
+                egui::Stroke::new(1.0, egui::Color32::from_gray(90)),
+            );
+            ui.label(format!("{} threads on the cloak", loom.staying()));
+            if let Some(bytes) = resident_bytes() {
+                ui.label(format!("{:.0} MiB memory", bytes as f64 / 1_048_576.0));
+            }
+            if let Some(stats) = stats {
+                ui.label(format!("store {:.1} MiB", stats.bytes as f64 / 1_048_576.0));
+                ui.label(match stats.last_submission_ms {
+                    Some(ms) => format!("last dream woven {}", ago(ms)),
+                    None => "no dream submitted yet".into(),
+                });
+            }
+            if let Some(last) = history.readings.back() {
+                ui.label(format!(
+                    "diversity: origins {:.2} · hues {:.2} · sameness {:.2}",
+                    last.origin_entropy, last.hue_entropy, last.homogenisation
+                ));
+            }
+            ui.small("F3 hides this");
+        });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_is_read_and_time_is_told_in_words() {
+        assert!(resident_bytes().unwrap() > 1_000_000);
+        assert_eq!(ago(now_ms() - 5_000), "5 s ago");
+        assert_eq!(ago(now_ms() - 7_200_000), "2 h ago");
+    }
+}
