@@ -136,6 +136,15 @@ fn render(data: &Path, args: &RenderArgs) -> Result<(), Failure> {
     };
     let show = args.show;
     let preset = args.preset.as_deref().map(Preset::load).transpose()?;
+    let started = std::time::Instant::now();
+    eprintln!(
+        "dreamloom: rendering {}×{} (seed {}, {:.1} s into the dream, {} threads): preparing the GPU…",
+        args.width,
+        args.height,
+        args.seed,
+        args.seconds,
+        narratives.len()
+    );
     let frame = HeadlessRenderer::new_with(&settings, narratives, |app| {
         if show {
             app.insert_resource(ShowPlaying(Show::embedded()));
@@ -149,9 +158,18 @@ fn render(data: &Path, args: &RenderArgs) -> Result<(), Failure> {
         RenderError::NoAdapter => Failure(error.to_string(), EXIT_NO_GPU),
         other => Failure::from(other),
     })?;
+    eprintln!(
+        "dreamloom: frame ready after {:.1} s; writing {}…",
+        started.elapsed().as_secs_f32(),
+        args.out.display()
+    );
     frame
         .save_with_format(&args.out, image::ImageFormat::Png)
         .map_err(|e| Failure(format!("could not write {}: {e}", args.out.display()), 1))?;
+    eprintln!(
+        "dreamloom: done in {:.1} s",
+        started.elapsed().as_secs_f32()
+    );
     println!("{}", args.out.display());
     Ok(())
 }

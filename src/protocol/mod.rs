@@ -131,6 +131,8 @@ fn advance_protocol(
         protocol.sync(&displayed);
         *current_loop = Some(loop_index);
     }
+    // Catching up many ticks at once (a still far into the dream) is not worth a log line each.
+    let catching_up = ticks_wanted.saturating_sub(protocol.tick_count()) > 10;
     while protocol.tick_count() < ticks_wanted {
         let tick_policy = match &show {
             Some(show) => {
@@ -148,7 +150,7 @@ fn advance_protocol(
                 history.readings.pop_front();
             }
             let reading = measure(&protocol);
-            if reading.tick.is_multiple_of(10 * TICKS_PER_READING) {
+            if !catching_up && reading.tick.is_multiple_of(10 * TICKS_PER_READING) {
                 info!(
                     "diversity at {:.0} s: {} visible, {} dissolved, origin entropy {:.3}, hue entropy {:.3}, homogenisation {:.3}",
                     reading.tick as f32 * TICK_SECONDS,
