@@ -13,7 +13,7 @@ pub mod dreamscape;
 pub mod narrative;
 pub mod overlay;
 pub mod protocol;
-mod shaders;
+pub mod shaders;
 pub mod testing;
 pub mod tuning;
 pub mod viewer;

@@ -133,6 +133,7 @@ fn receive_preset_updates(
 /// display. Needs the overlay (egui) and a window.
 pub fn studio_plugin(app: &mut App) {
     app.init_resource::<health::Health>()
+        .init_resource::<TuningStatus>()
         .add_systems(
             Update,
             (panel::toggle_panel, health::record_frame, save_still_on_f12)

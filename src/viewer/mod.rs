@@ -22,6 +22,7 @@ use crate::{
     protocol::{
         DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy, show::Show,
     },
+    shaders::ShaderWatchPlugin,
     tuning::{self, PresetFilePlugin, StillsFolder, panel::TuningPanel, preset::Preset},
     weave::{
         CloakShape, Focus, Loom, cloak_uniform, look::palette_for_origin, loom::WARP_THREADS,
@@ -87,6 +88,15 @@ pub fn run(settings: ViewerSettings) -> AppExit {
     }
     if let Some(path) = settings.preset_file {
         app.add_plugins(PresetFilePlugin { path });
+    }
+    // Run from a checkout, the viewer follows the WGSL in shaders/: edit a shader, see it.
+    let shaders = std::path::PathBuf::from("shaders");
+    if shaders.join("thread.wgsl").is_file() {
+        eprintln!(
+            "dreamloom: following {} for shader edits",
+            shaders.display()
+        );
+        app.add_plugins(ShaderWatchPlugin { dir: shaders });
     }
     app.insert_resource(TuningPanel::new(
         settings.data_dir.join("presets"),
