@@ -13,6 +13,7 @@ pub mod dreamscape;
 pub mod narrative;
 pub mod overlay;
 pub mod protocol;
+pub mod range;
 pub mod shaders;
 pub mod testing;
 pub mod tuning;

@@ -14,6 +14,21 @@ pub const MOTES: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d
 /// `shaders/noise.wgsl`: hashing, gradient noise and fbm shared by the others.
 pub const NOISE: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e63");
 
+/// Pipeline set-up shared by Dreamloom's own materials, whose vertex shaders take nothing from the
+/// mesh but its positions (addresses, for threads and motes) and which are seen from both sides.
+pub fn positions_only_both_sides(
+    descriptor: &mut bevy::render::render_resource::RenderPipelineDescriptor,
+    layout: &bevy::mesh::MeshVertexBufferLayoutRef,
+) -> Result<(), bevy::render::render_resource::SpecializedMeshPipelineError> {
+    descriptor.vertex.buffers = vec![
+        layout
+            .0
+            .get_layout(&[Mesh::ATTRIBUTE_POSITION.at_shader_location(0)])?,
+    ];
+    descriptor.primitive.cull_mode = None;
+    Ok(())
+}
+
 /// Every shader: handle, embedded source, path in the repository.
 pub const ALL: [(Handle<Shader>, &str, &str); 5] = [
     (

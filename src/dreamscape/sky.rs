@@ -78,14 +78,7 @@ impl Material for SkyMaterial {
         layout: &MeshVertexBufferLayoutRef,
         _key: MaterialPipelineKey<Self>,
     ) -> Result<(), SpecializedMeshPipelineError> {
-        descriptor.vertex.buffers = vec![
-            layout
-                .0
-                .get_layout(&[Mesh::ATTRIBUTE_POSITION.at_shader_location(0)])?,
-        ];
-        // Seen from inside.
-        descriptor.primitive.cull_mode = None;
-        Ok(())
+        shaders::positions_only_both_sides(descriptor, layout)
     }
 }
 

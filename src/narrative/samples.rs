@@ -63,13 +63,8 @@ mod tests {
             "every sample has its own origin"
         );
         for sample in &samples {
-            let submission = Submission {
-                text: sample.text.clone(),
-                origin: sample.origin.clone(),
-                language: sample.language.clone(),
-                consent: sample.consent,
-            };
-            let valid = validate(&submission).unwrap_or_else(|e| panic!("{}: {e}", sample.origin));
+            let valid = validate(&Submission::from(sample))
+                .unwrap_or_else(|e| panic!("{}: {e}", sample.origin));
             assert_eq!(
                 valid.get().text,
                 sample.text,

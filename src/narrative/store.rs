@@ -288,13 +288,7 @@ impl Database {
         let samples = super::sample_narratives()
             .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         for sample in &samples {
-            let submission = Submission {
-                text: sample.text.clone(),
-                origin: sample.origin.clone(),
-                language: sample.language.clone(),
-                consent: sample.consent,
-            };
-            let valid = super::validate::validate(&submission)
+            let valid = super::validate::validate(&Submission::from(sample))
                 .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
             insert(&tx, &valid, Admission::default())?;
         }

@@ -117,13 +117,8 @@ mod tests {
         let texts: HashSet<_> = a.iter().map(|n| n.text.as_str()).collect();
         assert_eq!(texts.len(), a.len());
         for n in &a {
-            crate::narrative::validate(&crate::narrative::Submission {
-                text: n.text.clone(),
-                origin: n.origin.clone(),
-                language: None,
-                consent: n.consent,
-            })
-            .expect("synthetic narratives are valid");
+            crate::narrative::validate(&crate::narrative::Submission::from(n))
+                .expect("synthetic narratives are valid");
         }
     }
 }

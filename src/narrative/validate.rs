@@ -30,6 +30,18 @@ pub struct Submission {
     pub consent: Consent,
 }
 
+impl From<&super::Narrative> for Submission {
+    /// The submission a stored or generated narrative stands for (to check it again).
+    fn from(narrative: &super::Narrative) -> Self {
+        Self {
+            text: narrative.text.clone(),
+            origin: narrative.origin.clone(),
+            language: narrative.language.clone(),
+            consent: narrative.consent,
+        }
+    }
+}
+
 /// A submission that met every rule, normalised: NFC, trimmed, line breaks as `\n`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidSubmission(Submission);

@@ -6,6 +6,8 @@ use std::path::Path;
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::range::{OutOfRange, in_range};
+
 /// Which protocol runs.
 /// In RON files the modes are written `off`, `neuro_synch`, `sanctuary`, `balanced`; on the
 /// command line `neuro-synch` works too.
@@ -105,13 +107,8 @@ pub enum PolicyError {
     },
     #[error("{0}")]
     Syntax(String),
-    #[error("`{field}` must be between {min} and {max}; it is {value}")]
-    OutOfRange {
-        field: &'static str,
-        value: f32,
-        min: f32,
-        max: f32,
-    },
+    #[error(transparent)]
+    OutOfRange(#[from] OutOfRange),
 }
 
 impl CouncilPolicy {
@@ -140,18 +137,7 @@ impl CouncilPolicy {
 
     /// Checks every number is in its range.
     pub fn validate(&self) -> Result<(), PolicyError> {
-        let check = |field: &'static str, value: f32, min: f32, max: f32| {
-            if value.is_finite() && (min..=max).contains(&value) {
-                Ok(())
-            } else {
-                Err(PolicyError::OutOfRange {
-                    field,
-                    value,
-                    min,
-                    max,
-                })
-            }
-        };
+        let check = |field, value, min, max| in_range(field, value, min, max).map(drop);
         check("synch_strength", self.synch_strength, 0.0, 1.0)?;
         check("balance", self.balance, 0.0, 1.0)?;
         check("origin_floor", self.origin_floor, 0.0, 1.0)?;

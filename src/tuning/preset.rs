@@ -9,7 +9,11 @@ use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    camera::CameraRig, dreamscape::Dreamscape, protocol::policy::CouncilPolicy, weave::CloakShape,
+    camera::CameraRig,
+    dreamscape::Dreamscape,
+    protocol::policy::CouncilPolicy,
+    range::{OutOfRange, in_range},
+    weave::CloakShape,
 };
 
 /// The presets shipped with Dreamloom, by name (`assets/presets/NAME.ron`, embedded).
@@ -194,13 +198,8 @@ pub enum PresetError {
     NotFound(String),
     #[error("{0}")]
     Syntax(String),
-    #[error("`{field}` must be between {min} and {max}; it is {value}")]
-    OutOfRange {
-        field: &'static str,
-        value: f32,
-        min: f32,
-        max: f32,
-    },
+    #[error(transparent)]
+    OutOfRange(#[from] OutOfRange),
     #[error("`{field}` is not a colour like \"#1c0d2e\": \"{text}\"")]
     Colour { field: &'static str, text: String },
     #[error("`council`: {0}")]
@@ -295,18 +294,7 @@ impl Preset {
     /// The resources this preset sets, checked: the dreamscape (keeping `seed`), the cloak, the
     /// council, the camera rig (keeping its target and yaw) and the bloom.
     pub fn resolve(&self) -> Result<Resolved, PresetError> {
-        let range = |field: &'static str, value: f32, min: f32, max: f32| {
-            if value.is_finite() && (min..=max).contains(&value) {
-                Ok(value)
-            } else {
-                Err(PresetError::OutOfRange {
-                    field,
-                    value,
-                    min,
-                    max,
-                })
-            }
-        };
+        let range = in_range;
         self.council.validate()?;
         Ok(Resolved {
             dreamscape: Dreamscape {

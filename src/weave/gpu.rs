@@ -100,14 +100,7 @@ impl Material for ThreadMaterial {
         layout: &MeshVertexBufferLayoutRef,
         _key: MaterialPipelineKey<Self>,
     ) -> Result<(), SpecializedMeshPipelineError> {
-        descriptor.vertex.buffers = vec![
-            layout
-                .0
-                .get_layout(&[Mesh::ATTRIBUTE_POSITION.at_shader_location(0)])?,
-        ];
-        // Ribbons turn to face the viewer, so either winding may be on screen.
-        descriptor.primitive.cull_mode = None;
-        Ok(())
+        shaders::positions_only_both_sides(descriptor, layout)
     }
 }
 
