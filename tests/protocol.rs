@@ -66,8 +66,7 @@ fn dissolution_drains_the_colours_but_the_sanctuary_keeps_its_own() {
         .map(|(c, t)| (c.clone(), *t))
         .unwrap();
     let loom = world.resource::<Loom>();
-    let cloak = cloak_uniform(loom, world.resource::<CloakShape>(), 14.0);
-    let entries = loom.gpu_entries();
+    let (cloak, entries) = cloak_uniform(loom, world.resource::<CloakShape>(), 14.0);
     let samples = sample_narratives().unwrap();
     let mut checked = 0;
     let mut kept = 0;

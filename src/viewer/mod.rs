@@ -278,8 +278,7 @@ fn hover_thread(
     if on_panel.0 {
         return;
     }
-    let cloak = cloak_uniform(&loom, &shape, clock.seconds);
-    let entries = loom.gpu_entries();
+    let (cloak, entries) = cloak_uniform(&loom, &shape, clock.seconds);
     let project = |p: Vec3| camera.world_to_viewport(camera_transform, p).ok();
     hovered.0 = pick_thread(&cloak, &entries, cursor, HOVER_RADIUS, project).and_then(|pick| {
         let thread = loom.threads().get(pick.entry - WARP_THREADS as usize)?;

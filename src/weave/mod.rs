@@ -76,18 +76,25 @@ pub const FOCUS_DISTANCE: f32 = 4.5;
 /// Seconds the camera takes to fly to a found thread.
 pub const FOCUS_FLIGHT_SECONDS: f32 = 3.0;
 
-/// The cloak's uniform for the loom's threads at `seconds`.
+/// The cloak as the GPU sees it at `seconds`: its uniform and the loom's buffer entries (warp,
+/// threads, bridges), built once for both.
 #[must_use]
-pub fn cloak_uniform(loom: &Loom, shape: &CloakShape, seconds: f32) -> CloakUniform {
-    CloakUniform {
+pub fn cloak_uniform(
+    loom: &Loom,
+    shape: &CloakShape,
+    seconds: f32,
+) -> (CloakUniform, Vec<GpuThread>) {
+    let entries = loom.gpu_entries();
+    let uniform = CloakUniform {
         time: seconds,
-        entries: u32::try_from(loom.gpu_entries().len()).unwrap_or(u32::MAX),
+        entries: u32::try_from(entries.len()).unwrap_or(u32::MAX),
         warp_count: loom::WARP_THREADS,
         weft_count: u32::try_from(loom.staying()).unwrap_or(u32::MAX),
         width: shape.width,
         height: shape.height,
         collective: loom.collective(),
-    }
+    };
+    (uniform, entries)
 }
 
 /// Where the middle of a narrative's thread is now, if it is on the cloak.
@@ -99,8 +106,7 @@ pub fn thread_centre(
     seconds: f32,
 ) -> Option<Vec3> {
     let entry = loom.entry_of(id)?;
-    let entries = loom.gpu_entries();
-    let cloak = cloak_uniform(loom, shape, seconds);
+    let (cloak, entries) = cloak_uniform(loom, shape, seconds);
     Some(path::thread_point(
         &cloak,
         &entries[entry],
@@ -233,17 +239,13 @@ fn upload_threads(
     mut buffers: ResMut<Assets<ShaderBuffer>>,
 ) {
     let (mut cloak, mesh, material) = cloak.into_inner();
-    let mut entries = loom.gpu_entries();
-    let used = u32::try_from(entries.len()).expect("fewer than 4 billion threads");
-    let capacity = capacity_for(entries.len());
-    entries.resize(capacity as usize, GpuThread::default());
-
     let Some(mut material) = materials.get_mut(&material.0) else {
         return;
     };
-    let time = material.cloak.time;
-    material.cloak = cloak_uniform(&loom, &shape, time);
-    debug_assert_eq!(material.cloak.entries, used);
+    let (uniform, mut entries) = cloak_uniform(&loom, &shape, material.cloak.time);
+    material.cloak = uniform;
+    let capacity = capacity_for(entries.len());
+    entries.resize(capacity as usize, GpuThread::default());
     if let Some(mut buffer) = buffers.get_mut(&material.threads) {
         buffer.set_data(entries);
     }
