@@ -27,6 +27,10 @@ pub enum Command {
     /// Open the viewer with the tuning panel: every artistic parameter, presets to save, load and
     /// revert (F1 toggles the panel, F12 saves a still, F3 shows the piece's health).
     Tune(ViewArgs),
+    /// Run the gallery kiosk: fullscreen, unattended, with the visitor form, attract mode and
+    /// the curator panel (Ctrl+Alt+Shift+C, or hold the top-left corner). Settings and the curator
+    /// PIN are in kiosk.ron in the data folder, written on first start.
+    Kiosk(KioskArgs),
     /// Render one frame without a window and save it as a PNG.
     ///
     /// The frame is fully determined by --seed and --time: the same arguments give the same image.
@@ -163,6 +167,33 @@ pub struct ViewArgs {
     /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KioskArgs {
+    /// Monitor to fill, counting from 0 [default: the primary monitor].
+    #[arg(long, value_name = "N")]
+    pub monitor: Option<usize>,
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub preset: Option<String>,
+    /// Serve the phone form on this address, e.g. 0.0.0.0:8080; the kiosk shows its QR code.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub web: Option<std::net::SocketAddr>,
+    /// Moderation policy, overriding kiosk.ron: post (visible at once) or pre (held for a
+    /// curator).
+    #[arg(long, value_parser = parse_moderation)]
+    pub moderation: Option<crate::narrative::store::Moderation>,
+    /// A window instead of fullscreen, for setting up and screenshots.
+    #[arg(long)]
+    pub windowed: bool,
+    /// Seed of the dreamscape.
+    #[arg(long, default_value_t = Dreamscape::default().seed)]
+    pub seed: u64,
+}
+
+fn parse_moderation(text: &str) -> Result<crate::narrative::store::Moderation, String> {
+    text.parse()
 }
 
 #[derive(Debug, Args)]

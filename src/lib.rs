@@ -10,6 +10,7 @@ pub mod camera;
 pub mod capture;
 pub mod cli;
 pub mod dreamscape;
+pub mod kiosk;
 pub mod narrative;
 pub mod overlay;
 pub mod protocol;
@@ -19,6 +20,7 @@ pub mod testing;
 pub mod tuning;
 pub mod viewer;
 pub mod weave;
+pub mod web;
 
 use bevy::prelude::*;
 

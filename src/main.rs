@@ -15,9 +15,10 @@ use dreamloom::{
         bench::{self as benchmark, BenchResult, BenchSettings},
     },
     cli::{
-        BenchArgs, Cli, Command, ExportArgs, ImportArgs, RenderArgs, SimulateArgs, SubmitArgs,
-        ViewArgs, WithdrawArgs,
+        BenchArgs, Cli, Command, ExportArgs, ImportArgs, KioskArgs, RenderArgs, SimulateArgs,
+        SubmitArgs, ViewArgs, WithdrawArgs,
     },
+    kiosk::{self, KioskSettings, config::KioskConfig},
     narrative::{
         Consent, import,
         receipt::Receipt,
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::View(ViewArgs::default())) {
         Command::View(args) => view(&data, &args, false),
         Command::Tune(args) => view(&data, &args, true),
+        Command::Kiosk(args) => run_kiosk(&data, &args),
         Command::Render(args) => render(&data, &args),
         Command::Submit(args) => submit(&data, args),
         Command::Import(args) => import_file(&data, &args),
@@ -117,6 +119,37 @@ fn view(data: &Path, args: &ViewArgs, tune: bool) -> Result<(), Failure> {
         data_dir: data.to_owned(),
         narratives,
         store: Some(store),
+    }) {
+        AppExit::Success => Ok(()),
+        AppExit::Error(code) => Err(Failure(String::new(), code.get())),
+    }
+}
+
+fn run_kiosk(data: &Path, args: &KioskArgs) -> Result<(), Failure> {
+    let (mut config, created) = KioskConfig::load_or_create(data)?;
+    if created {
+        eprintln!(
+            "dreamloom kiosk: wrote {} with the curator PIN {} (change it there)",
+            data.join(kiosk::config::CONFIG_FILE).display(),
+            config.curator_pin
+        );
+    }
+    if let Some(moderation) = args.moderation {
+        config.moderation = moderation;
+    }
+    let store = open_store(data)?;
+    let narratives = store.reader()?.displayed()?;
+    let preset = args.preset.as_deref().map(Preset::load).transpose()?;
+    match kiosk::run(KioskSettings {
+        monitor: args.monitor,
+        windowed: args.windowed,
+        preset,
+        seed: args.seed,
+        config,
+        web: args.web,
+        narratives,
+        store,
+        data_dir: data.to_owned(),
     }) {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err(Failure(String::new(), code.get())),

@@ -139,7 +139,7 @@ fn dissolutions_and_preservations_reach_the_event_log() {
             dissolve_rate: 0.5,
             ..CouncilPolicy::default()
         })
-        .insert_resource(StoreHandle(store));
+        .insert_resource(StoreHandle(std::sync::Arc::new(store)));
     })
     .unwrap();
     renderer.set_time(30.0);

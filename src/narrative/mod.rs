@@ -63,9 +63,10 @@ pub struct Narrative {
     pub consent: Consent,
 }
 
-/// The store the running piece writes to (protocol events, later the kiosk's submissions).
+/// The store the running piece writes to (protocol events, the kiosk's submissions), shared
+/// with the phone form's server.
 #[derive(Resource)]
-pub struct StoreHandle(pub store::Store);
+pub struct StoreHandle(pub std::sync::Arc<store::Store>);
 
 /// Every narrative the running piece knows, in the order they were woven in.
 ///

@@ -82,6 +82,15 @@ pub struct StoredNarrative {
     pub created_at_ms: i64,
 }
 
+/// How many narratives the store holds in each status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusCounts {
+    pub pending: usize,
+    pub visible: usize,
+    pub hidden: usize,
+    pub withdrawn: usize,
+}
+
 /// What happened, in the event log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
@@ -156,6 +165,46 @@ impl Default for Admission {
             status: Status::Visible,
             receipt: None,
             created_at_ms: None,
+        }
+    }
+}
+
+/// An exhibition's moderation policy: what a new visitor submission looks like on arrival.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Moderation {
+    /// Visible at once; a curator can hide it afterwards.
+    #[default]
+    Post,
+    /// Held as pending, off the cloak, until a curator approves it.
+    Pre,
+}
+
+impl Moderation {
+    /// How a fresh submission enters the store under this policy.
+    #[must_use]
+    pub fn admission(self) -> Admission {
+        Admission {
+            status: match self {
+                Moderation::Post => Status::Visible,
+                Moderation::Pre => Status::Pending,
+            },
+            ..Admission::default()
+        }
+    }
+}
+
+impl std::str::FromStr for Moderation {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "post" => Ok(Moderation::Post),
+            "pre" => Ok(Moderation::Pre),
+            other => Err(format!(
+                "unknown moderation policy \"{other}\": use \"post\" (visible at once, curators \
+                 can hide) or \"pre\" (held until a curator approves)"
+            )),
         }
     }
 }
@@ -392,11 +441,60 @@ impl Database {
 
     /// Every narrative that is not withdrawn, in the order they arrived.
     pub fn narratives(&self) -> Result<Vec<StoredNarrative>, StoreError> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT id, receipt, text, origin, language, display, sanctuary, created_at_ms, status
-             FROM narratives WHERE status != 'withdrawn' ORDER BY id",
-        )?;
+        self.select("WHERE status != 'withdrawn' ORDER BY id", [])
+    }
+
+    /// The narratives waiting for a curator (pre-moderation), oldest first, at most `limit`.
+    pub fn pending(&self, limit: usize) -> Result<Vec<StoredNarrative>, StoreError> {
+        self.select(
+            "WHERE status = 'pending' ORDER BY id LIMIT ?1",
+            [i64::try_from(limit).unwrap_or(i64::MAX)],
+        )
+    }
+
+    /// The narrative with `receipt`, whatever its status (a withdrawn one has no text left).
+    pub fn lookup(&self, receipt: Receipt) -> Result<StoredNarrative, StoreError> {
+        self.select("WHERE receipt = ?1", [receipt.as_str()])?
+            .pop()
+            .ok_or(StoreError::UnknownReceipt(receipt))
+    }
+
+    /// How many narratives are in each status.
+    pub fn status_counts(&self) -> Result<StatusCounts, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare_cached("SELECT status, COUNT(*) FROM narratives GROUP BY status")?;
+        let mut counts = StatusCounts::default();
         let rows = statement.query_map([], |row| {
+            Ok((
+                Status::parse(&row.get::<_, String>(0)?)?,
+                row.get::<_, i64>(1)?,
+            ))
+        })?;
+        for row in rows {
+            let (status, count) = row?;
+            let count = usize::try_from(count).unwrap_or(0);
+            match status {
+                Status::Pending => counts.pending = count,
+                Status::Visible => counts.visible = count,
+                Status::Hidden => counts.hidden = count,
+                Status::Withdrawn => counts.withdrawn = count,
+            }
+        }
+        Ok(counts)
+    }
+
+    fn select(
+        &self,
+        filter: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<StoredNarrative>, StoreError> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT id, receipt, COALESCE(text, ''), COALESCE(origin, ''), language, display,
+                    sanctuary, created_at_ms, status
+             FROM narratives {filter}"
+        ))?;
+        let rows = statement.query_map(params, |row| {
             let receipt: String = row.get(1)?;
             let receipt = receipt.parse().map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(

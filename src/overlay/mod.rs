@@ -11,7 +11,11 @@ use bevy::{
     prelude::*,
     render::render_resource::BlendState,
 };
-use bevy_egui::{EguiGlobalSettings, EguiPlugin, PrimaryEguiContext};
+use bevy_egui::{
+    EguiContexts, EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext,
+};
+
+pub mod fonts;
 
 /// Render layer no mesh is on: the overlay camera sees only egui.
 const OVERLAY_LAYER: usize = 31;
@@ -24,7 +28,56 @@ pub fn plugin(app: &mut App) {
             auto_create_primary_context: false,
             ..default()
         })
-        .add_systems(PostStartup, spawn_overlay_camera);
+        .add_systems(PostStartup, spawn_overlay_camera)
+        .add_systems(EguiPrimaryContextPass, install_fonts)
+        .add_systems(Update, paste_from_clipboard);
+}
+
+/// Ctrl+V pastes the X11 clipboard's text into the focused egui field (`bevy_egui`'s own clipboard
+/// support would bring the Wayland stack, which Dreamloom does not build).
+fn paste_from_clipboard(
+    keys: Res<ButtonInput<KeyCode>>,
+    contexts: Query<Entity, With<PrimaryEguiContext>>,
+    mut input: MessageWriter<bevy_egui::input::EguiInputEvent>,
+    mut clipboard: Local<Option<arboard::Clipboard>>,
+) {
+    let ctrl = keys.any_pressed([KeyCode::ControlLeft, KeyCode::ControlRight]);
+    if !(ctrl && keys.just_pressed(KeyCode::KeyV)) {
+        return;
+    }
+    let Ok(context) = contexts.single() else {
+        return;
+    };
+    if clipboard.is_none() {
+        match arboard::Clipboard::new() {
+            Ok(opened) => *clipboard = Some(opened),
+            Err(error) => {
+                warn!("no clipboard to paste from: {error}");
+                return;
+            }
+        }
+    }
+    let Some(board) = clipboard.as_mut() else {
+        return;
+    };
+    match board.get_text() {
+        Ok(text) => {
+            input.write(bevy_egui::input::EguiInputEvent {
+                context,
+                event: bevy_egui::egui::Event::Paste(text),
+            });
+        }
+        Err(error) => debug!("nothing to paste: {error}"),
+    }
+}
+
+/// Gives the overlay's context the fonts for every script, once.
+fn install_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
+    if !*done {
+        fonts::install(contexts.ctx_mut()?);
+        *done = true;
+    }
+    Ok(())
 }
 
 /// Marks the camera whose target the overlay draws onto.

@@ -112,21 +112,34 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         app.add_plugins(StoreFeedPlugin {
             database: store.database_path(),
         })
-        .insert_resource(StoreHandle(store));
+        .insert_resource(StoreHandle(std::sync::Arc::new(store)));
     }
     app.run()
 }
 
-/// The viewer's own systems, on top of [`DreamloomPlugin`].
+/// The viewer's own systems, on top of [`DreamloomPlugin`]: reading threads, the studio's keys
+/// and panels, `D` for the meter.
 pub fn plugin(app: &mut App) {
-    app.add_plugins((overlay::plugin, tuning::studio_plugin))
+    app.add_plugins((reading_plugin, tuning::studio_plugin))
+        .init_resource::<MeterKey>()
+        .add_systems(Update, toggle_meter.in_set(AppSystems::ReadInput));
+}
+
+/// The `D` key shows and hides the meter (the viewer's, not the kiosk's: visitors type there).
+#[derive(Resource, Debug, Default)]
+struct MeterKey;
+
+/// The piece as visitors meet it, in the viewer and on the kiosk: the camera and its overlay,
+/// orbit and zoom, threads to hover and read, the found thread's card, the diversity meter.
+pub fn reading_plugin(app: &mut App) {
+    app.add_plugins(overlay::plugin)
         .init_resource::<HoveredThread>()
         .init_resource::<PointerOnPanel>()
         .init_resource::<MeterVisible>()
         .add_systems(Startup, spawn_viewer_camera)
         .add_systems(
             Update,
-            (orbit_with_mouse, hover_thread, toggle_meter).in_set(AppSystems::ReadInput),
+            (orbit_with_mouse, hover_thread).in_set(AppSystems::ReadInput),
         )
         .add_systems(
             EguiPrimaryContextPass,
@@ -134,9 +147,10 @@ pub fn plugin(app: &mut App) {
         );
 }
 
-/// Whether the diversity meter is shown (toggle with `D`).
+/// Whether the diversity meter is shown (toggle with `D` in the viewer; the kiosk shows it
+/// while nobody is writing).
 #[derive(Resource, Debug)]
-struct MeterVisible(bool);
+pub struct MeterVisible(pub bool);
 
 impl Default for MeterVisible {
     fn default() -> Self {
@@ -158,6 +172,7 @@ fn show_diversity_meter(
     policy: Res<CouncilPolicy>,
     show: Option<Res<ShowPlaying>>,
     clock: Res<DreamClock>,
+    meter_key: Option<Res<MeterKey>>,
 ) -> Result {
     if !visible.0 {
         return Ok(());
@@ -232,7 +247,9 @@ fn show_diversity_meter(
                     x += width;
                 }
             }
-            ui.small("D hides this meter");
+            if meter_key.is_some() {
+                ui.small("D hides this meter");
+            }
         });
     Ok(())
 }

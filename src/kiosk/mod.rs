@@ -1,0 +1,494 @@
+//! The gallery kiosk: the piece fullscreen and unattended for weeks. Attract mode plays the show
+//! with an invitation and the phone form's QR code; a touch opens the visitor form; a submission
+//! is committed durably, the camera flies to the new thread and the receipt is shown. Curators
+//! moderate behind a chord and a PIN. Faults go to the log; the screen never shows a dialog.
+//!
+//! [`logic_plugin`] is the kiosk without pixels (flow, store, phone events, curator) and is what
+//! the tests drive; [`run`] adds the window, the egui screens (`ui`), the systemd watchdog and the
+//! render-error policy.
+
+pub mod config;
+pub mod curator;
+pub mod flow;
+pub mod qr;
+pub mod recovery;
+mod ui;
+pub mod watchdog;
+
+use std::{net::SocketAddr, path::PathBuf, sync::Arc};
+
+use bevy::{
+    prelude::*,
+    render::RenderPlugin,
+    window::{ExitCondition, MonitorSelection, WindowMode},
+};
+use crossbeam_channel::{Receiver, Sender, unbounded};
+
+use crate::{
+    AppSystems, DreamloomPlugin,
+    camera::{CameraRig, Flight},
+    capture::gpu,
+    dreamscape::{DreamClock, Dreamscape},
+    narrative::{
+        Narrative, NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle,
+        receipt::Receipt,
+        store::{Moderation, Status, Store, StoreError},
+    },
+    protocol::{ShowPlaying, show::Show},
+    tuning::preset::Preset,
+    weave::Focus,
+    web::{WebConfig, WebEvent, WebServer},
+};
+use config::KioskConfig;
+use flow::{KioskFlow, KioskTimings, ReceiptShown, Screen};
+
+/// How the kiosk starts.
+pub struct KioskSettings {
+    /// Monitor to fill (0 is the first); the primary monitor when `None`.
+    pub monitor: Option<usize>,
+    /// A window instead of fullscreen (setting up, screenshots).
+    pub windowed: bool,
+    pub preset: Option<Preset>,
+    pub seed: u64,
+    pub config: KioskConfig,
+    /// Serve the phone form on this address.
+    pub web: Option<SocketAddr>,
+    pub narratives: Vec<Narrative>,
+    pub store: Store,
+    pub data_dir: PathBuf,
+}
+
+/// The exhibition's moderation policy and curator PIN, as the running kiosk uses them.
+#[derive(Resource, Debug, Clone)]
+pub struct KioskPolicy {
+    pub moderation: Moderation,
+    pub curator_pin: String,
+}
+
+/// The phone form's address and its QR code, when the web server runs.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct PhoneForm {
+    pub url: Option<String>,
+    pub qr: Option<qr::QrGrid>,
+}
+
+impl PhoneForm {
+    #[must_use]
+    pub fn at(url: String) -> Self {
+        Self {
+            qr: qr::QrGrid::encode(&url),
+            url: Some(url),
+        }
+    }
+}
+
+/// The visitor pressed "weave my dream in".
+#[derive(Message, Debug, Clone, Copy, Default)]
+pub struct SubmitDraft;
+
+/// A visitor typed their receipt code at the kiosk: find the thread, or take it back.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRequest {
+    Find(Receipt),
+    Withdraw(Receipt),
+}
+
+/// What the kiosk says back about a code, in plain words, for the browse screen.
+#[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeAnswer(pub Option<String>);
+
+/// Events from the phone form's server.
+#[derive(Resource)]
+pub struct WebInbox(pub Receiver<WebEvent>);
+
+/// The last dream that arrived from a phone, and when (real seconds since start).
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct PhoneArrival(pub Option<(Receipt, f64)>);
+
+enum StoreReply {
+    Stored(Result<ReceiptShown, String>),
+    Found(Receipt, Result<(NarrativeId, bool), String>),
+    Withdrew(Receipt, Result<(), String>),
+}
+
+#[derive(Resource)]
+struct StoreReplies {
+    tx: Sender<StoreReply>,
+    rx: Receiver<StoreReply>,
+}
+
+impl Default for StoreReplies {
+    fn default() -> Self {
+        let (tx, rx) = unbounded();
+        Self { tx, rx }
+    }
+}
+
+/// The kiosk without pixels: the flow and its timeouts, submissions to the store, receipt codes,
+/// phone arrivals and the curator. Needs `KioskPolicy` and a [`StoreHandle`].
+pub fn logic_plugin(app: &mut App) {
+    app.add_plugins(curator::plugin)
+        .register_type::<KioskTimings>()
+        .init_resource::<KioskFlow>()
+        .init_resource::<KioskTimings>()
+        .init_resource::<PhoneForm>()
+        .init_resource::<PhoneArrival>()
+        .init_resource::<CodeAnswer>()
+        .init_resource::<StoreReplies>()
+        .init_resource::<Focus>()
+        .add_message::<SubmitDraft>()
+        .add_message::<CodeRequest>()
+        .add_systems(
+            Update,
+            (
+                notice_visitors,
+                tick_flow,
+                send_submissions,
+                send_code_requests,
+                receive_store_replies,
+                receive_web_events.run_if(resource_exists::<WebInbox>),
+                follow_screen,
+            )
+                .chain()
+                .in_set(AppSystems::ReadInput),
+        );
+}
+
+/// A touch, a click, a key or a scroll is a visitor. A moving mouse keeps them "here".
+fn notice_visitors(
+    buttons: Res<ButtonInput<MouseButton>>,
+    touches: Res<Touches>,
+    mut keys: MessageReader<bevy::input::keyboard::KeyboardInput>,
+    mut moved: MessageReader<CursorMoved>,
+    mut wheel: MessageReader<bevy::input::mouse::MouseWheel>,
+    curator: Res<curator::Curator>,
+    mut flow: ResMut<KioskFlow>,
+) {
+    let pressed = buttons.get_just_pressed().next().is_some()
+        || touches.any_just_pressed()
+        || keys.read().count() > 0
+        || wheel.read().count() > 0;
+    let stirred = moved.read().count() > 0 || touches.iter().next().is_some();
+    if pressed && curator.stage == curator::Stage::Closed {
+        flow.touch();
+    } else if pressed || stirred {
+        flow.idle = 0.0;
+    }
+}
+
+fn tick_flow(time: Res<Time<Real>>, timings: Res<KioskTimings>, mut flow: ResMut<KioskFlow>) {
+    flow.tick(time.delta_secs(), &timings);
+}
+
+fn send_submissions(
+    mut submits: MessageReader<SubmitDraft>,
+    mut flow: ResMut<KioskFlow>,
+    policy: Res<KioskPolicy>,
+    store: Option<Res<StoreHandle>>,
+    replies: Res<StoreReplies>,
+) {
+    if submits.read().count() == 0 {
+        return;
+    }
+    let Some(valid) = flow.submit() else {
+        return;
+    };
+    let Some(store) = store else {
+        flow.stored(Err(
+            "The loom is resting: your dream could not be stored.".into()
+        ));
+        return;
+    };
+    let admission = policy.moderation.admission();
+    let shown = valid.get().consent.display;
+    let tx = replies.tx.clone();
+    // The frame never waits on the disk: the writer thread answers on the channel once the
+    // transaction is durable.
+    store.0.write_detached(move |db| {
+        let result = db
+            .submit(&valid, admission)
+            .map(|(id, receipt)| ReceiptShown {
+                receipt,
+                id,
+                status: admission.status,
+                shown,
+            })
+            .map_err(|error| {
+                error!("a kiosk submission could not be stored: {error}");
+                "The loom is resting: your dream could not be stored just now. It is still \
+                 here; please try again in a moment."
+                    .to_owned()
+            });
+        if let Ok(stored) = &result {
+            info!(
+                "kiosk submission stored as {} ({})",
+                stored.receipt,
+                stored.status.as_str()
+            );
+        }
+        let _ = tx.send(StoreReply::Stored(result));
+    });
+}
+
+fn send_code_requests(
+    mut requests: MessageReader<CodeRequest>,
+    store: Option<Res<StoreHandle>>,
+    replies: Res<StoreReplies>,
+) {
+    let Some(store) = store else {
+        return;
+    };
+    for request in requests.read().copied() {
+        let tx = replies.tx.clone();
+        store.0.write_detached(move |db| {
+            let reply = match request {
+                CodeRequest::Find(receipt) => StoreReply::Found(
+                    receipt,
+                    db.lookup(receipt)
+                        .map(|stored| {
+                            let on_cloak = stored.status == Status::Visible
+                                && stored.narrative.consent.display;
+                            (stored.narrative.id, on_cloak)
+                        })
+                        .map_err(|error| plain_store_error(&error)),
+                ),
+                CodeRequest::Withdraw(receipt) => StoreReply::Withdrew(
+                    receipt,
+                    db.withdraw(receipt)
+                        .map(|_| info!("{receipt} withdrawn at the kiosk"))
+                        .map_err(|error| plain_store_error(&error)),
+                ),
+            };
+            let _ = tx.send(reply);
+        });
+    }
+}
+
+fn plain_store_error(error: &StoreError) -> String {
+    match error {
+        StoreError::UnknownReceipt(receipt) => {
+            format!("No thread has the code {receipt}. Please check each letter and digit.")
+        }
+        StoreError::AlreadyWithdrawn(receipt) => {
+            format!("The dream with the code {receipt} was already taken back.")
+        }
+        other => {
+            error!("the kiosk could not reach the store: {other}");
+            "The loom is resting; please try again in a moment.".to_owned()
+        }
+    }
+}
+
+fn receive_store_replies(
+    replies: Res<StoreReplies>,
+    mut flow: ResMut<KioskFlow>,
+    mut focus: ResMut<Focus>,
+    mut answer: ResMut<CodeAnswer>,
+) {
+    for reply in replies.rx.try_iter() {
+        match reply {
+            StoreReply::Stored(result) => {
+                if let Ok(stored) = &result
+                    && stored.shown
+                    && stored.status == Status::Visible
+                {
+                    focus.0 = Some(stored.id);
+                }
+                flow.stored(result);
+            }
+            StoreReply::Found(receipt, Ok((id, true))) => {
+                focus.0 = Some(id);
+                answer.0 = Some(format!("Here is your thread, {receipt}."));
+            }
+            StoreReply::Found(receipt, Ok((_, false))) => {
+                answer.0 = Some(format!(
+                    "The dream {receipt} is kept but not on the cloak: it waits for a curator, \
+                     was hidden, or you chose not to show it."
+                ));
+            }
+            StoreReply::Withdrew(receipt, Ok(())) => {
+                answer.0 = Some(format!(
+                    "The dream {receipt} is erased, and its thread is leaving the cloak."
+                ));
+                focus.0 = None;
+            }
+            StoreReply::Found(_, Err(text)) | StoreReply::Withdrew(_, Err(text)) => {
+                answer.0 = Some(text);
+            }
+        }
+    }
+}
+
+fn receive_web_events(
+    inbox: Res<WebInbox>,
+    time: Res<Time<Real>>,
+    flow: Res<KioskFlow>,
+    mut focus: ResMut<Focus>,
+    mut arrival: ResMut<PhoneArrival>,
+) {
+    for event in inbox.0.try_iter() {
+        match event {
+            WebEvent::Submitted {
+                receipt,
+                id,
+                status,
+                shown,
+            } => {
+                info!(
+                    "a dream arrived from a phone: {receipt} ({})",
+                    status.as_str()
+                );
+                arrival.0 = Some((receipt, time.elapsed_secs_f64()));
+                // Fly to it unless a visitor is busy at the kiosk itself.
+                if status == Status::Visible
+                    && shown
+                    && matches!(flow.screen, Screen::Attract | Screen::Browse)
+                {
+                    focus.0 = Some(id);
+                }
+            }
+            WebEvent::Withdrawn { receipt } => info!("{receipt} withdrawn from a phone"),
+        }
+    }
+}
+
+/// Back in attract mode, the camera lets go of the last visitor's thread and returns to the
+/// whole cloak.
+fn follow_screen(
+    flow: Res<KioskFlow>,
+    clock: Option<Res<DreamClock>>,
+    mut focus: ResMut<Focus>,
+    mut answer: ResMut<CodeAnswer>,
+    mut commands: Commands,
+    rigs: Query<(Entity, &CameraRig)>,
+    mut last: Local<Option<Screen>>,
+) {
+    if *last == Some(flow.screen) {
+        return;
+    }
+    let entered_attract = flow.screen == Screen::Attract && last.is_some();
+    *last = Some(flow.screen);
+    if !entered_attract {
+        return;
+    }
+    focus.0 = None;
+    answer.0 = None;
+    let Some(clock) = clock else {
+        return;
+    };
+    let home = CameraRig::default();
+    for (entity, rig) in &rigs {
+        commands.entity(entity).insert(Flight {
+            from_target: rig.target,
+            from_distance: rig.distance,
+            to_target: home.target,
+            to_distance: home.distance,
+            start: clock.seconds,
+            duration: crate::weave::FOCUS_FLIGHT_SECONDS,
+        });
+    }
+}
+
+/// Runs the kiosk until a curator quits it (status 0) or a render fault ends it
+/// ([`recovery::RENDER_FAULT_EXIT`]).
+#[must_use]
+pub fn run(settings: KioskSettings) -> AppExit {
+    let Some(adapter) = gpu::find_adapter() else {
+        error!("{}", gpu::NO_ADAPTER_HELP);
+        eprintln!("error: {}", gpu::NO_ADAPTER_HELP);
+        return AppExit::from_code(3);
+    };
+    eprintln!("dreamloom kiosk: rendering on {}", gpu::describe(&adapter));
+    let store = Arc::new(settings.store);
+    let database = store.database_path();
+    let mut app = App::new();
+    let mode = if settings.windowed {
+        WindowMode::Windowed
+    } else {
+        WindowMode::BorderlessFullscreen(
+            settings
+                .monitor
+                .map_or(MonitorSelection::Primary, MonitorSelection::Index),
+        )
+    };
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "Dreamloom — Cloak of Collective Dreams".into(),
+                    mode,
+                    ..default()
+                }),
+                // No visitor can close it: window-manager close requests are ignored, and the
+                // app runs on when the display goes away.
+                exit_condition: ExitCondition::DontExit,
+                close_when_requested: false,
+                ..default()
+            })
+            .set(RenderPlugin {
+                render_creation: gpu::render_creation(),
+                ..default()
+            }),
+    )
+    .add_plugins((
+        DreamloomPlugin,
+        crate::viewer::reading_plugin,
+        logic_plugin,
+        ui::plugin,
+        watchdog::plugin,
+        recovery::plugin,
+    ))
+    .insert_resource(NarrativeArchive {
+        narratives: settings.narratives,
+    })
+    .insert_resource(Dreamscape {
+        seed: settings.seed,
+        ..default()
+    })
+    .insert_resource(ShowPlaying(Show::embedded()))
+    .insert_resource(settings.config.timings)
+    .insert_resource(KioskPolicy {
+        moderation: settings.config.moderation,
+        curator_pin: settings.config.curator_pin.clone(),
+    })
+    .add_plugins(StoreFeedPlugin { database })
+    .insert_resource(StoreHandle(Arc::clone(&store)));
+    if let Some(preset) = settings.preset {
+        app.insert_resource(preset);
+    }
+    // The server lives as long as this function: dropping it at the end stops it.
+    let mut _server = None;
+    if let Some(listen) = settings.web {
+        let (tx, rx) = crossbeam_channel::bounded(256);
+        let config = WebConfig {
+            listen,
+            moderation: settings.config.moderation,
+            rate_limit: crate::web::RateLimit::default(),
+        };
+        match WebServer::start(&config, Arc::clone(&store), Some(tx)) {
+            Ok(server) => {
+                let url = settings
+                    .config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| crate::web::public_url(server.local_addr()));
+                info!(
+                    "phone form: listening on {}, shown as {url}",
+                    server.local_addr()
+                );
+                eprintln!("dreamloom kiosk: phone form at {url}");
+                app.insert_resource(PhoneForm::at(url))
+                    .insert_resource(WebInbox(rx));
+                _server = Some(server);
+            }
+            // The piece runs on without phones; the log says why.
+            Err(error) => error!("the phone form is off: {error}"),
+        }
+    }
+    eprintln!(
+        "dreamloom kiosk: data in {}, moderation {:?}",
+        settings.data_dir.display(),
+        settings.config.moderation
+    );
+    app.run()
+}

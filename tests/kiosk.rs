@@ -1,0 +1,288 @@
+//! The kiosk's logic at the plugin level, without pixels: a Bevy app with the kiosk's logic
+//! plugin, a real store and its feed, input as Bevy messages, and time stepped by hand.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use bevy::{
+    input::{ButtonState, InputPlugin, mouse::MouseButtonInput},
+    prelude::*,
+    time::TimeUpdateStrategy,
+    window::{ExitCondition, WindowPlugin},
+};
+use dreamloom::{
+    kiosk::{
+        KioskPolicy, SubmitDraft,
+        curator::CuratorAction,
+        flow::{KioskFlow, KioskTimings, Screen},
+        logic_plugin,
+    },
+    narrative::{
+        NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle,
+        store::{EventKind, Moderation, Seed, Status, Store},
+    },
+    testing::TempDir,
+    weave::Focus,
+};
+
+const TIMINGS: KioskTimings = KioskTimings {
+    attract_after: 5.0,
+    form_clear_after: 8.0,
+    receipt_for: 6.0,
+    cursor_hide_after: 3.0,
+};
+
+struct Kiosk {
+    app: App,
+    store: Arc<Store>,
+    _dir: TempDir,
+}
+
+impl Kiosk {
+    fn new(label: &str, moderation: Moderation) -> Self {
+        let dir = TempDir::new(label);
+        let store = Arc::new(Store::open(dir.path(), Seed::Empty).unwrap());
+        let mut app = App::new();
+        app.add_plugins((
+            MinimalPlugins,
+            InputPlugin,
+            WindowPlugin {
+                primary_window: None,
+                exit_condition: ExitCondition::DontExit,
+                close_when_requested: false,
+                ..default()
+            },
+            logic_plugin,
+            StoreFeedPlugin {
+                database: store.database_path(),
+            },
+        ))
+        .init_resource::<NarrativeArchive>()
+        .insert_resource(TIMINGS)
+        .insert_resource(KioskPolicy {
+            moderation,
+            curator_pin: "2468".into(),
+        })
+        .insert_resource(StoreHandle(Arc::clone(&store)))
+        .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
+            100,
+        )));
+        app.update();
+        Self {
+            app,
+            store,
+            _dir: dir,
+        }
+    }
+
+    fn flow(&self) -> &KioskFlow {
+        self.app.world().resource::<KioskFlow>()
+    }
+
+    fn flow_mut(&mut self) -> Mut<'_, KioskFlow> {
+        self.app.world_mut().resource_mut::<KioskFlow>()
+    }
+
+    /// A finger on the screen: a press and a release.
+    fn touch(&mut self) {
+        for state in [ButtonState::Pressed, ButtonState::Released] {
+            self.app.world_mut().write_message(MouseButtonInput {
+                button: MouseButton::Left,
+                state,
+                window: Entity::PLACEHOLDER,
+            });
+            self.app.update();
+        }
+    }
+
+    /// `seconds` of kiosk time with nobody touching it, in 0.1 s frames.
+    fn wait(&mut self, seconds: f32) {
+        for _ in 0..(seconds * 10.0).round() as u32 {
+            self.app.update();
+        }
+    }
+
+    /// Frames (in real time, for the store's writer and feed threads) until `done` holds.
+    fn until(&mut self, what: &str, done: impl Fn(&World) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        self.app
+            .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::ZERO));
+        while !done(self.app.world()) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(20));
+            self.app.update();
+        }
+        self.app
+            .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
+                100,
+            )));
+    }
+
+    fn write_dream(&mut self, story: &str, origin: &str) {
+        let mut flow = self.flow_mut();
+        flow.draft.story = story.into();
+        flow.draft.origin = origin.into();
+    }
+
+    fn on_cloak(&self, id: NarrativeId) -> bool {
+        self.app
+            .world()
+            .resource::<NarrativeArchive>()
+            .narratives
+            .iter()
+            .any(|n| n.id == id)
+    }
+}
+
+#[test]
+fn idle_attract_touch_form_submit_receipt() {
+    let mut kiosk = Kiosk::new("kiosk-flow", Moderation::Post);
+    assert_eq!(kiosk.flow().screen, Screen::Attract);
+    kiosk.touch();
+    assert_eq!(kiosk.flow().screen, Screen::Form, "a touch opens the form");
+
+    // An invalid draft is refused in plain words, and kept.
+    kiosk.write_dream("The tide folded the village into a paper boat", "");
+    kiosk.app.world_mut().write_message(SubmitDraft);
+    kiosk.app.update();
+    assert_eq!(kiosk.flow().screen, Screen::Form);
+    assert!(!kiosk.flow().problems.is_empty());
+    assert_eq!(
+        kiosk.flow().draft.story,
+        "The tide folded the village into a paper boat"
+    );
+
+    kiosk.write_dream(
+        "The tide folded the village into a paper boat",
+        "Chiloé, Chile",
+    );
+    kiosk.app.world_mut().write_message(SubmitDraft);
+    kiosk.app.update();
+    kiosk.until("the receipt", |w| {
+        w.resource::<KioskFlow>().screen == Screen::Receipt
+    });
+    let shown = kiosk.flow().receipt.expect("a receipt");
+    assert_eq!(shown.status, Status::Visible);
+    // Durable: in the store, with the code the screen shows.
+    let stored = kiosk.store.reader().unwrap().lookup(shown.receipt).unwrap();
+    assert_eq!(stored.narrative.origin, "Chiloé, Chile");
+    assert_eq!(stored.narrative.id, shown.id);
+    // The camera is sent to the new thread, which the feed weaves in.
+    assert_eq!(kiosk.app.world().resource::<Focus>().0, Some(shown.id));
+    kiosk.until("the thread on the cloak", |w| {
+        w.resource::<NarrativeArchive>()
+            .narratives
+            .iter()
+            .any(|n| n.id == shown.id)
+    });
+    assert_eq!(kiosk.flow().draft.story, "", "the form is empty again");
+
+    // Left alone, the receipt goes and attract mode returns, letting go of the thread.
+    kiosk.wait(TIMINGS.receipt_for - 1.0);
+    assert_eq!(kiosk.flow().screen, Screen::Receipt);
+    kiosk.wait(1.5);
+    assert_eq!(kiosk.flow().screen, Screen::Attract);
+    assert!(kiosk.flow().receipt.is_none());
+    assert_eq!(kiosk.app.world().resource::<Focus>().0, None);
+}
+
+#[test]
+fn idle_clears_a_half_written_form() {
+    let mut kiosk = Kiosk::new("kiosk-idle", Moderation::Post);
+    kiosk.touch();
+    kiosk.write_dream("My grandmother's loom sang at night and", "");
+    kiosk.wait(TIMINGS.form_clear_after - 2.0);
+    assert_eq!(kiosk.flow().screen, Screen::Form);
+    kiosk.touch(); // still writing: the wait starts again
+    kiosk.wait(TIMINGS.form_clear_after - 2.0);
+    assert_eq!(kiosk.flow().screen, Screen::Form);
+    assert!(kiosk.flow().draft.story.starts_with("My grandmother"));
+    kiosk.wait(2.5);
+    assert_eq!(kiosk.flow().screen, Screen::Attract);
+    assert_eq!(
+        kiosk.flow().draft.story,
+        "",
+        "nothing left for the next visitor"
+    );
+    assert!(
+        kiosk
+            .store
+            .reader()
+            .unwrap()
+            .narratives()
+            .unwrap()
+            .is_empty(),
+        "nothing was stored"
+    );
+}
+
+#[test]
+fn pre_moderation_holds_until_a_curator_approves() {
+    let mut kiosk = Kiosk::new("kiosk-pre", Moderation::Pre);
+    kiosk.touch();
+    kiosk.write_dream("A staircase of fireflies up the mango tree", "Kerala");
+    kiosk.app.world_mut().write_message(SubmitDraft);
+    kiosk.app.update();
+    kiosk.until("the receipt", |w| {
+        w.resource::<KioskFlow>().screen == Screen::Receipt
+    });
+    let shown = kiosk.flow().receipt.unwrap();
+    assert_eq!(shown.status, Status::Pending);
+    assert_eq!(
+        kiosk.app.world().resource::<Focus>().0,
+        None,
+        "no flight to a thread that is not there"
+    );
+    // A second of feed polls: it stays off the cloak.
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        kiosk.app.update();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !kiosk.on_cloak(shown.id),
+        "pending threads stay off the cloak"
+    );
+
+    // The curator approves; the thread weaves in, and the action is in the event log.
+    kiosk
+        .app
+        .world_mut()
+        .write_message(CuratorAction::Moderate(shown.receipt, Status::Visible));
+    kiosk.app.update();
+    kiosk.until("the approved thread", |w| {
+        w.resource::<NarrativeArchive>()
+            .narratives
+            .iter()
+            .any(|n| n.id == shown.id)
+    });
+    // Hidden again: it leaves.
+    kiosk
+        .app
+        .world_mut()
+        .write_message(CuratorAction::Moderate(shown.receipt, Status::Hidden));
+    kiosk.app.update();
+    kiosk.until("the hidden thread to leave", |w| {
+        !w.resource::<NarrativeArchive>()
+            .narratives
+            .iter()
+            .any(|n| n.id == shown.id)
+    });
+    let events = kiosk.store.reader().unwrap().events_after(0).unwrap();
+    let kinds: Vec<EventKind> = events
+        .iter()
+        .filter(|e| e.narrative == shown.id)
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            EventKind::Submitted,
+            EventKind::Moderated(Status::Pending),
+            EventKind::Moderated(Status::Visible),
+            EventKind::Moderated(Status::Hidden)
+        ]
+    );
+}
