@@ -14,17 +14,20 @@ use bevy::{
 };
 use dreamloom::{
     kiosk::{
-        KioskPolicy, SubmitDraft,
+        KioskPolicy, PhoneArrival, SubmitDraft, WebInbox,
         curator::CuratorAction,
         flow::{KioskFlow, KioskTimings, Screen},
         logic_plugin,
+        watchdog::{Notifier, watch},
     },
     narrative::{
         NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle,
+        receipt::Receipt,
         store::{EventKind, Moderation, Seed, Status, Store},
     },
     testing::TempDir,
     weave::Focus,
+    web::WebEvent,
 };
 
 const TIMINGS: KioskTimings = KioskTimings {
@@ -285,4 +288,81 @@ fn pre_moderation_holds_until_a_curator_approves() {
             EventKind::Moderated(Status::Hidden)
         ]
     );
+}
+
+#[test]
+fn a_dream_from_a_phone_draws_the_camera_in_attract_mode() {
+    let mut kiosk = Kiosk::new("kiosk-phone", Moderation::Post);
+    let (tx, rx) = crossbeam_channel::unbounded();
+    kiosk.app.insert_resource(WebInbox(rx));
+    let receipt = Receipt::from_bits(77);
+    tx.send(WebEvent::Submitted {
+        receipt,
+        id: NarrativeId(41),
+        status: Status::Visible,
+        shown: true,
+    })
+    .unwrap();
+    kiosk.app.update();
+    assert_eq!(
+        kiosk.app.world().resource::<Focus>().0,
+        Some(NarrativeId(41))
+    );
+    assert_eq!(
+        kiosk.app.world().resource::<PhoneArrival>().0.map(|a| a.0),
+        Some(receipt)
+    );
+    // While a visitor writes at the kiosk, a phone's dream does not pull the camera away.
+    kiosk.touch();
+    assert_eq!(kiosk.flow().screen, Screen::Form);
+    tx.send(WebEvent::Submitted {
+        receipt: Receipt::from_bits(78),
+        id: NarrativeId(42),
+        status: Status::Visible,
+        shown: true,
+    })
+    .unwrap();
+    kiosk.app.update();
+    assert_ne!(
+        kiosk.app.world().resource::<Focus>().0,
+        Some(NarrativeId(42))
+    );
+}
+
+/// The watchdog is fed from the frame loop: while frames advance, and only then.
+#[test]
+fn watchdog_is_fed_only_while_frames_advance() {
+    use std::os::unix::net::UnixDatagram;
+    let dir = TempDir::new("kiosk-watchdog");
+    let path = dir.path().join("notify.sock");
+    let systemd = UnixDatagram::bind(&path).unwrap();
+    systemd.set_nonblocking(true).unwrap();
+    let notifier =
+        Notifier::connect(path.to_str().unwrap(), Some(Duration::from_millis(60))).unwrap();
+    let mut app = App::new();
+    app.add_plugins(MinimalPlugins);
+    watch(&mut app, notifier);
+    let mut received = Vec::new();
+    let drain = |received: &mut Vec<String>| {
+        let mut buffer = [0u8; 64];
+        while let Ok(n) = systemd.recv(&mut buffer) {
+            received.push(String::from_utf8_lossy(&buffer[..n]).into_owned());
+        }
+    };
+    for _ in 0..30 {
+        app.update();
+        std::thread::sleep(Duration::from_millis(10));
+        drain(&mut received);
+    }
+    assert!(received[0].starts_with("READY=1"), "{received:?}");
+    let fed = received.iter().filter(|m| *m == "WATCHDOG=1").count();
+    assert!(
+        fed >= 3,
+        "fed {fed} times in 0.3 s at a 60 ms watchdog: {received:?}"
+    );
+    // The frame loop stops (a hang): systemd hears nothing more.
+    received.clear();
+    std::thread::sleep(Duration::from_millis(200));
+    drain(&mut received);
+    assert!(received.is_empty(), "{received:?}");
 }

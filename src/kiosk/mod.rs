@@ -162,12 +162,20 @@ fn notice_visitors(
     mut moved: MessageReader<CursorMoved>,
     mut wheel: MessageReader<bevy::input::mouse::MouseWheel>,
     curator: Res<curator::Curator>,
+    windows: Query<&Window>,
     mut flow: ResMut<KioskFlow>,
 ) {
-    let pressed = buttons.get_just_pressed().next().is_some()
-        || touches.any_just_pressed()
-        || keys.read().count() > 0
-        || wheel.read().count() > 0;
+    // A press in the curator's corner may be the start of the curator's hold: not a visitor.
+    let in_corner = |p: Vec2| p.x < curator::CORNER_SIZE && p.y < curator::CORNER_SIZE;
+    let click = buttons.get_just_pressed().next().is_some()
+        && !windows
+            .iter()
+            .filter_map(Window::cursor_position)
+            .any(in_corner);
+    let tap = touches
+        .iter_just_pressed()
+        .any(|touch| !in_corner(touch.position()));
+    let pressed = click || tap || keys.read().count() > 0 || wheel.read().count() > 0;
     let stirred = moved.read().count() > 0 || touches.iter().next().is_some();
     if pressed && curator.stage == curator::Stage::Closed {
         flow.touch();

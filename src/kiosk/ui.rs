@@ -29,7 +29,7 @@ const GLOW: egui::Color32 = egui::Color32::from_rgb(255, 207, 138);
 /// Soft red for problems.
 const PROBLEM: egui::Color32 = egui::Color32::from_rgb(255, 160, 150);
 /// Panels: the night sky, a little see-through.
-const PANEL: egui::Color32 = egui::Color32::from_rgba_premultiplied(14, 10, 30, 225);
+const PANEL: egui::Color32 = egui::Color32::from_rgba_premultiplied(16, 11, 34, 242);
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -45,11 +45,14 @@ pub(super) fn plugin(app: &mut App) {
         EguiPrimaryContextPass,
         (
             big_type,
-            attract_screen,
-            form_screen,
-            receipt_screen,
-            browse_bar,
-            phone_arrival,
+            (
+                attract_screen,
+                form_screen,
+                receipt_screen,
+                browse_bar,
+                phone_arrival,
+            )
+                .run_if(curator_closed),
             curator_screens,
         )
             .chain(),
@@ -58,6 +61,11 @@ pub(super) fn plugin(app: &mut App) {
 
 /// Height the screens are laid out for, in points: any screen shows them as a 1080p one would.
 const DESIGN_HEIGHT: f32 = 1080.0;
+
+/// The curator's pad and panel replace the visitor's screens while they are open.
+fn curator_closed(curator: Res<Curator>) -> bool {
+    curator.stage == Stage::Closed
+}
 
 /// Large text and large targets, set once; the zoom follows the window so that the layout is
 /// the same on a 720p test window and a 4K gallery screen.
@@ -96,7 +104,16 @@ fn big_type(
         style.spacing.icon_width = 34.0;
         style.spacing.icon_width_inner = 20.0;
         style.spacing.icon_spacing = 14.0;
-        style.visuals.selection.bg_fill = egui::Color32::from_rgb(120, 90, 40);
+        let visuals = &mut style.visuals;
+        visuals.selection.bg_fill = egui::Color32::from_rgb(120, 90, 40);
+        // Fields and boxes in the night's violet rather than black; text a little brighter.
+        visuals.extreme_bg_color = egui::Color32::from_rgb(30, 22, 56);
+        visuals.text_edit_bg_color = Some(egui::Color32::from_rgb(30, 22, 56));
+        visuals.widgets.inactive.bg_fill = egui::Color32::from_rgb(58, 46, 96);
+        visuals.widgets.inactive.weak_bg_fill = egui::Color32::from_rgb(58, 46, 96);
+        visuals.widgets.hovered.weak_bg_fill = egui::Color32::from_rgb(78, 62, 126);
+        visuals.widgets.noninteractive.fg_stroke.color = egui::Color32::from_gray(218);
+        visuals.widgets.inactive.fg_stroke.color = egui::Color32::from_gray(232);
     });
     *done = true;
     Ok(())
@@ -578,6 +595,7 @@ fn pin_pad(
     let mut cancel = false;
     egui::Window::new("Curator")
         .id(egui::Id::new("pin pad"))
+        .title_bar(false)
         .resizable(false)
         .collapsible(false)
         .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
@@ -594,7 +612,7 @@ fn pin_pad(
                     .char_limit(12),
             );
             field.request_focus();
-            if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 enter = true;
             }
             entry.retain(|c| c.is_ascii_digit());
@@ -609,7 +627,10 @@ fn pin_pad(
                         }
                         ui.end_row();
                     }
-                    if ui.add_sized([76.0, 64.0], egui::Button::new("⌫")).clicked() {
+                    if ui
+                        .add_sized([76.0, 64.0], egui::Button::new("Del"))
+                        .clicked()
+                    {
                         entry.pop();
                     }
                     if ui.add_sized([76.0, 64.0], egui::Button::new("0")).clicked() {
@@ -701,6 +722,7 @@ fn curator_panel(
     let mut lock = false;
     egui::Window::new("Curator")
         .id(egui::Id::new("curator panel"))
+        .title_bar(false)
         .resizable(false)
         .collapsible(false)
         .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])

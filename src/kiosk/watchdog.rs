@@ -48,8 +48,11 @@ impl Notifier {
         } else {
             SocketAddr::from_pathname(path)?
         };
+        // Never block the frame loop on systemd: a full queue drops a message, not a frame.
+        let socket = UnixDatagram::unbound()?;
+        socket.set_nonblocking(true)?;
         Ok(Self {
-            socket: UnixDatagram::unbound()?,
+            socket,
             address,
             watchdog,
         })
@@ -82,13 +85,18 @@ pub fn plugin(app: &mut App) {
                 .watchdog
                 .map_or("not watched".to_owned(), |d| format!("every {d:?}"))
         );
-        app.insert_resource(Watchdog {
-            notifier,
-            frames: 0,
-            since_fed: Duration::ZERO,
-        })
-        .add_systems(Last, feed_watchdog);
+        watch(app, notifier);
     }
+}
+
+/// Tells `notifier` when the app is ready and feeds it from the frame loop.
+pub fn watch(app: &mut App, notifier: Notifier) {
+    app.insert_resource(Watchdog {
+        notifier,
+        frames: 0,
+        since_fed: Duration::ZERO,
+    })
+    .add_systems(Last, feed_watchdog);
 }
 
 /// Runs once per frame, so it feeds systemd only while frames advance.
