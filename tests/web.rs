@@ -273,6 +273,11 @@ fn cross_site_and_tokenless_posts_are_403() {
     let replay = post(&[], &token);
     assert_eq!(replay.status, 403);
     assert!(replay.body.contains("already sent"));
+    assert!(
+        replay.body.contains(">Stolen dream</textarea>"),
+        "the words come back to send again"
+    );
+    assert_ne!(form_token(&replay.body).unwrap(), token);
     assert_eq!(
         served.store.reader().unwrap().narratives().unwrap().len(),
         1

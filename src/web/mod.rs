@@ -10,7 +10,7 @@ mod guard;
 pub mod pages;
 
 use std::{
-    net::{IpAddr, SocketAddr, TcpListener, UdpSocket},
+    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket},
     sync::{Arc, Mutex, PoisonError},
     thread,
     time::Instant,
@@ -162,7 +162,8 @@ impl Drop for WebServer {
 #[must_use]
 pub fn public_url(listen: SocketAddr) -> String {
     let ip = if listen.ip().is_unspecified() {
-        lan_address().unwrap_or(listen.ip())
+        // No network at all: only this machine can reach it.
+        lan_address().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
     } else {
         listen.ip()
     };
@@ -414,14 +415,9 @@ fn unreadable() -> Response {
     )
 }
 
-fn expired() -> Response {
-    refusal(
-        StatusCode::FORBIDDEN,
-        "This form has expired",
-        "The page was open too long, was already sent, or came from elsewhere. Please open the \
-         form again; nothing you had sent before was lost.",
-    )
-}
+/// Why a post without a usable form token is refused; the page comes back filled in.
+const EXPIRED: &str = "This form was already sent, was open too long, or came from elsewhere, \
+                       so it was not taken. Nothing is lost: check it below and send it again.";
 
 fn store_fault(error: &StoreError) -> Response {
     bevy::log::error!("the phone form could not reach the store: {error}");
@@ -447,7 +443,12 @@ async fn submit_dream(
         return unreadable();
     };
     if !state.redeem(&draft.token) {
-        return expired();
+        // Never lose the words: the form comes back filled in, with a token that works.
+        draft.token = state.issue_token();
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::form(&draft.token, &draft, &[EXPIRED.to_owned()]),
+        );
     }
     let submission = Submission {
         text: draft.story.clone(),
@@ -518,7 +519,10 @@ async fn withdraw_dream(
         return unreadable();
     };
     if !state.redeem(&form.token) {
-        return expired();
+        return html(
+            StatusCode::FORBIDDEN,
+            pages::withdraw_form(&state.issue_token(), &form.code, &[EXPIRED.to_owned()]),
+        );
     }
     let again = |status: StatusCode, problem: String| {
         html(
@@ -546,5 +550,48 @@ async fn withdraw_dream(
         ),
         Ok(Err(error)) => store_fault(&error),
         Err(_) => store_fault(&StoreError::WriterGone),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_url_names_an_address_phones_can_open() {
+        assert_eq!(
+            public_url("192.168.4.20:8080".parse().unwrap()),
+            "http://192.168.4.20:8080/"
+        );
+        assert_eq!(
+            public_url("[fe80::1]:80".parse().unwrap()),
+            "http://[fe80::1]:80/"
+        );
+        let any = public_url("0.0.0.0:8080".parse().unwrap());
+        assert!(!any.contains("0.0.0.0"), "{any}");
+        assert!(any.ends_with(":8080/"), "{any}");
+    }
+
+    #[test]
+    fn form_decoding_is_strict() {
+        #[derive(Debug, serde::Deserialize, PartialEq)]
+        struct Form {
+            a: String,
+        }
+        let read = |body: &[u8]| read_form::<Form>(body);
+        assert_eq!(
+            read(b"a=caf%C3%A9+noir"),
+            Some(Form {
+                a: "caf\u{e9} noir".into()
+            })
+        );
+        assert_eq!(read(b"a=%FF"), None, "not UTF-8 once decoded");
+        assert_eq!(read(b"a=%4"), None, "a cut escape");
+        assert_eq!(read(b"a=%zz"), None);
+        assert_eq!(read(b"a=1&a=2"), None, "a field twice");
+        assert_eq!(
+            percent_decode(b"x=%E5%A4%A2").as_deref(),
+            Some("x=\u{5922}")
+        );
     }
 }
