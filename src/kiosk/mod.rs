@@ -397,6 +397,13 @@ fn follow_screen(
     }
 }
 
+/// The kiosk's screens (egui, over the piece): attract mode, the form, the receipt, the browse
+/// bar, the curator's pad and panel. Needs [`logic_plugin`] and the viewer's reading plugin (or
+/// the overlay, `MeterVisible` and `HoveredThread`).
+pub fn screens_plugin(app: &mut App) {
+    app.add_plugins(ui::plugin);
+}
+
 /// Runs the kiosk until a curator quits it (status 0) or a render fault ends it
 /// ([`recovery::RENDER_FAULT_EXIT`]).
 #[must_use]
@@ -442,7 +449,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         DreamloomPlugin,
         crate::viewer::reading_plugin,
         logic_plugin,
-        ui::plugin,
+        screens_plugin,
         watchdog::plugin,
         recovery::plugin,
     ))

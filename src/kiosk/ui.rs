@@ -67,17 +67,14 @@ fn curator_closed(curator: Res<Curator>) -> bool {
     curator.stage == Stage::Closed
 }
 
-/// Large text and large targets, set once; the zoom follows the window so that the layout is
+/// Large text and large targets, set once; the zoom follows the screen so that the layout is
 /// the same on a 720p test window and a 4K gallery screen.
-fn big_type(
-    mut contexts: EguiContexts,
-    windows: Query<&Window, With<PrimaryWindow>>,
-    mut done: Local<bool>,
-) -> Result {
+fn big_type(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     let ctx = contexts.ctx_mut()?;
-    if let Ok(window) = windows.single() {
-        let zoom = (window.physical_height() as f32 / DESIGN_HEIGHT).clamp(0.5, 4.0)
-            / window.scale_factor().max(0.1);
+    // The screen's height in unzoomed points (physical pixels over the display's scale).
+    let native_height = ctx.viewport_rect().height() * ctx.zoom_factor();
+    if native_height > 1.0 {
+        let zoom = (native_height / DESIGN_HEIGHT).clamp(0.3, 4.0);
         if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
             ctx.set_zoom_factor(zoom);
         }
