@@ -67,6 +67,7 @@ impl Kiosk {
         .insert_resource(KioskPolicy {
             moderation,
             curator_pin: "2468".into(),
+            on_screen_keyboard: true,
         })
         .insert_resource(StoreHandle(Arc::clone(&store)))
         .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(

@@ -33,6 +33,7 @@ fn attract_frame() -> RgbaImage {
             .insert_resource(KioskPolicy {
                 moderation: Moderation::Post,
                 curator_pin: "2468".into(),
+                on_screen_keyboard: true,
             })
             .insert_resource(PhoneForm::at(URL.into()))
             .insert_resource(MeterVisible(false))

@@ -25,6 +25,8 @@ pub struct KioskConfig {
     pub timings: KioskTimings,
     /// The address phones open, when the one the kiosk works out is not reachable (NAT, a name).
     pub public_url: Option<String>,
+    /// Big keys under the form, for screens without a keyboard.
+    pub on_screen_keyboard: bool,
 }
 
 impl Default for KioskConfig {
@@ -34,6 +36,7 @@ impl Default for KioskConfig {
             curator_pin: String::new(),
             timings: KioskTimings::default(),
             public_url: None,
+            on_screen_keyboard: true,
         }
     }
 }

@@ -10,6 +10,7 @@
 pub mod config;
 pub mod curator;
 pub mod flow;
+pub mod keyboard;
 pub mod qr;
 pub mod recovery;
 mod ui;
@@ -63,6 +64,8 @@ pub struct KioskSettings {
 pub struct KioskPolicy {
     pub moderation: Moderation,
     pub curator_pin: String,
+    /// Show the on-screen keyboard under the form.
+    pub on_screen_keyboard: bool,
 }
 
 /// The phone form's address and its QR code, when the web server runs.
@@ -465,6 +468,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
     .insert_resource(KioskPolicy {
         moderation: settings.config.moderation,
         curator_pin: settings.config.curator_pin.clone(),
+        on_screen_keyboard: settings.config.on_screen_keyboard,
     })
     .add_plugins(StoreFeedPlugin { database })
     .insert_resource(StoreHandle(Arc::clone(&store)));

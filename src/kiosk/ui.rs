@@ -13,6 +13,7 @@ use super::{
     CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, PhoneForm, SubmitDraft,
     curator::{Curator, CuratorAction, PinOutcome, Stage},
     flow::{KioskFlow, KioskTimings, Screen},
+    keyboard::{Key, Keyboard},
     qr::QrGrid,
 };
 use crate::{
@@ -251,25 +252,51 @@ fn field_problems(ui: &mut egui::Ui, flow: &KioskFlow, field: Field) {
     }
 }
 
+/// The on-screen keyboard's state and the field it types into.
+struct OnScreenKeys {
+    keyboard: Keyboard,
+    target: Field,
+}
+
+impl Default for OnScreenKeys {
+    fn default() -> Self {
+        Self {
+            keyboard: Keyboard::default(),
+            target: Field::Story,
+        }
+    }
+}
+
 fn form_screen(
     mut contexts: EguiContexts,
     mut flow: ResMut<KioskFlow>,
     mut submit: MessageWriter<SubmitDraft>,
     policy: Res<KioskPolicy>,
     curator: Res<Curator>,
+    mut keys: Local<OnScreenKeys>,
 ) -> Result {
     if flow.screen != Screen::Form {
+        *keys = OnScreenKeys::default();
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?;
     let width = (ctx.content_rect().width() - 80.0).clamp(320.0, 960.0);
     let mut browse = false;
+    // With the keyboard, the form moves up to leave it the bottom of the screen.
+    let (anchor, offset) = if policy.on_screen_keyboard {
+        (egui::Align2::CENTER_TOP, [0.0, 24.0])
+    } else {
+        (egui::Align2::CENTER_CENTER, [0.0, 0.0])
+    };
+    if policy.on_screen_keyboard && !flow.sending {
+        on_screen_keyboard(ctx, &mut flow, &mut keys);
+    }
     egui::Window::new("Share a dream")
         .id(egui::Id::new("visitor form"))
         .title_bar(false)
         .resizable(false)
         .collapsible(false)
-        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .anchor(anchor, offset)
         .fixed_size([width, 0.0])
         .frame(panel_frame())
         .show(ctx, |ui| {
@@ -284,7 +311,7 @@ fn form_screen(
             let story = ui.add_enabled(
                 !sending,
                 egui::TextEdit::multiline(&mut flow.draft.story)
-                    .desired_rows(4)
+                    .desired_rows(if policy.on_screen_keyboard { 3 } else { 4 })
                     .desired_width(f32::INFINITY)
                     .hint_text("In any language. What did you dream?"),
             );
@@ -297,6 +324,9 @@ fn form_screen(
             }
             if story.changed() {
                 flow.problems.retain(|(field, _)| *field != Field::Story);
+            }
+            if story.has_focus() {
+                keys.target = Field::Story;
             }
             let count = flow.draft.story.chars().count();
             ui.horizontal(|ui| {
@@ -320,28 +350,12 @@ fn form_screen(
             if origin.changed() {
                 flow.problems.retain(|(field, _)| *field != Field::Origin);
             }
+            if origin.has_focus() {
+                keys.target = Field::Origin;
+            }
             field_problems(ui, &flow, Field::Origin);
             ui.add_space(6.0);
-            ui.add_enabled(
-                !sending,
-                egui::Checkbox::new(
-                    &mut flow.draft.show,
-                    "Show my thread on the cloak, where others can read it",
-                ),
-            );
-            ui.add_enabled(
-                !sending,
-                egui::Checkbox::new(
-                    &mut flow.draft.sanctuary,
-                    "Protect it in the Sanctuary: the Protocol may not dissolve it",
-                ),
-            );
-            if policy.moderation == Moderation::Pre {
-                ui.small("A curator reads every dream before it joins the cloak.");
-            }
-            if let Some(notice) = &flow.notice {
-                ui.colored_label(PROBLEM, notice);
-            }
+            form_choices(ui, &mut flow, policy.moderation);
             ui.add_space(10.0);
             let (weave, look) = form_buttons(ui, sending);
             if weave {
@@ -353,6 +367,73 @@ fn form_screen(
         flow.browse();
     }
     Ok(())
+}
+
+/// The consent choices in plain words, and what the visitor should know before sending.
+fn form_choices(ui: &mut egui::Ui, flow: &mut KioskFlow, moderation: Moderation) {
+    let sending = flow.sending;
+    ui.add_enabled(
+        !sending,
+        egui::Checkbox::new(
+            &mut flow.draft.show,
+            "Show my thread on the cloak, where others can read it",
+        ),
+    );
+    ui.add_enabled(
+        !sending,
+        egui::Checkbox::new(
+            &mut flow.draft.sanctuary,
+            "Protect it in the Sanctuary: the Protocol may not dissolve it",
+        ),
+    );
+    if moderation == Moderation::Pre {
+        ui.small("A curator reads every dream before it joins the cloak.");
+    }
+    if let Some(notice) = &flow.notice {
+        ui.colored_label(PROBLEM, notice);
+    }
+}
+
+/// Big keys along the bottom of the screen, typing into the field last touched.
+fn on_screen_keyboard(ctx: &egui::Context, flow: &mut KioskFlow, keys: &mut OnScreenKeys) {
+    let unit = 78.0;
+    egui::Area::new(egui::Id::new("on-screen keyboard"))
+        .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -16.0])
+        .show(ctx, |ui| {
+            panel_frame().inner_margin(14.0).show(ui, |ui| {
+                let gap = 8.0;
+                ui.spacing_mut().item_spacing = egui::vec2(gap, gap);
+                let key_width = |key: Key| unit * key.width() + gap * (key.width() - 1.0);
+                let row_width = |row: &[Key]| {
+                    row.iter().map(|k| key_width(*k)).sum::<f32>()
+                        + gap * (row.len().saturating_sub(1)) as f32
+                };
+                let rows = keys.keyboard.rows();
+                let widest = rows.iter().map(|r| row_width(r)).fold(0.0, f32::max);
+                for row in rows {
+                    ui.horizontal(|ui| {
+                        // Rows centred under each other, as on a phone.
+                        ui.add_space((widest - row_width(&row)) / 2.0);
+                        for key in row {
+                            let label = key.label(&keys.keyboard);
+                            let lit = key == Key::Shift && keys.keyboard.shift;
+                            let button = egui::Button::new(egui::RichText::new(label).size(28.0))
+                                .selected(lit);
+                            let size = [key_width(key), 62.0];
+                            if ui.add_sized(size, button).clicked() {
+                                let target = keys.target;
+                                let text = match target {
+                                    Field::Origin => &mut flow.draft.origin,
+                                    _ => &mut flow.draft.story,
+                                };
+                                keys.keyboard.press(key, text);
+                                flow.problems.retain(|(field, _)| *field != target);
+                            }
+                        }
+                    });
+                }
+            });
+        });
 }
 
 /// "Weave my dream in" and "Just look at the cloak", or the wait while the dream is stored.
