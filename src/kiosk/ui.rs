@@ -117,6 +117,22 @@ fn big_type(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     Ok(())
 }
 
+/// A panel of the kiosk: no title bar, not movable by a visitor, fixed at `anchor`.
+fn kiosk_window(
+    id: &'static str,
+    anchor: egui::Align2,
+    offset: impl Into<egui::Vec2>,
+) -> egui::Window<'static> {
+    egui::Window::new(id)
+        .id(egui::Id::new(id))
+        .title_bar(false)
+        .resizable(false)
+        .collapsible(false)
+        .movable(false)
+        .anchor(anchor, offset)
+        .frame(panel_frame())
+}
+
 fn panel_frame() -> egui::Frame {
     egui::Frame::new()
         .fill(PANEL)
@@ -291,14 +307,8 @@ fn form_screen(
     if policy.on_screen_keyboard && !flow.sending {
         on_screen_keyboard(ctx, &mut flow, &mut keys);
     }
-    egui::Window::new("Share a dream")
-        .id(egui::Id::new("visitor form"))
-        .title_bar(false)
-        .resizable(false)
-        .collapsible(false)
-        .anchor(anchor, offset)
+    kiosk_window("visitor form", anchor, offset)
         .fixed_size([width, 0.0])
-        .frame(panel_frame())
         .show(ctx, |ui| {
             let sending = flow.sending;
             ui.label(egui::RichText::new("Share a dream").size(46.0).color(GLOW));
@@ -467,53 +477,46 @@ fn receipt_screen(
     };
     let ctx = contexts.ctx_mut()?;
     let mut done = false;
-    egui::Window::new("Your receipt")
-        .id(egui::Id::new("receipt"))
-        .title_bar(false)
-        .resizable(false)
-        .collapsible(false)
-        .anchor(egui::Align2::RIGHT_BOTTOM, [-40.0, -40.0])
-        .frame(panel_frame())
-        .show(ctx, |ui| {
-            ui.set_max_width(560.0);
-            let (title, text) = match (shown.status, shown.shown) {
-                (_, false) => (
-                    "Your dream is kept",
-                    "It is in the store, and not on the cloak, as you asked.",
-                ),
-                (Status::Pending, true) => (
-                    "Your dream is received",
-                    "A curator reads every dream first; your thread joins the cloak soon.",
-                ),
-                _ => (
-                    "Your dream is woven in",
-                    "Watch the cloak: your thread is the one that shines.",
-                ),
-            };
-            ui.label(egui::RichText::new(title).size(40.0).color(GLOW));
-            ui.label(text);
-            ui.add_space(6.0);
-            ui.label("Your code:");
-            ui.label(
-                egui::RichText::new(shown.receipt.as_str())
-                    .monospace()
-                    .size(72.0)
-                    .color(GLOW),
-            );
-            let phone_hint = if phone.url.is_some() {
-                " or on the phone form"
-            } else {
-                ""
-            };
-            ui.label(format!(
-                "Keep it — take a photo. Type it here{phone_hint} to find your thread, or to \
+    kiosk_window("receipt", egui::Align2::RIGHT_BOTTOM, [-40.0, -40.0]).show(ctx, |ui| {
+        ui.set_max_width(560.0);
+        let (title, text) = match (shown.status, shown.shown) {
+            (_, false) => (
+                "Your dream is kept",
+                "It is in the store, and not on the cloak, as you asked.",
+            ),
+            (Status::Pending, true) => (
+                "Your dream is received",
+                "A curator reads every dream first; your thread joins the cloak soon.",
+            ),
+            _ => (
+                "Your dream is woven in",
+                "Watch the cloak: your thread is the one that shines.",
+            ),
+        };
+        ui.label(egui::RichText::new(title).size(40.0).color(GLOW));
+        ui.label(text);
+        ui.add_space(6.0);
+        ui.label("Your code:");
+        ui.label(
+            egui::RichText::new(shown.receipt.as_str())
+                .monospace()
+                .size(72.0)
+                .color(GLOW),
+        );
+        let phone_hint = if phone.url.is_some() {
+            " or on the phone form"
+        } else {
+            ""
+        };
+        ui.label(format!(
+            "Keep it — take a photo. Type it here{phone_hint} to find your thread, or to \
                  take your dream back at any time."
-            ));
-            ui.add_space(8.0);
-            if ui.button("Done").clicked() {
-                done = true;
-            }
-        });
+        ));
+        ui.add_space(8.0);
+        if ui.button("Done").clicked() {
+            done = true;
+        }
+    });
     if done {
         flow.browse();
     }
@@ -671,64 +674,57 @@ fn pin_pad(
 ) {
     let mut enter = false;
     let mut cancel = false;
-    egui::Window::new("Curator")
-        .id(egui::Id::new("pin pad"))
-        .title_bar(false)
-        .resizable(false)
-        .collapsible(false)
-        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
-        .frame(panel_frame())
-        .show(ctx, |ui| {
-            ui.label(egui::RichText::new("Curator PIN").size(32.0));
-            let Stage::Pin { entry } = &mut curator.stage else {
-                return;
-            };
-            let field = ui.add(
-                egui::TextEdit::singleline(entry)
-                    .password(true)
-                    .desired_width(260.0)
-                    .char_limit(12),
-            );
-            field.request_focus();
-            if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                enter = true;
-            }
-            entry.retain(|c| c.is_ascii_digit());
-            egui::Grid::new("keys")
-                .spacing([10.0, 10.0])
-                .show(ui, |ui| {
-                    for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
-                        for key in row {
-                            if ui.add_sized([76.0, 64.0], egui::Button::new(key)).clicked() {
-                                entry.push_str(key);
-                            }
+    kiosk_window("pin pad", egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, |ui| {
+        ui.label(egui::RichText::new("Curator PIN").size(32.0));
+        let Stage::Pin { entry } = &mut curator.stage else {
+            return;
+        };
+        let field = ui.add(
+            egui::TextEdit::singleline(entry)
+                .password(true)
+                .desired_width(260.0)
+                .char_limit(12),
+        );
+        field.request_focus();
+        if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+            enter = true;
+        }
+        entry.retain(|c| c.is_ascii_digit());
+        egui::Grid::new("keys")
+            .spacing([10.0, 10.0])
+            .show(ui, |ui| {
+                for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
+                    for key in row {
+                        if ui.add_sized([76.0, 64.0], egui::Button::new(key)).clicked() {
+                            entry.push_str(key);
                         }
-                        ui.end_row();
-                    }
-                    if ui
-                        .add_sized([76.0, 64.0], egui::Button::new("Del"))
-                        .clicked()
-                    {
-                        entry.pop();
-                    }
-                    if ui.add_sized([76.0, 64.0], egui::Button::new("0")).clicked() {
-                        entry.push('0');
-                    }
-                    if ui
-                        .add_sized([76.0, 64.0], egui::Button::new("OK"))
-                        .clicked()
-                    {
-                        enter = true;
                     }
                     ui.end_row();
-                });
-            if let Some(message) = &curator.message {
-                ui.colored_label(PROBLEM, message);
-            }
-            if ui.button("Cancel").clicked() {
-                cancel = true;
-            }
-        });
+                }
+                if ui
+                    .add_sized([76.0, 64.0], egui::Button::new("Del"))
+                    .clicked()
+                {
+                    entry.pop();
+                }
+                if ui.add_sized([76.0, 64.0], egui::Button::new("0")).clicked() {
+                    entry.push('0');
+                }
+                if ui
+                    .add_sized([76.0, 64.0], egui::Button::new("OK"))
+                    .clicked()
+                {
+                    enter = true;
+                }
+                ui.end_row();
+            });
+        if let Some(message) = &curator.message {
+            ui.colored_label(PROBLEM, message);
+        }
+        if ui.button("Cancel").clicked() {
+            cancel = true;
+        }
+    });
     if cancel {
         curator.close();
     } else if enter {
@@ -798,99 +794,92 @@ fn curator_panel(
     confirm_quit: &mut bool,
 ) {
     let mut lock = false;
-    egui::Window::new("Curator")
-        .id(egui::Id::new("curator panel"))
-        .title_bar(false)
-        .resizable(false)
-        .collapsible(false)
-        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
-        .frame(panel_frame())
-        .show(ctx, |ui| {
-            ui.set_width(860.0);
-            ui.label(egui::RichText::new("Curator").size(36.0).color(GLOW));
-            let counts = curator.snapshot.counts;
-            ui.label(format!(
-                "{} on the cloak · {} pending · {} hidden · {} withdrawn",
-                counts.visible, counts.pending, counts.hidden, counts.withdrawn
-            ));
-            ui.small(match policy.moderation {
-                Moderation::Post => "Post-moderation: dreams appear at once; hide what must go.",
-                Moderation::Pre => "Pre-moderation: dreams wait here until approved.",
-            });
-            ui.separator();
-            ui.label(egui::RichText::new("Waiting for approval").strong());
-            egui::ScrollArea::vertical()
-                .max_height(320.0)
-                .id_salt("pending")
-                .show(ui, |ui| {
-                    if curator.snapshot.pending.is_empty() {
-                        ui.label("Nothing is waiting.");
-                    }
-                    for stored in &curator.snapshot.pending {
-                        ui.horizontal(|ui| {
-                            ui.vertical(|ui| {
-                                ui.set_width(600.0);
-                                narrative_line(ui, stored);
-                            });
-                            moderation_buttons(ui, stored, actions);
-                        });
-                        ui.separator();
-                    }
-                });
-            ui.horizontal(|ui| {
-                ui.label("Receipt:");
-                ui.add(
-                    egui::TextEdit::singleline(&mut curator.search)
-                        .desired_width(150.0)
-                        .char_limit(12),
-                );
-                if ui.button("Find").clicked() {
-                    match curator.search.parse::<Receipt>() {
-                        Ok(receipt) => {
-                            actions.write(CuratorAction::Find(receipt));
-                        }
-                        Err(error) => curator.message = Some(format!("{error}.")),
-                    }
-                }
-            });
-            if let Some(found) = &curator.snapshot.found {
-                match found {
-                    Ok(stored) => {
-                        ui.horizontal(|ui| {
-                            ui.vertical(|ui| {
-                                ui.set_width(600.0);
-                                narrative_line(ui, stored);
-                                ui.small(format!("status: {}", stored.status.as_str()));
-                            });
-                            moderation_buttons(ui, stored, actions);
-                        });
-                    }
-                    Err(text) => {
-                        ui.colored_label(PROBLEM, text);
-                    }
-                }
-            }
-            if let Some(message) = &curator.message {
-                ui.colored_label(GLOW, message);
-            }
-            ui.separator();
-            ui.horizontal(|ui| {
-                if ui.button("Lock").clicked() {
-                    lock = true;
-                }
-                let quit = if *confirm_quit {
-                    "Yes, quit the kiosk"
-                } else {
-                    "Quit the kiosk"
-                };
-                if ui.button(quit).clicked() {
-                    if *confirm_quit {
-                        actions.write(CuratorAction::Quit);
-                    }
-                    *confirm_quit = !*confirm_quit;
-                }
-            });
+    kiosk_window("curator panel", egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, |ui| {
+        ui.set_width(860.0);
+        ui.label(egui::RichText::new("Curator").size(36.0).color(GLOW));
+        let counts = curator.snapshot.counts;
+        ui.label(format!(
+            "{} on the cloak · {} pending · {} hidden · {} withdrawn",
+            counts.visible, counts.pending, counts.hidden, counts.withdrawn
+        ));
+        ui.small(match policy.moderation {
+            Moderation::Post => "Post-moderation: dreams appear at once; hide what must go.",
+            Moderation::Pre => "Pre-moderation: dreams wait here until approved.",
         });
+        ui.separator();
+        ui.label(egui::RichText::new("Waiting for approval").strong());
+        egui::ScrollArea::vertical()
+            .max_height(320.0)
+            .id_salt("pending")
+            .show(ui, |ui| {
+                if curator.snapshot.pending.is_empty() {
+                    ui.label("Nothing is waiting.");
+                }
+                for stored in &curator.snapshot.pending {
+                    ui.horizontal(|ui| {
+                        ui.vertical(|ui| {
+                            ui.set_width(600.0);
+                            narrative_line(ui, stored);
+                        });
+                        moderation_buttons(ui, stored, actions);
+                    });
+                    ui.separator();
+                }
+            });
+        ui.horizontal(|ui| {
+            ui.label("Receipt:");
+            ui.add(
+                egui::TextEdit::singleline(&mut curator.search)
+                    .desired_width(150.0)
+                    .char_limit(12),
+            );
+            if ui.button("Find").clicked() {
+                match curator.search.parse::<Receipt>() {
+                    Ok(receipt) => {
+                        actions.write(CuratorAction::Find(receipt));
+                    }
+                    Err(error) => curator.message = Some(format!("{error}.")),
+                }
+            }
+        });
+        if let Some(found) = &curator.snapshot.found {
+            match found {
+                Ok(stored) => {
+                    ui.horizontal(|ui| {
+                        ui.vertical(|ui| {
+                            ui.set_width(600.0);
+                            narrative_line(ui, stored);
+                            ui.small(format!("status: {}", stored.status.as_str()));
+                        });
+                        moderation_buttons(ui, stored, actions);
+                    });
+                }
+                Err(text) => {
+                    ui.colored_label(PROBLEM, text);
+                }
+            }
+        }
+        if let Some(message) = &curator.message {
+            ui.colored_label(GLOW, message);
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            if ui.button("Lock").clicked() {
+                lock = true;
+            }
+            let quit = if *confirm_quit {
+                "Yes, quit the kiosk"
+            } else {
+                "Quit the kiosk"
+            };
+            if ui.button(quit).clicked() {
+                if *confirm_quit {
+                    actions.write(CuratorAction::Quit);
+                }
+                *confirm_quit = !*confirm_quit;
+            }
+        });
+    });
     if lock {
         curator.close();
     }
