@@ -367,3 +367,18 @@ fn watchdog_is_fed_only_while_frames_advance() {
     drain(&mut received);
     assert!(received.is_empty(), "{received:?}");
 }
+
+#[test]
+fn someone_looking_then_nobody_brings_attract_mode_back() {
+    let mut kiosk = Kiosk::new("kiosk-browse", Moderation::Post);
+    kiosk.touch();
+    kiosk.flow_mut().browse(); // "Just look at the cloak"
+    assert_eq!(kiosk.flow().screen, Screen::Browse);
+    kiosk.wait(TIMINGS.attract_after - 1.0);
+    assert_eq!(kiosk.flow().screen, Screen::Browse);
+    kiosk.wait(1.5);
+    assert_eq!(kiosk.flow().screen, Screen::Attract);
+    // And the next touch is a new visitor at the form.
+    kiosk.touch();
+    assert_eq!(kiosk.flow().screen, Screen::Form);
+}
