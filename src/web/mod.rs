@@ -19,7 +19,7 @@ use std::{
 use axum::{
     Router,
     body::Body,
-    extract::{ConnectInfo, State},
+    extract::{ConnectInfo, FromRequest, Request, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -288,8 +288,26 @@ async fn not_found() -> Response {
     )
 }
 
-/// The checks every post passes before its fields are read: rate, origin, content type, size.
-/// Returns the body, or the refusal to send.
+/// A post's body that passed the checks every post meets before its fields are read: rate,
+/// origin, content type, size. As an extractor, its rejection is the refusal page.
+struct AdmittedPost(axum::body::Bytes);
+
+impl FromRequest<Arc<WebState>> for AdmittedPost {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &Arc<WebState>) -> Result<Self, Response> {
+        // Without connection info (never, as served), all such posts share one bucket.
+        let client = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+        let (parts, body) = request.into_parts();
+        admit_post(state, client, &parts.headers, body)
+            .await
+            .map(AdmittedPost)
+    }
+}
+
 async fn admit_post(
     state: &WebState,
     client: IpAddr,
@@ -431,14 +449,8 @@ fn store_fault(error: &StoreError) -> Response {
 
 async fn submit_dream(
     State(state): State<Arc<WebState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Body,
+    AdmittedPost(bytes): AdmittedPost,
 ) -> Response {
-    let bytes = match admit_post(&state, peer.ip(), &headers, body).await {
-        Ok(bytes) => bytes,
-        Err(response) => return response,
-    };
     let Some(mut draft) = read_form::<Draft>(&bytes) else {
         return unreadable();
     };
@@ -507,14 +519,8 @@ struct WithdrawForm {
 
 async fn withdraw_dream(
     State(state): State<Arc<WebState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    body: Body,
+    AdmittedPost(bytes): AdmittedPost,
 ) -> Response {
-    let bytes = match admit_post(&state, peer.ip(), &headers, body).await {
-        Ok(bytes) => bytes,
-        Err(response) => return response,
-    };
     let Some(form) = read_form::<WithdrawForm>(&bytes) else {
         return unreadable();
     };
