@@ -29,6 +29,45 @@ pub fn positions_only_both_sides(
     Ok(())
 }
 
+/// Implements `Material` for one of Dreamloom's own position-only materials: both stages from one
+/// embedded WGSL file, no prepass, no shadows, the pipeline of [`positions_only_both_sides`], and
+/// the given alpha mode.
+macro_rules! position_only_material {
+    ($material:ty, $shader:expr, $alpha:expr) => {
+        impl bevy::pbr::Material for $material {
+            fn vertex_shader() -> bevy::shader::ShaderRef {
+                $shader.into()
+            }
+
+            fn fragment_shader() -> bevy::shader::ShaderRef {
+                $shader.into()
+            }
+
+            fn alpha_mode(&self) -> bevy::prelude::AlphaMode {
+                $alpha
+            }
+
+            fn enable_prepass() -> bool {
+                false
+            }
+
+            fn enable_shadows() -> bool {
+                false
+            }
+
+            fn specialize(
+                _pipeline: &bevy::pbr::MaterialPipeline,
+                descriptor: &mut bevy::render::render_resource::RenderPipelineDescriptor,
+                layout: &bevy::mesh::MeshVertexBufferLayoutRef,
+                _key: bevy::pbr::MaterialPipelineKey<Self>,
+            ) -> Result<(), bevy::render::render_resource::SpecializedMeshPipelineError> {
+                $crate::shaders::positions_only_both_sides(descriptor, layout)
+            }
+        }
+    };
+}
+pub(crate) use position_only_material;
+
 /// Every shader: handle, embedded source, path in the repository.
 pub const ALL: [(Handle<Shader>, &str, &str); 5] = [
     (

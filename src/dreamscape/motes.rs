@@ -5,13 +5,9 @@
 use bevy::{
     asset::RenderAssetUsages,
     camera::visibility::NoFrustumCulling,
-    mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology},
-    pbr::{MaterialPipeline, MaterialPipelineKey},
+    mesh::{Indices, PrimitiveTopology},
     prelude::*,
-    render::render_resource::{
-        AsBindGroup, RenderPipelineDescriptor, ShaderType, SpecializedMeshPipelineError,
-    },
-    shader::ShaderRef,
+    render::render_resource::{AsBindGroup, ShaderType},
 };
 
 use super::{DreamClock, Dreamscape};
@@ -50,36 +46,7 @@ pub struct MoteMaterial {
     pub motes: MoteUniform,
 }
 
-impl Material for MoteMaterial {
-    fn vertex_shader() -> ShaderRef {
-        shaders::MOTES.into()
-    }
-
-    fn fragment_shader() -> ShaderRef {
-        shaders::MOTES.into()
-    }
-
-    fn alpha_mode(&self) -> AlphaMode {
-        AlphaMode::Add
-    }
-
-    fn enable_prepass() -> bool {
-        false
-    }
-
-    fn enable_shadows() -> bool {
-        false
-    }
-
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        shaders::positions_only_both_sides(descriptor, layout)
-    }
-}
+shaders::position_only_material!(MoteMaterial, shaders::MOTES, AlphaMode::Add);
 
 /// Quads of `count` motes: each vertex is (corner x, corner y, mote index).
 #[must_use]

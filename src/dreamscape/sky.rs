@@ -3,13 +3,8 @@
 
 use bevy::{
     light::NotShadowCaster,
-    mesh::MeshVertexBufferLayoutRef,
-    pbr::{MaterialPipeline, MaterialPipelineKey},
     prelude::*,
-    render::render_resource::{
-        AsBindGroup, RenderPipelineDescriptor, ShaderType, SpecializedMeshPipelineError,
-    },
-    shader::ShaderRef,
+    render::render_resource::{AsBindGroup, ShaderType},
 };
 
 use super::{DreamClock, Dreamscape};
@@ -55,32 +50,7 @@ pub struct SkyMaterial {
     pub sky: SkyUniform,
 }
 
-impl Material for SkyMaterial {
-    fn vertex_shader() -> ShaderRef {
-        shaders::SKY.into()
-    }
-
-    fn fragment_shader() -> ShaderRef {
-        shaders::SKY.into()
-    }
-
-    fn enable_prepass() -> bool {
-        false
-    }
-
-    fn enable_shadows() -> bool {
-        false
-    }
-
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        shaders::positions_only_both_sides(descriptor, layout)
-    }
-}
+shaders::position_only_material!(SkyMaterial, shaders::SKY, AlphaMode::Opaque);
 
 /// Marks the sky dome.
 #[derive(Component, Debug)]

@@ -7,16 +7,12 @@
 
 use bevy::{
     asset::RenderAssetUsages,
-    mesh::{Indices, MeshVertexBufferLayoutRef, PrimitiveTopology},
-    pbr::{MaterialPipeline, MaterialPipelineKey},
+    mesh::{Indices, PrimitiveTopology},
     prelude::*,
     render::{
-        render_resource::{
-            AsBindGroup, RenderPipelineDescriptor, ShaderType, SpecializedMeshPipelineError,
-        },
+        render_resource::{AsBindGroup, ShaderType},
         storage::ShaderBuffer,
     },
-    shader::ShaderRef,
 };
 
 use crate::shaders;
@@ -71,38 +67,9 @@ pub struct ThreadMaterial {
     pub threads: Handle<ShaderBuffer>,
 }
 
-impl Material for ThreadMaterial {
-    fn vertex_shader() -> ShaderRef {
-        shaders::THREAD.into()
-    }
-
-    fn fragment_shader() -> ShaderRef {
-        shaders::THREAD.into()
-    }
-
-    fn alpha_mode(&self) -> AlphaMode {
-        // Threads are light: additive, so their glow sums where they cross, and the result does not
-        // depend on draw order.
-        AlphaMode::Add
-    }
-
-    fn enable_prepass() -> bool {
-        false
-    }
-
-    fn enable_shadows() -> bool {
-        false
-    }
-
-    fn specialize(
-        _pipeline: &MaterialPipeline,
-        descriptor: &mut RenderPipelineDescriptor,
-        layout: &MeshVertexBufferLayoutRef,
-        _key: MaterialPipelineKey<Self>,
-    ) -> Result<(), SpecializedMeshPipelineError> {
-        shaders::positions_only_both_sides(descriptor, layout)
-    }
-}
+// Threads are light: additive, so their glow sums where they cross, and the result does not depend
+// on draw order.
+shaders::position_only_material!(ThreadMaterial, shaders::THREAD, AlphaMode::Add);
 
 /// Threads the buffer and mesh make room for: the next power of two, at least 64, so that weaving
 /// in and unravelling resize them only when the cloak outgrows them.
