@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use bevy::prelude::*;
-use crossbeam_channel::{Receiver, Sender, unbounded};
 
-use super::flow::KioskFlow;
+use super::{Replies, flow::KioskFlow};
 use crate::narrative::{
     StoreHandle,
     receipt::Receipt,
@@ -138,20 +137,6 @@ pub enum CuratorAction {
     Quit,
 }
 
-/// Answers from the store's writer thread.
-#[derive(Resource)]
-struct Replies {
-    tx: Sender<Reply>,
-    rx: Receiver<Reply>,
-}
-
-impl Default for Replies {
-    fn default() -> Self {
-        let (tx, rx) = unbounded();
-        Self { tx, rx }
-    }
-}
-
 struct Reply {
     message: Option<String>,
     found: Option<Result<StoredNarrative, String>>,
@@ -160,7 +145,7 @@ struct Reply {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Curator>()
-        .init_resource::<Replies>()
+        .init_resource::<Replies<Reply>>()
         .add_message::<CuratorAction>()
         .add_systems(
             Update,
@@ -240,7 +225,7 @@ fn snapshot(db: &Database) -> Result<(StatusCounts, Vec<StoredNarrative>), Store
 fn carry_out_actions(
     mut actions: MessageReader<CuratorAction>,
     store: Option<Res<StoreHandle>>,
-    replies: Res<Replies>,
+    replies: Res<Replies<Reply>>,
     mut exit: MessageWriter<AppExit>,
 ) {
     for action in actions.read() {
@@ -296,7 +281,7 @@ fn capital(text: &str) -> String {
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
-fn receive_replies(replies: Res<Replies>, mut curator: ResMut<Curator>) {
+fn receive_replies(replies: Res<Replies<Reply>>, mut curator: ResMut<Curator>) {
     for reply in replies.rx.try_iter() {
         if reply.message.is_some() {
             curator.message = reply.message;

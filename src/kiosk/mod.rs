@@ -114,13 +114,14 @@ enum StoreReply {
     Withdrew(Receipt, Result<(), String>),
 }
 
+/// Answers of type `T` from the store's writer thread, which the frame picks up without waiting.
 #[derive(Resource)]
-struct StoreReplies {
-    tx: Sender<StoreReply>,
-    rx: Receiver<StoreReply>,
+struct Replies<T: Send + Sync + 'static> {
+    tx: Sender<T>,
+    rx: Receiver<T>,
 }
 
-impl Default for StoreReplies {
+impl<T: Send + Sync + 'static> Default for Replies<T> {
     fn default() -> Self {
         let (tx, rx) = unbounded();
         Self { tx, rx }
@@ -137,7 +138,7 @@ pub fn logic_plugin(app: &mut App) {
         .init_resource::<PhoneForm>()
         .init_resource::<PhoneArrival>()
         .init_resource::<CodeAnswer>()
-        .init_resource::<StoreReplies>()
+        .init_resource::<Replies<StoreReply>>()
         .init_resource::<Focus>()
         .add_message::<SubmitDraft>()
         .add_message::<CodeRequest>()
@@ -196,7 +197,7 @@ fn send_submissions(
     mut flow: ResMut<KioskFlow>,
     policy: Res<KioskPolicy>,
     store: Option<Res<StoreHandle>>,
-    replies: Res<StoreReplies>,
+    replies: Res<Replies<StoreReply>>,
 ) {
     if submits.read().count() == 0 {
         return;
@@ -244,7 +245,7 @@ fn send_submissions(
 fn send_code_requests(
     mut requests: MessageReader<CodeRequest>,
     store: Option<Res<StoreHandle>>,
-    replies: Res<StoreReplies>,
+    replies: Res<Replies<StoreReply>>,
 ) {
     let Some(store) = store else {
         return;
@@ -291,7 +292,7 @@ fn plain_store_error(error: &StoreError) -> String {
 }
 
 fn receive_store_replies(
-    replies: Res<StoreReplies>,
+    replies: Res<Replies<StoreReply>>,
     mut flow: ResMut<KioskFlow>,
     mut focus: ResMut<Focus>,
     mut answer: ResMut<CodeAnswer>,
