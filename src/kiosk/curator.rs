@@ -6,7 +6,10 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 
-use super::{Replies, flow::KioskFlow};
+use super::{
+    Replies,
+    flow::{KioskFlow, capitalise},
+};
 use crate::narrative::{
     StoreHandle,
     receipt::Receipt,
@@ -256,12 +259,12 @@ fn carry_out_actions(
                                 Some(db.lookup(receipt).map_err(|e| e.to_string())),
                             )
                         }
-                        Err(error) => (Some(capital(&error.to_string())), None),
+                        Err(error) => (Some(capitalise(&error.to_string())), None),
                     }
                 }
                 CuratorAction::Find(receipt) => (
                     None,
-                    Some(db.lookup(receipt).map_err(|e| capital(&e.to_string()))),
+                    Some(db.lookup(receipt).map_err(|e| capitalise(&e.to_string()))),
                 ),
                 CuratorAction::Refresh | CuratorAction::Quit => (None, None),
             };
@@ -272,13 +275,6 @@ fn carry_out_actions(
             });
         });
     }
-}
-
-fn capital(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 fn receive_replies(replies: Res<Replies<Reply>>, mut curator: ResMut<Curator>) {

@@ -189,7 +189,7 @@ impl KioskFlow {
                 self.problems = errors
                     .0
                     .iter()
-                    .map(|error| (error.field, capitalise(&error.to_string())))
+                    .map(|error| (error.field, capitalise(&error.to_string()) + "."))
                     .collect();
                 None
             }
@@ -220,10 +220,12 @@ impl KioskFlow {
     }
 }
 
-fn capitalise(text: &str) -> String {
+/// `text` with a capital first letter: the store's and the rules' messages begin a sentence on
+/// the kiosk's screen.
+pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
-        first.to_uppercase().chain(chars).collect::<String>() + "."
+        first.to_uppercase().chain(chars).collect()
     })
 }
 
