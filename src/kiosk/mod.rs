@@ -277,18 +277,10 @@ fn send_code_requests(
 }
 
 fn plain_store_error(error: &StoreError) -> String {
-    match error {
-        StoreError::UnknownReceipt(receipt) => {
-            format!("No thread has the code {receipt}. Please check each letter and digit.")
-        }
-        StoreError::AlreadyWithdrawn(receipt) => {
-            format!("The dream with the code {receipt} was already taken back.")
-        }
-        other => {
-            error!("the kiosk could not reach the store: {other}");
-            "The loom is resting; please try again in a moment.".to_owned()
-        }
-    }
+    error.for_visitor().unwrap_or_else(|| {
+        error!("the kiosk could not reach the store: {error}");
+        "The loom is resting; please try again in a moment.".to_owned()
+    })
 }
 
 fn receive_store_replies(

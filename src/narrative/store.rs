@@ -148,6 +148,23 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
 }
 
+impl StoreError {
+    /// What to tell a visitor who typed a receipt code that led to this error, in plain words:
+    /// `None` for faults that are not theirs to fix.
+    #[must_use]
+    pub fn for_visitor(&self) -> Option<String> {
+        match self {
+            StoreError::UnknownReceipt(receipt) => Some(format!(
+                "No dream has the code {receipt}. Please check each letter and digit."
+            )),
+            StoreError::AlreadyWithdrawn(receipt) => Some(format!(
+                "The dream with the code {receipt} was already taken back."
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// How a narrative enters the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Admission {

@@ -546,15 +546,11 @@ async fn withdraw_dream(
             state.tell(WebEvent::Withdrawn { receipt });
             html(StatusCode::OK, pages::withdrawn(receipt.as_str()))
         }
-        Ok(Err(StoreError::UnknownReceipt(_))) => again(
-            StatusCode::NOT_FOUND,
-            format!("No dream has the code {receipt}. Please check each letter and digit."),
-        ),
-        Ok(Err(StoreError::AlreadyWithdrawn(_))) => again(
-            StatusCode::GONE,
-            format!("The dream with the code {receipt} was already taken back."),
-        ),
-        Ok(Err(error)) => store_fault(&error),
+        Ok(Err(error)) => match (&error, error.for_visitor()) {
+            (StoreError::UnknownReceipt(_), Some(text)) => again(StatusCode::NOT_FOUND, text),
+            (StoreError::AlreadyWithdrawn(_), Some(text)) => again(StatusCode::GONE, text),
+            _ => store_fault(&error),
+        },
         Err(_) => store_fault(&StoreError::WriterGone),
     }
 }
