@@ -37,7 +37,7 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (
             hide_idle_cursor,
-            meter_when_nobody_writes,
+            meter_while_browsing,
             read_only_while_browsing,
         )
             .after(crate::AppSystems::ReadInput),
@@ -172,7 +172,7 @@ fn read_only_while_browsing(flow: Res<KioskFlow>, mut hovered: ResMut<HoveredThr
 
 /// The diversity meter is there for someone looking at the cloak; attract mode has its
 /// invitation, and the form its visitor.
-fn meter_when_nobody_writes(flow: Res<KioskFlow>, mut meter: ResMut<MeterVisible>) {
+fn meter_while_browsing(flow: Res<KioskFlow>, mut meter: ResMut<MeterVisible>) {
     let visible = flow.screen == Screen::Browse;
     if meter.0 != visible {
         meter.0 = visible;
