@@ -1,5 +1,6 @@
 //! Keeps the running piece in step with the store: a watcher thread polls the event log through its
-//! own read connection and hands the narratives to show to the app, which never waits on disk.
+//! own read-only connection (a [`Reader`]) and hands the narratives to show to the app, which never
+//! waits on disk.
 //!
 //! Whoever writes the store — `dreamloom submit` in another process, the kiosk, an import — the
 //! viewer weaves the change in within [`POLL_INTERVAL`].
@@ -9,7 +10,7 @@ use std::{path::PathBuf, thread, time::Duration};
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
-use super::{Narrative, NarrativeArchive, store::Database};
+use super::{Narrative, NarrativeArchive, store::Reader};
 use crate::AppSystems;
 
 /// How often the watcher looks for new events.
@@ -28,7 +29,7 @@ impl Plugin for StoreFeedPlugin {
         let spawned = thread::Builder::new()
             .name("dreamloom-store-feed".into())
             .spawn(move || {
-                let db = match Database::open(&database) {
+                let db = match Reader::open(&database) {
                     Ok(db) => db,
                     Err(error) => {
                         error!("the narrative feed stopped: {error}");
