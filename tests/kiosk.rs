@@ -9,10 +9,13 @@ use std::{
 use bevy::{
     input::{ButtonState, InputPlugin, mouse::MouseButtonInput},
     prelude::*,
+    state::app::StatesPlugin,
     time::TimeUpdateStrategy,
     window::{ExitCondition, WindowPlugin},
 };
 use dreamloom::{
+    camera::{CameraRig, Flight},
+    dreamscape::DreamClock,
     kiosk::{
         KioskPolicy, PhoneArrival, SubmitDraft, WebInbox,
         curator::CuratorAction,
@@ -57,6 +60,9 @@ impl Kiosk {
                 close_when_requested: false,
                 ..default()
             },
+            // The kiosk's screen is a Bevy state (`DefaultPlugins` has this; `MinimalPlugins`
+            // does not).
+            StatesPlugin,
             logic_plugin,
             StoreFeedPlugin {
                 database: store.database_path(),
@@ -87,6 +93,11 @@ impl Kiosk {
 
     fn flow_mut(&mut self) -> Mut<'_, KioskFlow> {
         self.app.world_mut().resource_mut::<KioskFlow>()
+    }
+
+    /// The screen the app shows: its `State<Screen>`, which runs the screens' systems.
+    fn screen(&self) -> Screen {
+        *self.app.world().resource::<State<Screen>>().get()
     }
 
     /// A finger on the screen: a press and a release.
@@ -368,17 +379,59 @@ fn watchdog_is_fed_only_while_frames_advance() {
     assert!(received.is_empty(), "{received:?}");
 }
 
+/// The screen the app shows (its `State<Screen>`, which runs the screens' systems) follows the
+/// flow: a touch brings the form, "Just look" the browse bar, and nobody at all attract mode,
+/// where the camera lets go of the visitor's thread and flies home.
 #[test]
 fn someone_looking_then_nobody_brings_attract_mode_back() {
     let mut kiosk = Kiosk::new("kiosk-browse", Moderation::Post);
+    assert_eq!(kiosk.screen(), Screen::Attract);
+    // A camera on the show's clock; a visitor will send it to their thread.
+    kiosk.app.insert_resource(DreamClock::default());
+    let rig = kiosk.app.world_mut().spawn(CameraRig::default()).id();
     kiosk.touch();
+    assert_eq!(kiosk.screen(), Screen::Form, "a touch shows the form");
     kiosk.flow_mut().browse(); // "Just look at the cloak"
     assert_eq!(kiosk.flow().screen, Screen::Browse);
+    // The visitor found their thread: the camera is on it, far from home.
+    let away = CameraRig {
+        target: Vec3::new(2.5, 1.0, 0.4),
+        distance: 3.0,
+        ..default()
+    };
+    kiosk.app.world_mut().entity_mut(rig).insert(away);
+    kiosk.app.world_mut().resource_mut::<Focus>().0 = Some(NarrativeId(9));
     kiosk.wait(TIMINGS.attract_after - 1.0);
     assert_eq!(kiosk.flow().screen, Screen::Browse);
+    assert_eq!(kiosk.screen(), Screen::Browse, "the browse bar is shown");
+    assert!(
+        kiosk.app.world().get::<Flight>(rig).is_none(),
+        "no flight home while someone looks"
+    );
     kiosk.wait(1.5);
     assert_eq!(kiosk.flow().screen, Screen::Attract);
+    assert_eq!(
+        kiosk.screen(),
+        Screen::Attract,
+        "attract mode is shown again"
+    );
+    assert_eq!(kiosk.app.world().resource::<Focus>().0, None);
+    let home = CameraRig::default();
+    let flight = *kiosk
+        .app
+        .world()
+        .get::<Flight>(rig)
+        .expect("the camera flies home");
+    assert_eq!(
+        (flight.from_target, flight.from_distance),
+        (away.target, away.distance)
+    );
+    assert_eq!(
+        (flight.to_target, flight.to_distance),
+        (home.target, home.distance)
+    );
     // And the next touch is a new visitor at the form.
     kiosk.touch();
     assert_eq!(kiosk.flow().screen, Screen::Form);
+    assert_eq!(kiosk.screen(), Screen::Form);
 }

@@ -56,7 +56,7 @@ fn is_white(p: image::Rgba<u8>) -> bool {
     p.0[..3].iter().all(|&c| c > 245)
 }
 
-/// Quiet-zone modules around the code, as `kiosk::ui` paints it.
+/// Quiet-zone modules around the code, as `kiosk::ui::visitor` paints it.
 const QUIET: f32 = 3.0;
 
 /// How many modules of `grid` differ from the frame's code whose white square starts at `origin`.

@@ -1,6 +1,7 @@
 //! What the kiosk shows and when, as plain data: attract mode, the visitor form, the receipt, and
 //! the idle timeouts that bring it back to attract mode and wipe a half-written dream. The systems
-//! in `mod.rs` only feed it input and time; tests drive it directly.
+//! in `mod.rs` only feed it input and time, and mirror its screen into Bevy's `State<Screen>`,
+//! which runs the screens' systems; tests drive it directly.
 
 use bevy::prelude::*;
 
@@ -11,10 +12,13 @@ use crate::narrative::{
     validate::{Field, validate},
 };
 
-/// The screens of the kiosk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Reflect)]
+/// The screens of the kiosk. [`KioskFlow::screen`] decides which one is due; the app follows it
+/// as its `State<Screen>` (a frame later), which runs each screen's systems and its `OnEnter` and
+/// `OnExit` work.
+#[derive(States, Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Reflect)]
 pub enum Screen {
     /// Nobody here: the show plays, with the invitation and the phone form's QR code.
+    #[default]
     Attract,
     /// Someone is looking: they can read threads, find theirs by code, or start the form.
     Browse,

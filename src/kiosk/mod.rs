@@ -128,11 +128,13 @@ impl<T: Send + Sync + 'static> Default for Replies<T> {
     }
 }
 
-/// The kiosk without pixels: the flow and its timeouts, submissions to the store, receipt codes,
-/// phone arrivals and the curator. Needs `KioskPolicy` and a [`StoreHandle`].
+/// The kiosk without pixels: the flow and its timeouts, the screen as a Bevy state, submissions to
+/// the store, receipt codes, phone arrivals and the curator. Needs `KioskPolicy`, a
+/// [`StoreHandle`] and Bevy's `StatesPlugin` (in `DefaultPlugins`, not in `MinimalPlugins`).
 pub fn logic_plugin(app: &mut App) {
     app.add_plugins(curator::plugin)
         .register_type::<KioskTimings>()
+        .init_state::<Screen>()
         .init_resource::<KioskFlow>()
         .init_resource::<KioskTimings>()
         .init_resource::<PhoneForm>()
@@ -151,11 +153,12 @@ pub fn logic_plugin(app: &mut App) {
                 send_code_requests,
                 receive_store_replies,
                 receive_web_events.run_if(resource_exists::<WebInbox>),
-                follow_screen,
+                show_the_flow_screen,
             )
                 .chain()
                 .in_set(AppSystems::ReadInput),
-        );
+        )
+        .add_systems(OnEnter(Screen::Attract), let_go_of_the_visitor);
 }
 
 /// A touch, a click, a key or a scroll is a visitor. A moving mouse keeps them "here".
@@ -326,7 +329,7 @@ fn receive_store_replies(
 fn receive_web_events(
     inbox: Res<WebInbox>,
     time: Res<Time<Real>>,
-    flow: Res<KioskFlow>,
+    screen: Res<State<Screen>>,
     mut focus: ResMut<Focus>,
     mut arrival: ResMut<PhoneArrival>,
 ) {
@@ -346,7 +349,7 @@ fn receive_web_events(
                 // Fly to it unless a visitor is busy at the kiosk itself.
                 if status == Status::Visible
                     && shown
-                    && matches!(flow.screen, Screen::Attract | Screen::Browse)
+                    && matches!(*screen.get(), Screen::Attract | Screen::Browse)
                 {
                     focus.0 = Some(id);
                 }
@@ -356,23 +359,31 @@ fn receive_web_events(
     }
 }
 
-/// Back in attract mode, the camera lets go of the last visitor's thread and returns to the
-/// whole cloak.
-fn follow_screen(
+/// The screen the flow decided on becomes the app's `State<Screen>`, which runs the screens'
+/// systems. Bevy applies it in the next frame's `StateTransition` (before `Update`), with the
+/// screens' `OnExit` and `OnEnter` work.
+fn show_the_flow_screen(
     flow: Res<KioskFlow>,
+    screen: Res<State<Screen>>,
+    mut next: ResMut<NextState<Screen>>,
+) {
+    if *screen.get() != flow.screen {
+        next.set_if_neq(flow.screen);
+    }
+}
+
+/// Back in attract mode, the camera lets go of the last visitor's thread and returns to the
+/// whole cloak, and their code's answer goes. Not at start-up, which enters attract mode from no
+/// screen at all (and so has no `PreviousState`): there is nobody to let go of.
+fn let_go_of_the_visitor(
+    previous: Option<Res<PreviousState<Screen>>>,
     clock: Option<Res<DreamClock>>,
     mut focus: ResMut<Focus>,
     mut answer: ResMut<CodeAnswer>,
     mut commands: Commands,
     rigs: Query<(Entity, &CameraRig)>,
-    mut last: Local<Option<Screen>>,
 ) {
-    if *last == Some(flow.screen) {
-        return;
-    }
-    let entered_attract = flow.screen == Screen::Attract && last.is_some();
-    *last = Some(flow.screen);
-    if !entered_attract {
+    if previous.is_none() {
         return;
     }
     focus.0 = None;

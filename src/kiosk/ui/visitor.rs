@@ -1,182 +1,73 @@
-//! The kiosk's screens in egui, drawn over the piece: attract mode's invitation and QR code, the
-//! visitor form, the receipt, the browse bar, the curator's PIN pad and panel. Big type and big
-//! targets for fingers; every word in plain language. The systems only draw [`KioskFlow`] and
-//! [`Curator`] and send messages; the logic lives in `flow`, `curator` and `mod.rs`.
+//! The visitor's screens: attract mode's invitation and QR code, the form with its on-screen
+//! keyboard, the receipt, the browse bar, and the note when a dream arrives from a phone. Big
+//! type and big targets for fingers. Each screen's systems run in its `State<Screen>`; what a
+//! screen leaves behind (the keyboard, a half-typed code) is cleared on leaving it.
 
-use bevy::{
-    prelude::*,
-    window::{CursorOptions, PrimaryWindow},
-};
+use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-use super::{
-    CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, PhoneForm, SubmitDraft,
-    curator::{Curator, CuratorAction, PinOutcome, Stage},
-    flow::{KioskFlow, KioskTimings, Screen},
-    keyboard::{Key, Keyboard},
-    qr::QrGrid,
-};
+use super::{GLOW, Layer, PROBLEM, kiosk_window, panel_frame};
 use crate::{
+    kiosk::{
+        CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, PhoneForm, SubmitDraft,
+        curator::{Curator, Stage},
+        flow::{KioskFlow, Screen},
+        keyboard::{Key, Keyboard},
+        qr::QrGrid,
+    },
     narrative::{
         receipt::Receipt,
-        store::{Moderation, Status, StoredNarrative},
+        store::{Moderation, Status},
         validate::{Field, ORIGIN_LIMIT, STORY_LIMIT},
     },
     viewer::{HoveredThread, MeterVisible},
 };
 
-/// Warm gold of the piece's highlights.
-const GLOW: egui::Color32 = egui::Color32::from_rgb(255, 207, 138);
-/// Soft red for problems.
-const PROBLEM: egui::Color32 = egui::Color32::from_rgb(255, 160, 150);
-/// Panels: the night sky, a little see-through.
-const PANEL: egui::Color32 = egui::Color32::from_rgba_premultiplied(16, 11, 34, 242);
-
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        Update,
-        (
-            hide_idle_cursor,
-            meter_while_browsing,
-            read_only_while_browsing,
+    // The kiosk starts in attract mode, where the meter is not shown.
+    app.insert_resource(MeterVisible(false))
+        .init_resource::<OnScreenKeys>()
+        .init_resource::<CodeEntry>()
+        .add_systems(
+            Update,
+            forget_hovered_thread
+                .run_if(not(in_state(Screen::Browse)))
+                .after(crate::AppSystems::ReadInput),
         )
-            .after(crate::AppSystems::ReadInput),
-    )
-    .add_systems(
-        EguiPrimaryContextPass,
-        (
-            big_type,
+        .add_systems(OnEnter(Screen::Browse), show_meter)
+        .add_systems(OnExit(Screen::Browse), (hide_meter, forget_code_entry))
+        .add_systems(OnExit(Screen::Form), reset_on_screen_keys)
+        .add_systems(
+            EguiPrimaryContextPass,
             (
-                attract_screen,
-                form_screen,
-                receipt_screen,
-                browse_bar,
-                phone_arrival,
+                attract_screen.run_if(in_state(Screen::Attract)),
+                form_screen.run_if(in_state(Screen::Form)),
+                receipt_screen.run_if(in_state(Screen::Receipt)),
+                browse_bar.run_if(in_state(Screen::Browse)),
+                phone_arrival.run_if(in_state(Screen::Attract).or(in_state(Screen::Browse))),
             )
-                .run_if(curator_closed),
-            curator_screens,
-        )
-            .chain(),
-    );
-}
-
-/// Height the screens are laid out for, in points: any screen shows them as a 1080p one would.
-const DESIGN_HEIGHT: f32 = 1080.0;
-
-/// The curator's pad and panel replace the visitor's screens while they are open.
-fn curator_closed(curator: Res<Curator>) -> bool {
-    curator.stage == Stage::Closed
-}
-
-/// Large text and large targets, set once; the zoom follows the screen so that the layout is
-/// the same on a 720p test window and a 4K gallery screen.
-fn big_type(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
-    let ctx = contexts.ctx_mut()?;
-    // The screen's height in unzoomed points (physical pixels over the display's scale).
-    let native_height = ctx.viewport_rect().height() * ctx.zoom_factor();
-    if native_height > 1.0 {
-        let zoom = (native_height / DESIGN_HEIGHT).clamp(0.3, 4.0);
-        if (ctx.zoom_factor() - zoom).abs() > 1e-3 {
-            ctx.set_zoom_factor(zoom);
-        }
-    }
-    if *done {
-        return Ok(());
-    }
-    ctx.all_styles_mut(|style| {
-        use egui::{FontFamily::Proportional, FontId, TextStyle};
-        style.text_styles = [
-            (TextStyle::Heading, FontId::new(46.0, Proportional)),
-            (TextStyle::Body, FontId::new(24.0, Proportional)),
-            (TextStyle::Button, FontId::new(26.0, Proportional)),
-            (TextStyle::Small, FontId::new(18.0, Proportional)),
-            (
-                TextStyle::Monospace,
-                FontId::new(24.0, egui::FontFamily::Monospace),
-            ),
-        ]
-        .into();
-        style.spacing.item_spacing = egui::vec2(14.0, 12.0);
-        style.spacing.button_padding = egui::vec2(22.0, 14.0);
-        style.spacing.interact_size = egui::vec2(56.0, 48.0);
-        style.spacing.icon_width = 34.0;
-        style.spacing.icon_width_inner = 20.0;
-        style.spacing.icon_spacing = 14.0;
-        let visuals = &mut style.visuals;
-        visuals.selection.bg_fill = egui::Color32::from_rgb(120, 90, 40);
-        // Fields and boxes in the night's violet rather than black; text a little brighter.
-        visuals.extreme_bg_color = egui::Color32::from_rgb(30, 22, 56);
-        visuals.text_edit_bg_color = Some(egui::Color32::from_rgb(30, 22, 56));
-        visuals.widgets.inactive.bg_fill = egui::Color32::from_rgb(58, 46, 96);
-        visuals.widgets.inactive.weak_bg_fill = egui::Color32::from_rgb(58, 46, 96);
-        visuals.widgets.hovered.weak_bg_fill = egui::Color32::from_rgb(78, 62, 126);
-        visuals.widgets.noninteractive.fg_stroke.color = egui::Color32::from_gray(218);
-        visuals.widgets.inactive.fg_stroke.color = egui::Color32::from_gray(232);
-    });
-    *done = true;
-    Ok(())
-}
-
-/// A panel of the kiosk: no title bar, not movable by a visitor, fixed at `anchor`.
-fn kiosk_window(
-    id: &'static str,
-    anchor: egui::Align2,
-    offset: impl Into<egui::Vec2>,
-) -> egui::Window<'static> {
-    egui::Window::new(id)
-        .id(egui::Id::new(id))
-        .title_bar(false)
-        .resizable(false)
-        .collapsible(false)
-        .movable(false)
-        .anchor(anchor, offset)
-        .frame(panel_frame())
-}
-
-fn panel_frame() -> egui::Frame {
-    egui::Frame::new()
-        .fill(PANEL)
-        .corner_radius(18.0)
-        .inner_margin(28.0)
-        .stroke(egui::Stroke::new(1.5, GLOW.gamma_multiply(0.5)))
-}
-
-/// The cursor disappears while the mouse is still, so an unattended screen shows only the piece.
-fn hide_idle_cursor(
-    time: Res<Time<Real>>,
-    timings: Res<KioskTimings>,
-    mut moved: MessageReader<CursorMoved>,
-    mut cursors: Query<&mut CursorOptions, With<PrimaryWindow>>,
-    mut still: Local<f32>,
-) {
-    if moved.read().count() > 0 {
-        *still = 0.0;
-    } else {
-        *still += time.delta_secs();
-    }
-    let visible = *still < timings.cursor_hide_after;
-    for mut cursor in &mut cursors {
-        if cursor.visible != visible {
-            cursor.visible = visible;
-        }
-    }
+                .chain()
+                .in_set(Layer::Visitor),
+        );
 }
 
 /// Threads are read by touching them while browsing; over the form or the invitation a card
-/// would only get in the way.
-fn read_only_while_browsing(flow: Res<KioskFlow>, mut hovered: ResMut<HoveredThread>) {
-    if flow.screen != Screen::Browse && hovered.0.is_some() {
+/// would only get in the way. Every frame outside browsing, as the pointer finds threads on any
+/// screen.
+fn forget_hovered_thread(mut hovered: ResMut<HoveredThread>) {
+    if hovered.0.is_some() {
         hovered.0 = None;
     }
 }
 
 /// The diversity meter is there for someone looking at the cloak; attract mode has its
 /// invitation, and the form its visitor.
-fn meter_while_browsing(flow: Res<KioskFlow>, mut meter: ResMut<MeterVisible>) {
-    let visible = flow.screen == Screen::Browse;
-    if meter.0 != visible {
-        meter.0 = visible;
-    }
+fn show_meter(mut meter: ResMut<MeterVisible>) {
+    meter.0 = true;
+}
+
+fn hide_meter(mut meter: ResMut<MeterVisible>) {
+    meter.0 = false;
 }
 
 /// Paints `grid` as a square of `side` points with its quiet zone, dark on white.
@@ -201,15 +92,12 @@ fn paint_qr(ui: &mut egui::Ui, grid: &QrGrid, side: f32) {
     }
 }
 
+/// Nobody here: the invitation, breathing, and the phone form's QR code.
 fn attract_screen(
     mut contexts: EguiContexts,
-    flow: Res<KioskFlow>,
     phone: Res<PhoneForm>,
     time: Res<Time<Real>>,
 ) -> Result {
-    if flow.screen != Screen::Attract {
-        return Ok(());
-    }
     let ctx = contexts.ctx_mut()?;
     // A slow breath in the invitation's glow, so the screen reads as alive from afar.
     let breath = 0.75 + 0.25 * (time.elapsed_secs() * 1.3).sin();
@@ -268,7 +156,8 @@ fn field_problems(ui: &mut egui::Ui, flow: &KioskFlow, field: Field) {
     }
 }
 
-/// The on-screen keyboard's state and the field it types into.
+/// The on-screen keyboard's state and the field it types into. Each new form starts afresh.
+#[derive(Resource)]
 struct OnScreenKeys {
     keyboard: Keyboard,
     target: Field,
@@ -283,18 +172,19 @@ impl Default for OnScreenKeys {
     }
 }
 
+fn reset_on_screen_keys(mut keys: ResMut<OnScreenKeys>) {
+    *keys = OnScreenKeys::default();
+}
+
+/// The visitor form: their dream, where it comes from, and their choices.
 fn form_screen(
     mut contexts: EguiContexts,
     mut flow: ResMut<KioskFlow>,
     mut submit: MessageWriter<SubmitDraft>,
     policy: Res<KioskPolicy>,
     curator: Res<Curator>,
-    mut keys: Local<OnScreenKeys>,
+    mut keys: ResMut<OnScreenKeys>,
 ) -> Result {
-    if flow.screen != Screen::Form {
-        *keys = OnScreenKeys::default();
-        return Ok(());
-    }
     let ctx = contexts.ctx_mut()?;
     let width = (ctx.content_rect().width() - 80.0).clamp(320.0, 960.0);
     let mut browse = false;
@@ -467,12 +357,13 @@ fn form_buttons(ui: &mut egui::Ui, sending: bool) -> (bool, bool) {
     .inner
 }
 
+/// After a submission: the receipt code and what it is for, until "Done" or the timeout.
 fn receipt_screen(
     mut contexts: EguiContexts,
     mut flow: ResMut<KioskFlow>,
     phone: Res<PhoneForm>,
 ) -> Result {
-    let (Screen::Receipt, Some(shown)) = (flow.screen, flow.receipt) else {
+    let Some(shown) = flow.receipt else {
         return Ok(());
     };
     let ctx = contexts.ctx_mut()?;
@@ -523,21 +414,31 @@ fn receipt_screen(
     Ok(())
 }
 
+/// The code typed into the browse bar, and the code whose erasure waits for a second press.
+/// Cleared when the visitor leaves browsing.
+#[derive(Resource, Default)]
+struct CodeEntry {
+    code: String,
+    confirm_withdraw: Option<Receipt>,
+}
+
+fn forget_code_entry(mut entry: ResMut<CodeEntry>) {
+    *entry = CodeEntry::default();
+}
+
 /// While someone looks at the cloak: share a dream, or find / take back a thread by its code.
 fn browse_bar(
     mut contexts: EguiContexts,
     mut flow: ResMut<KioskFlow>,
     mut requests: MessageWriter<CodeRequest>,
     mut answer: ResMut<CodeAnswer>,
-    mut code: Local<String>,
-    mut confirm_withdraw: Local<Option<Receipt>>,
+    mut entry: ResMut<CodeEntry>,
 ) -> Result {
-    if flow.screen != Screen::Browse {
-        code.clear();
-        *confirm_withdraw = None;
-        return Ok(());
-    }
     let ctx = contexts.ctx_mut()?;
+    let CodeEntry {
+        code,
+        confirm_withdraw,
+    } = &mut *entry;
     let mut share = false;
     egui::Area::new(egui::Id::new("browse bar"))
         .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -32.0])
@@ -606,18 +507,16 @@ fn browse_bar(
 /// Seconds the "from a phone" note stays.
 const ARRIVAL_NOTE_SECONDS: f64 = 8.0;
 
+/// A note that a dream came in from a phone, over attract mode or browsing.
 fn phone_arrival(
     mut contexts: EguiContexts,
     arrival: Res<PhoneArrival>,
-    flow: Res<KioskFlow>,
     time: Res<Time<Real>>,
 ) -> Result {
     let Some((_, at)) = arrival.0 else {
         return Ok(());
     };
-    if time.elapsed_secs_f64() - at > ARRIVAL_NOTE_SECONDS
-        || !matches!(flow.screen, Screen::Attract | Screen::Browse)
-    {
+    if time.elapsed_secs_f64() - at > ARRIVAL_NOTE_SECONDS {
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?;
@@ -634,253 +533,4 @@ fn phone_arrival(
             });
         });
     Ok(())
-}
-
-fn curator_screens(
-    mut contexts: EguiContexts,
-    mut curator: ResMut<Curator>,
-    policy: Res<KioskPolicy>,
-    time: Res<Time<Real>>,
-    mut actions: MessageWriter<CuratorAction>,
-    mut confirm_quit: Local<bool>,
-) -> Result {
-    match curator.stage.clone() {
-        Stage::Closed => {
-            *confirm_quit = false;
-            Ok(())
-        }
-        Stage::Pin { .. } => {
-            pin_pad(contexts.ctx_mut()?, &mut curator, &policy, time.elapsed());
-            Ok(())
-        }
-        Stage::Open => {
-            curator_panel(
-                contexts.ctx_mut()?,
-                &mut curator,
-                &policy,
-                &mut actions,
-                &mut confirm_quit,
-            );
-            Ok(())
-        }
-    }
-}
-
-fn pin_pad(
-    ctx: &egui::Context,
-    curator: &mut Curator,
-    policy: &KioskPolicy,
-    now: std::time::Duration,
-) {
-    let mut enter = false;
-    let mut cancel = false;
-    kiosk_window("pin pad", egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, |ui| {
-        ui.label(egui::RichText::new("Curator PIN").size(32.0));
-        let Stage::Pin { entry } = &mut curator.stage else {
-            return;
-        };
-        let field = ui.add(
-            egui::TextEdit::singleline(entry)
-                .password(true)
-                .desired_width(260.0)
-                .char_limit(12),
-        );
-        field.request_focus();
-        if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-            enter = true;
-        }
-        entry.retain(|c| c.is_ascii_digit());
-        egui::Grid::new("keys")
-            .spacing([10.0, 10.0])
-            .show(ui, |ui| {
-                for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
-                    for key in row {
-                        if ui.add_sized([76.0, 64.0], egui::Button::new(key)).clicked() {
-                            entry.push_str(key);
-                        }
-                    }
-                    ui.end_row();
-                }
-                if ui
-                    .add_sized([76.0, 64.0], egui::Button::new("Del"))
-                    .clicked()
-                {
-                    entry.pop();
-                }
-                if ui.add_sized([76.0, 64.0], egui::Button::new("0")).clicked() {
-                    entry.push('0');
-                }
-                if ui
-                    .add_sized([76.0, 64.0], egui::Button::new("OK"))
-                    .clicked()
-                {
-                    enter = true;
-                }
-                ui.end_row();
-            });
-        if let Some(message) = &curator.message {
-            ui.colored_label(PROBLEM, message);
-        }
-        if ui.button("Cancel").clicked() {
-            cancel = true;
-        }
-    });
-    if cancel {
-        curator.close();
-    } else if enter {
-        match curator.enter_pin(&policy.curator_pin, now) {
-            PinOutcome::Open => info!("curator panel opened"),
-            PinOutcome::Wrong { tries_left } => {
-                warn!("wrong curator PIN");
-                curator.message = Some(format!("Wrong PIN; {tries_left} tries left."));
-            }
-            PinOutcome::Locked { seconds } => {
-                warn!("curator PIN pad locked for {seconds} s");
-                curator.message = Some(format!("Too many wrong PINs; wait {seconds} s."));
-            }
-        }
-    }
-}
-
-fn moderation_buttons(
-    ui: &mut egui::Ui,
-    stored: &StoredNarrative,
-    actions: &mut MessageWriter<CuratorAction>,
-) {
-    let receipt = stored.receipt;
-    match stored.status {
-        Status::Pending => {
-            if ui.button("Approve").clicked() {
-                actions.write(CuratorAction::Moderate(receipt, Status::Visible));
-            }
-            if ui.button("Hide").clicked() {
-                actions.write(CuratorAction::Moderate(receipt, Status::Hidden));
-            }
-        }
-        Status::Visible => {
-            if ui.button("Hide").clicked() {
-                actions.write(CuratorAction::Moderate(receipt, Status::Hidden));
-            }
-        }
-        Status::Hidden => {
-            if ui.button("Restore").clicked() {
-                actions.write(CuratorAction::Moderate(receipt, Status::Visible));
-            }
-        }
-        Status::Withdrawn => {
-            ui.label("withdrawn by its owner");
-        }
-    }
-}
-
-fn narrative_line(ui: &mut egui::Ui, stored: &StoredNarrative) {
-    let text: String = stored.narrative.text.chars().take(140).collect();
-    let more = if stored.narrative.text.chars().count() > 140 {
-        "…"
-    } else {
-        ""
-    };
-    ui.label(
-        egui::RichText::new(format!("{} · {}", stored.receipt, stored.narrative.origin)).strong(),
-    );
-    ui.label(format!("{text}{more}"));
-}
-
-fn curator_panel(
-    ctx: &egui::Context,
-    curator: &mut Curator,
-    policy: &KioskPolicy,
-    actions: &mut MessageWriter<CuratorAction>,
-    confirm_quit: &mut bool,
-) {
-    let mut lock = false;
-    kiosk_window("curator panel", egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, |ui| {
-        ui.set_width(860.0);
-        ui.label(egui::RichText::new("Curator").size(36.0).color(GLOW));
-        let counts = curator.snapshot.counts;
-        ui.label(format!(
-            "{} on the cloak · {} pending · {} hidden · {} withdrawn",
-            counts.visible, counts.pending, counts.hidden, counts.withdrawn
-        ));
-        ui.small(match policy.moderation {
-            Moderation::Post => "Post-moderation: dreams appear at once; hide what must go.",
-            Moderation::Pre => "Pre-moderation: dreams wait here until approved.",
-        });
-        ui.separator();
-        ui.label(egui::RichText::new("Waiting for approval").strong());
-        egui::ScrollArea::vertical()
-            .max_height(320.0)
-            .id_salt("pending")
-            .show(ui, |ui| {
-                if curator.snapshot.pending.is_empty() {
-                    ui.label("Nothing is waiting.");
-                }
-                for stored in &curator.snapshot.pending {
-                    ui.horizontal(|ui| {
-                        ui.vertical(|ui| {
-                            ui.set_width(600.0);
-                            narrative_line(ui, stored);
-                        });
-                        moderation_buttons(ui, stored, actions);
-                    });
-                    ui.separator();
-                }
-            });
-        ui.horizontal(|ui| {
-            ui.label("Receipt:");
-            ui.add(
-                egui::TextEdit::singleline(&mut curator.search)
-                    .desired_width(150.0)
-                    .char_limit(12),
-            );
-            if ui.button("Find").clicked() {
-                match curator.search.parse::<Receipt>() {
-                    Ok(receipt) => {
-                        actions.write(CuratorAction::Find(receipt));
-                    }
-                    Err(error) => curator.message = Some(format!("{error}.")),
-                }
-            }
-        });
-        if let Some(found) = &curator.snapshot.found {
-            match found {
-                Ok(stored) => {
-                    ui.horizontal(|ui| {
-                        ui.vertical(|ui| {
-                            ui.set_width(600.0);
-                            narrative_line(ui, stored);
-                            ui.small(format!("status: {}", stored.status.as_str()));
-                        });
-                        moderation_buttons(ui, stored, actions);
-                    });
-                }
-                Err(text) => {
-                    ui.colored_label(PROBLEM, text);
-                }
-            }
-        }
-        if let Some(message) = &curator.message {
-            ui.colored_label(GLOW, message);
-        }
-        ui.separator();
-        ui.horizontal(|ui| {
-            if ui.button("Lock").clicked() {
-                lock = true;
-            }
-            let quit = if *confirm_quit {
-                "Yes, quit the kiosk"
-            } else {
-                "Quit the kiosk"
-            };
-            if ui.button(quit).clicked() {
-                if *confirm_quit {
-                    actions.write(CuratorAction::Quit);
-                }
-                *confirm_quit = !*confirm_quit;
-            }
-        });
-    });
-    if lock {
-        curator.close();
-    }
 }
