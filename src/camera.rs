@@ -7,9 +7,9 @@ use bevy::{
     camera::Hdr, core_pipeline::tonemapping::Tonemapping, post_process::bloom::Bloom, prelude::*,
 };
 
-use crate::{AppSystems, dreamscape::DreamClock};
+use crate::{clock::DreamClock, schedule::AppSystems};
 
-pub(super) fn plugin(app: &mut App) {
+pub(crate) fn plugin(app: &mut App) {
     app.register_type::<CameraRig>()
         .register_type::<Flight>()
         .add_systems(Update, (fly, follow_rig).chain().in_set(AppSystems::Camera));

@@ -1,69 +1,47 @@
 //! Dreamloom renders the installation *Cloak of Collective Dreams*: every visitor's dream becomes a
 //! glowing thread woven into a cloak that floats in a procedural dreamscape.
 //!
-//! The crate is laid out by domain, one plugin each: [`narrative`] (what visitors tell),
-//! [`weave`] (threads on the cloak and their GPU data), [`dreamscape`] (sky, fog and the dream
-//! clock), [`camera`], and the modes that show it all: [`viewer`] (a window) and [`capture`]
-//! (headless stills). [`DreamloomPlugin`] assembles the piece; the modes add how it is shown.
+//! The crate is laid out by domain, one plugin each, in layers that only ever import downwards:
+//! pure helpers ([`hash`], [`palette`], [`range`], the [`schedule`] spine); the narrative model
+//! and its store ([`narrative`]); the dream [`clock`], the [`camera`] and the embedded
+//! [`shaders`]; the cloak ([`weave`]) and the [`dreamscape`]; the [`protocol`], [`tuning`] and
+//! the egui [`overlay`]; the piece assembled ([`piece`]: [`SimulationPlugin`] without pixels,
+//! [`DreamloomPlugin`] with them); the modes ([`capture`], [`web`], [`desktop`], [`viewer`],
+//! [`kiosk`]); and the [`commands`] behind the command line ([`cli`]).
 
-pub mod camera;
-pub mod capture;
-pub mod cli;
-pub mod dreamscape;
-pub mod kiosk;
+// Layers, from the bottom up: a module imports only from layers below its own (checked by
+// `tests/layers.rs`; the order and its reasons are in docs/ARCHITECTURE.md).
+// Pure helpers.
+pub mod hash;
+pub mod palette;
+pub mod range;
+pub mod schedule;
+// The narrative model and store.
 pub mod narrative;
+// Time, the camera, the embedded shaders.
+pub mod camera;
+pub mod clock;
+pub mod shaders;
+// The cloak and the dreamscape.
+pub mod dreamscape;
+pub mod weave;
+// The protocol on the cloak, the artists' tuning, the egui overlay.
 pub mod overlay;
 pub mod protocol;
-pub mod range;
-pub mod shaders;
-pub mod testing;
 pub mod tuning;
+// The piece assembled: simulation and render halves.
+pub mod piece;
+// Modes: headless capture, the phone form, windowed start-up, the viewer, the kiosk.
+pub mod capture;
+pub mod desktop;
+pub mod kiosk;
 pub mod viewer;
-pub mod weave;
 pub mod web;
+// Commands behind the command line.
+pub mod cli;
+pub mod commands;
+// Helpers for tests.
+pub mod testing;
 
-use bevy::prelude::*;
-
-/// The one ordering spine of every frame, chained in this order in `Update`.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AppSystems {
-    /// Mouse, keyboard and other input.
-    ReadInput,
-    /// The dream clock moves on.
-    AdvanceClock,
-    /// The protocol runs up to the clock and decides each thread's fate.
-    Protocol,
-    /// Threads and dreamscape take their state for this frame and hand it to the GPU.
-    Weave,
-    /// The camera takes its place.
-    Camera,
-}
-
-/// The installation itself, whatever shows it. Needs Bevy's render plugins (a window or the
-/// headless set in [`capture::headless_plugins`]).
-pub struct DreamloomPlugin;
-
-impl Plugin for DreamloomPlugin {
-    fn build(&self, app: &mut App) {
-        app.configure_sets(
-            Update,
-            (
-                AppSystems::ReadInput,
-                AppSystems::AdvanceClock,
-                AppSystems::Protocol,
-                AppSystems::Weave,
-                AppSystems::Camera,
-            )
-                .chain(),
-        );
-        app.add_plugins((
-            shaders::plugin,
-            narrative::plugin,
-            dreamscape::plugin,
-            weave::plugin,
-            protocol::plugin,
-            camera::plugin,
-            tuning::plugin,
-        ));
-    }
-}
+pub use piece::{DreamloomPlugin, SimulationPlugin};
+pub use schedule::AppSystems;

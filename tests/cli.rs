@@ -1,11 +1,11 @@
 //! The narrative commands as a curator or a script uses them.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use dreamloom::testing::TempDir;
+use dreamloom::testing::{TempDir, dreamloom_command};
 
 fn dreamloom(data: &TempDir, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dreamloom"))
+    dreamloom_command()
         .arg("--data")
         .arg(data.path())
         .args(args)
@@ -114,13 +114,42 @@ fn import_reports_bad_lines_exits_non_zero_and_export_file_re_imports() {
             .success()
     );
     let other = TempDir::new("cli-import-other");
-    let again = Command::new(env!("CARGO_BIN_EXE_dreamloom"))
-        .arg("--data")
-        .arg(other.path().join("store"))
-        .args(["import", out.to_str().unwrap()])
-        .output()
-        .unwrap();
+    let again = dreamloom(&other, &["import", out.to_str().unwrap()]);
     // The fresh store already holds the samples under their own receipts; the exported samples
     // bring other receipts, so every line imports.
     assert!(again.status.success(), "{}", stderr(&again));
+    // And what arrives is what left: every exported dream, word for word, with its origin,
+    // language, consent, receipt, status and time.
+    let back = data.path().join("back.jsonl");
+    assert!(
+        dreamloom(&other, &["export", back.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let records = |path: &std::path::Path| -> Vec<String> {
+        let mut lines: Vec<String> = std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        lines.sort();
+        lines
+    };
+    let exported = records(&out);
+    let reimported = records(&back);
+    assert_eq!(exported.len(), 29, "28 samples and the good line");
+    assert!(exported.iter().any(|r| r.contains("good one")));
+    // The second store: its own samples, and everything exported from the first.
+    assert_eq!(reimported.len(), 28 + exported.len());
+    let mut missing = exported.clone();
+    for record in &reimported {
+        if let Some(at) = missing.iter().position(|r| r == record) {
+            missing.remove(at);
+        }
+    }
+    assert!(missing.is_empty(), "lost on the way: {missing:#?}");
 }

@@ -4,8 +4,6 @@
 //! Render tests need a Vulkan adapter (lavapipe is enough); without one they are skipped unless
 //! `DREAMLOOM_REQUIRE_GPU=1`.
 
-use std::{path::PathBuf, sync::Mutex};
-
 use bevy::{
     prelude::*,
     render::{
@@ -21,21 +19,15 @@ use dreamloom::{
         Narrative, NarrativeArchive, NarrativeId, sample_narratives,
         synthetic::synthetic_narratives,
     },
-    testing::{frame_stats, gpu_available, hsv},
+    testing::{
+        frame_stats, gpu_available, hsv, hue_distance, keep, one_renderer_at_a_time, shows_hue_near,
+    },
     weave::{
         Cloak, FOCUS_DISTANCE, FOCUS_FLIGHT_SECONDS, Focus, Loom, ThreadMaterial,
         look::thread_look, loom::WARP_THREADS, path::thread_point,
     },
 };
 use image::RgbaImage;
-
-static RENDERER: Mutex<()> = Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    RENDERER
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 fn settings(width: u32, height: u32, seconds: f32) -> StillSettings {
     StillSettings {
@@ -44,12 +36,6 @@ fn settings(width: u32, height: u32, seconds: f32) -> StillSettings {
         seed: 7,
         seconds,
     }
-}
-
-fn keep(frame: &RgbaImage, name: &str) {
-    frame
-        .save(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name))
-        .expect("frame saved");
 }
 
 /// Mean colour of each cell of a `cells`×`cells` grid, 0..255 per channel.
@@ -86,7 +72,7 @@ fn the_cloak_matches_its_reviewed_golden_frame() {
         return;
     }
     let frame = {
-        let _gpu = one_at_a_time();
+        let _gpu = one_renderer_at_a_time();
         render_still(&settings(320, 180, 12.0), sample_narratives().unwrap()).unwrap()
     };
     keep(&frame, "golden_candidate.png");
@@ -139,7 +125,7 @@ fn an_empty_cloak_and_a_crowded_one_both_render() {
     if !gpu_available("an_empty_cloak_and_a_crowded_one_both_render") {
         return;
     }
-    let _gpu = one_at_a_time();
+    let _gpu = one_renderer_at_a_time();
     let empty = render_still(&settings(320, 180, 5.0), Vec::new()).unwrap();
     let crowded = render_still(&settings(320, 180, 5.0), synthetic_narratives(5000, 3)).unwrap();
     keep(&empty, "cloak_empty.png");
@@ -169,7 +155,7 @@ fn the_thread_under_a_screen_point_is_the_one_drawn_there() {
     if !gpu_available("the_thread_under_a_screen_point_is_the_one_drawn_there") {
         return;
     }
-    let _gpu = one_at_a_time();
+    let _gpu = one_renderer_at_a_time();
     let (mut renderer, frame) = rendered_samples(12.0);
     keep(&frame, "picking.png");
     let world = renderer.world_mut();
@@ -192,15 +178,29 @@ fn the_thread_under_a_screen_point_is_the_one_drawn_there() {
     let entries = world.resource::<Loom>().gpu_entries();
     let project = |p: Vec3| camera.world_to_viewport(&camera_transform, p).ok();
 
+    // For a point on a thread, the hue of the thread farthest from it on the colour wheel: what
+    // the frame must *not* show there, if the check below can tell colours apart at all.
+    let unlike = |thread: &dreamloom::weave::GpuThread| {
+        let hue_of = |t: &dreamloom::weave::GpuThread| {
+            hsv(Color::linear_rgb(t.primary.x, t.primary.y, t.primary.z)
+                .to_srgba()
+                .to_u8_array())
+            .0
+        };
+        entries[WARP_THREADS as usize..]
+            .iter()
+            .max_by(|a, b| {
+                hue_distance(hue_of(a), hue_of(thread))
+                    .total_cmp(&hue_distance(hue_of(b), hue_of(thread)))
+            })
+            .map(|t| [t.primary.x, t.primary.y, t.primary.z])
+            .unwrap()
+    };
     let mut checked = 0;
     let mut agreed = 0;
-    for (entry, thread) in entries
-        .iter()
-        .enumerate()
-        .skip(WARP_THREADS as usize)
-        .step_by(3)
-    {
-        for u in [0.3, 0.5, 0.7] {
+    let mut agreed_with_unlike = 0;
+    for (entry, thread) in entries.iter().enumerate().skip(WARP_THREADS as usize) {
+        for u in [0.2, 0.35, 0.5, 0.65, 0.8] {
             let point = thread_point(&cloak, thread, entry as u32, u, cloak.time);
             let Some(pixel) = project(point) else {
                 continue;
@@ -212,30 +212,32 @@ fn the_thread_under_a_screen_point_is_the_one_drawn_there() {
                 continue; // another thread crosses here; the nearer one wins, fairly
             }
             checked += 1;
-            // …and the GPU drew that thread's colour there.
-            let want = Color::linear_rgb(thread.primary.x, thread.primary.y, thread.primary.z)
-                .to_srgba()
-                .to_u8_array();
-            let (want_hue, _, _) = hsv(want);
-            let (x, y) = (pixel.x.round() as u32, pixel.y.round() as u32);
-            let near = (x.saturating_sub(1)..=x + 1)
-                .flat_map(|x| (y.saturating_sub(1)..=y + 1).map(move |y| (x, y)))
-                .filter(|&(x, y)| x < frame.width() && y < frame.height())
-                .any(|(x, y)| {
-                    let (hue, saturation, value) = hsv(frame.get_pixel(x, y).0);
-                    let diff = (hue - want_hue).abs();
-                    value > 0.35 && (saturation < 0.2 || diff.min(360.0 - diff) < 35.0)
-                });
-            if near {
+            // …and the GPU drew that thread's own colour there: a vivid pixel of its hue, not a
+            // pale glow of any colour.
+            let at = (pixel.x.round() as u32, pixel.y.round() as u32);
+            let own = [thread.primary.x, thread.primary.y, thread.primary.z];
+            if shows_hue_near(&frame, at, 2, own, 35.0) {
                 agreed += 1;
+            }
+            if shows_hue_near(&frame, at, 2, unlike(thread), 35.0) {
+                agreed_with_unlike += 1;
             }
         }
     }
-    assert!(checked >= 20, "only {checked} points checked");
+    eprintln!(
+        "picking: {agreed} of {checked} points show the picked thread's hue, \
+         {agreed_with_unlike} the most unlike thread's"
+    );
+    assert!(checked >= 100, "only {checked} points checked");
     assert!(
         agreed * 10 >= checked * 9,
         "the GPU drew something else at {} of {checked} picked points",
         checked - agreed
+    );
+    // The same check, asked about the wrong colour, fails: it tells threads apart.
+    assert!(
+        agreed_with_unlike * 4 <= checked,
+        "{agreed_with_unlike} of {checked} points also pass for the most unlike thread's hue"
     );
 }
 
@@ -248,7 +250,7 @@ fn ten_thousand_weave_ins_and_withdrawals_leave_nothing_behind() {
     if !gpu_available("ten_thousand_weave_ins_and_withdrawals_leave_nothing_behind") {
         return;
     }
-    let _gpu = one_at_a_time();
+    let _gpu = one_renderer_at_a_time();
     let start: Vec<Narrative> = synthetic_narratives(200, 9);
     let mut renderer = HeadlessRenderer::new(&settings(32, 32, 0.0), start.clone()).unwrap();
     let mut live = start;
@@ -313,7 +315,7 @@ fn a_found_thread_is_flown_to_and_stands_out() {
     if !gpu_available("a_found_thread_is_flown_to_and_stands_out") {
         return;
     }
-    let _gpu = one_at_a_time();
+    let _gpu = one_renderer_at_a_time();
     let samples = sample_narratives().unwrap();
     let found = samples[11].clone();
     let mut renderer = HeadlessRenderer::new_with(&settings(320, 180, 20.0), samples, |app| {
@@ -345,8 +347,7 @@ fn a_found_thread_is_flown_to_and_stands_out() {
         .flat_map(|x| (70..110).map(move |y| (x, y)))
         .filter(|&(x, y)| {
             let (hue, saturation, value) = hsv(frame.get_pixel(x, y).0);
-            let d = (hue - want_hue).abs();
-            saturation > 0.25 && value > 0.5 && d.min(360.0 - d) < 30.0
+            saturation > 0.25 && value > 0.5 && hue_distance(hue, want_hue) < 30.0
         })
         .count();
     assert!(

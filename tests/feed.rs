@@ -4,45 +4,45 @@
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
+use std::sync::Arc;
+
 use dreamloom::{
     narrative::{
-        Consent, NarrativeArchive, StoreFeedPlugin,
+        Consent, NarrativeArchive,
         store::{Admission, Seed, Store},
         validate::{Submission, validate},
     },
-    testing::TempDir,
+    piece::PieceSettings,
+    testing::{TempDir, simulation_app, update_until},
 };
 
-fn app_following(store: &Store) -> App {
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins)
-        .init_resource::<NarrativeArchive>()
-        .add_plugins(StoreFeedPlugin {
-            database: store.database_path(),
-        });
-    app
+/// The piece without pixels, following `store`.
+fn app_following(store: &Arc<Store>) -> App {
+    simulation_app(
+        PieceSettings {
+            store: Some(Arc::clone(store)),
+            ..PieceSettings::on(Vec::new())
+        },
+        0.0,
+    )
 }
 
 /// Updates the app until `done` holds for its archive; returns how long that took.
-fn update_until(app: &mut App, done: impl Fn(&NarrativeArchive) -> bool) -> Duration {
+fn archive_until(app: &mut App, done: impl Fn(&NarrativeArchive) -> bool) -> Duration {
     let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        app.update();
-        if done(app.world().resource::<NarrativeArchive>()) {
-            return start.elapsed();
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("the archive never caught up with the store");
+    update_until(app, "the archive to catch up with the store", |world| {
+        done(world.resource::<NarrativeArchive>())
+    });
+    start.elapsed()
 }
 
 #[test]
 fn submissions_and_withdrawals_reach_the_running_piece() {
     let dir = TempDir::new("feed");
-    let store = Store::open(dir.path(), Seed::Samples).unwrap();
+    let store = Arc::new(Store::open(dir.path(), Seed::Samples).unwrap());
     let samples = store.reader().unwrap().displayed().unwrap().len();
     let mut app = app_following(&store);
-    update_until(&mut app, |archive| archive.narratives.len() == samples);
+    archive_until(&mut app, |archive| archive.narratives.len() == samples);
 
     let text = "The lighthouse keeper's daughter taught the fog to sing.";
     let receipt = store
@@ -57,13 +57,13 @@ fn submissions_and_withdrawals_reach_the_running_piece() {
             Admission::default(),
         )
         .unwrap();
-    let woven_in = update_until(&mut app, |archive| {
+    let woven_in = archive_until(&mut app, |archive| {
         archive.narratives.iter().any(|n| n.text == text)
     });
     eprintln!("woven in {woven_in:?} after the commit");
 
     store.withdraw(receipt).unwrap();
-    let unravelled = update_until(&mut app, |archive| {
+    let unravelled = archive_until(&mut app, |archive| {
         archive.narratives.len() == samples && archive.narratives.iter().all(|n| n.text != text)
     });
     eprintln!("unravelled {unravelled:?} after the withdrawal");
@@ -72,7 +72,7 @@ fn submissions_and_withdrawals_reach_the_running_piece() {
 #[test]
 fn hidden_from_display_never_reaches_the_cloak() {
     let dir = TempDir::new("feed-hidden");
-    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    let store = Arc::new(Store::open(dir.path(), Seed::Empty).unwrap());
     let submit = |text: &str, display: bool| {
         store
             .submit(
@@ -93,7 +93,7 @@ fn hidden_from_display_never_reaches_the_cloak() {
     submit("private dream", false);
     submit("public dream", true);
     let mut app = app_following(&store);
-    update_until(&mut app, |archive| archive.narratives.len() == 1);
+    archive_until(&mut app, |archive| archive.narratives.len() == 1);
     let archive = app.world().resource::<NarrativeArchive>();
     assert_eq!(archive.narratives[0].text, "public dream");
 }

@@ -15,7 +15,7 @@ use bevy::{
 };
 use dreamloom::{
     camera::{CameraRig, Flight},
-    dreamscape::DreamClock,
+    clock::DreamClock,
     kiosk::{
         KioskPolicy, PhoneArrival, SubmitDraft, WebInbox,
         curator::CuratorAction,

@@ -7,19 +7,13 @@ use dreamloom::{
     capture::{HeadlessRenderer, StillSettings},
     kiosk::{KioskPolicy, PhoneForm, logic_plugin, qr::QrGrid, screens_plugin},
     narrative::{sample_narratives, store::Moderation},
-    overlay::{self, OverlayTarget},
-    testing::gpu_available,
+    overlay,
+    testing::{gpu_available, keep, mark_overlay_target},
     viewer::{HoveredThread, MeterVisible},
 };
 use image::RgbaImage;
 
 const URL: &str = "http://192.168.10.42:8080/";
-
-fn mark_overlay_target(mut commands: Commands, cameras: Query<Entity, With<Camera>>) {
-    for camera in &cameras {
-        commands.entity(camera).insert(OverlayTarget);
-    }
-}
 
 fn attract_frame() -> RgbaImage {
     let settings = StillSettings {
@@ -46,9 +40,7 @@ fn attract_frame() -> RgbaImage {
         renderer.frame().unwrap();
     }
     let frame = renderer.capture().unwrap();
-    frame
-        .save(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("kiosk-attract.png"))
-        .unwrap();
+    keep(&frame, "kiosk-attract.png");
     frame
 }
 

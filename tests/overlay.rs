@@ -6,8 +6,8 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use dreamloom::{
     capture::{HeadlessRenderer, StillSettings},
     narrative::sample_narratives,
-    overlay::{self, OverlayTarget},
-    testing::gpu_available,
+    overlay,
+    testing::{gpu_available, keep, mark_overlay_target},
 };
 
 fn panel(mut contexts: EguiContexts) -> Result {
@@ -18,12 +18,6 @@ fn panel(mut contexts: EguiContexts) -> Result {
             ui.label("The moon rowed us home.");
         });
     Ok(())
-}
-
-fn mark_overlay_target(mut commands: Commands, cameras: Query<Entity, With<Camera>>) {
-    for camera in &cameras {
-        commands.entity(camera).insert(OverlayTarget);
-    }
 }
 
 #[test]
@@ -47,9 +41,7 @@ fn an_egui_panel_is_drawn_over_the_piece() {
         renderer.frame().unwrap();
     }
     let frame = renderer.capture().unwrap();
-    frame
-        .save(std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("overlay.png"))
-        .unwrap();
+    keep(&frame, "overlay.png");
     // egui's dark window fill is near-neutral grey, unlike anything in the violet dreamscape.
     let is_panel = |p: &image::Rgba<u8>| {
         let [r, g, b, _] = p.0;

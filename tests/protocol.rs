@@ -4,12 +4,9 @@
 use bevy::prelude::*;
 use dreamloom::{
     capture::{HeadlessRenderer, StillSettings},
-    narrative::{
-        StoreHandle, sample_narratives,
-        store::{EventKind, Seed, Store},
-    },
+    narrative::sample_narratives,
     protocol::policy::{CouncilPolicy, Mode},
-    testing::{TempDir, frame_hue_entropy, gpu_available, hsv},
+    testing::{frame_hue_entropy, frames_folder, gpu_available, hsv},
     weave::{
         CloakShape, Loom, cloak_uniform, look::thread_look, loom::WARP_THREADS, path::thread_point,
     },
@@ -44,7 +41,7 @@ fn dissolution_drains_the_colours_but_the_sanctuary_keeps_its_own() {
     };
     let (_, off) = render(CouncilPolicy::default(), 14.0);
     let (mut renderer, dissolving) = render(synch, 14.0);
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let dir = frames_folder();
     off.save(dir.join("protocol_off.png")).unwrap();
     dissolving
         .save(dir.join("protocol_dissolving.png"))
@@ -113,46 +110,4 @@ fn dissolution_drains_the_colours_but_the_sanctuary_keeps_its_own() {
         kept * 10 >= checked * 8,
         "{kept} of {checked} Sanctuary points kept their hue"
     );
-}
-
-#[test]
-fn dissolutions_and_preservations_reach_the_event_log() {
-    if !gpu_available("dissolutions_and_preservations_reach_the_event_log") {
-        return;
-    }
-    let dir = TempDir::new("protocol-log");
-    let store = Store::open(dir.path(), Seed::Samples).unwrap();
-    let reader = store.reader().unwrap();
-    let narratives = reader.displayed().unwrap();
-    let settings = StillSettings {
-        width: 64,
-        height: 36,
-        seed: 7,
-        seconds: 0.0,
-    };
-    let mut renderer = HeadlessRenderer::new_with(&settings, narratives, |app| {
-        app.insert_resource(CouncilPolicy {
-            mode: Mode::NeuroSynch,
-            synch_strength: 0.5,
-            balance: 1.0,
-            origin_floor: 0.0,
-            dissolve_rate: 0.5,
-            ..CouncilPolicy::default()
-        })
-        .insert_resource(StoreHandle(std::sync::Arc::new(store)));
-    })
-    .unwrap();
-    renderer.set_time(30.0);
-    renderer.frame().unwrap();
-    // The writer thread commits on its own time; the store is dropped (and drained) with the app.
-    drop(renderer);
-    let events = reader.events_after(0).unwrap();
-    let count = |kind: EventKind| events.iter().filter(|e| e.kind == kind).count();
-    let sanctuary = sample_narratives()
-        .unwrap()
-        .iter()
-        .filter(|n| n.consent.sanctuary)
-        .count();
-    assert_eq!(count(EventKind::Preserved), sanctuary);
-    assert_eq!(count(EventKind::Dissolved), 28 - sanctuary);
 }

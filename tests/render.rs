@@ -3,17 +3,15 @@
 //! They need a Vulkan adapter (lavapipe from `mesa-vulkan-drivers` is enough). Without one they
 //! say they are skipped, unless `DREAMLOOM_REQUIRE_GPU=1` (set by CI) makes that a failure.
 
-use std::{path::PathBuf, process::Command, sync::Mutex};
-
 use dreamloom::{
     capture::{StillSettings, render_still},
-    narrative::sample_narratives,
-    testing::{FrameStats, TempDir, frame_stats, gpu_available},
+    narrative::{sample_narratives, store::DATABASE_FILE},
+    testing::{
+        FrameStats, TempDir, dreamloom_command, frame_stats, frames_folder, gpu_available, keep,
+        one_renderer_at_a_time,
+    },
 };
 use image::RgbaImage;
-
-/// One renderer at a time: each test builds a whole Bevy app on the same (software) GPU.
-static RENDERER: Mutex<()> = Mutex::new(());
 
 fn small_still(seconds: f32) -> StillSettings {
     StillSettings {
@@ -25,9 +23,7 @@ fn small_still(seconds: f32) -> StillSettings {
 }
 
 fn render(settings: &StillSettings, with_narratives: bool) -> RgbaImage {
-    let _one_at_a_time = RENDERER
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let _gpu = one_renderer_at_a_time();
     let narratives = if with_narratives {
         sample_narratives().expect("samples parse")
     } else {
@@ -36,22 +32,15 @@ fn render(settings: &StillSettings, with_narratives: bool) -> RgbaImage {
     render_still(settings, narratives).expect("a frame renders")
 }
 
-/// Keeps the frame beside the test build for a person to look at.
-fn keep(frame: &RgbaImage, name: &str) -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    frame.save(&path).expect("frame saved");
-    path
-}
-
 #[test]
 fn still_shows_a_living_sky_and_many_coloured_threads() {
     if !gpu_available("still_shows_a_living_sky_and_many_coloured_threads") {
         return;
     }
     let frame = render(&small_still(12.0), true);
-    let path = keep(&frame, "still_with_samples.png");
+    keep(&frame, "still_with_samples.png");
     let stats = frame_stats(&frame);
-    eprintln!("{}: {stats:?}", path.display());
+    eprintln!("{stats:?}");
 
     assert_eq!((frame.width(), frame.height()), (320, 180));
     assert!(
@@ -112,26 +101,27 @@ fn same_seed_and_time_give_the_same_frame_and_time_moves_it() {
     );
 }
 
-fn dreamloom() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_dreamloom"))
-}
-
 #[test]
 fn render_command_writes_a_png_of_the_asked_size() {
     if !gpu_available("render_command_writes_a_png_of_the_asked_size") {
         return;
     }
-    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli_render.png");
+    let out = frames_folder().join("cli_render.png");
     let _ = std::fs::remove_file(&out);
+    let data = TempDir::new("cli-render");
+    // The user's own data folder, as `dreamloom` would find it without `--data`: a test must
+    // never write there.
+    let home = TempDir::new("cli-render-home");
     let output = {
-        let _one_at_a_time = RENDERER
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        dreamloom()
+        let _gpu = one_renderer_at_a_time();
+        dreamloom_command()
+            .arg("--data")
+            .arg(data.path())
             .args([
                 "render", "--width", "200", "--height", "120", "--time", "3", "--out",
             ])
             .arg(&out)
+            .env("XDG_DATA_HOME", home.path())
             .output()
             .expect("dreamloom runs")
     };
@@ -143,30 +133,46 @@ fn render_command_writes_a_png_of_the_asked_size() {
     let frame = image::open(&out).expect("a PNG was written").to_rgba8();
     assert_eq!((frame.width(), frame.height()), (200, 120));
     assert!(frame_stats(&frame).vivid_hues >= 5);
+    // The store it drew from is the one it was given, seeded there; nothing in the user's folder.
+    assert!(data.path().join(DATABASE_FILE).is_file());
+    assert_eq!(std::fs::read_dir(home.path()).unwrap().count(), 0);
 }
 
 #[test]
-fn render_command_without_any_gpu_explains_what_to_install() {
-    // Point the Vulkan loader at no driver at all: this is a machine without a GPU adapter.
-    let data = TempDir::new("cli-no-gpu");
-    let output = dreamloom()
-        .arg("--data")
-        .arg(data.path())
-        .args(["render", "--width", "64", "--height", "36", "--out"])
-        .arg(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("never_written.png"))
-        .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
-        .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
-        .env("WGPU_BACKEND", "vulkan")
-        .output()
-        .expect("dreamloom runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "stderr: {stderr}");
-    assert!(stderr.contains("mesa-vulkan-drivers"), "stderr: {stderr}");
+fn every_command_that_draws_says_what_to_install_and_exits_3_without_a_gpu() {
+    let never = frames_folder().join("never_written.png");
+    let never = never.to_str().unwrap();
+    for command in [
+        &["render", "--width", "64", "--height", "36", "--out", never][..],
+        &["bench", "--threads", "10", "--frames", "1"],
+        &["view"],
+        &["tune"],
+        &["kiosk", "--windowed"],
+    ] {
+        let data = TempDir::new("cli-no-gpu");
+        // Point the Vulkan loader at no driver at all: this is a machine without a GPU adapter.
+        let output = dreamloom_command()
+            .arg("--data")
+            .arg(data.path())
+            .args(command)
+            .env("VK_DRIVER_FILES", "/nonexistent/icd.json")
+            .env("VK_ICD_FILENAMES", "/nonexistent/icd.json")
+            .env("WGPU_BACKEND", "vulkan")
+            .env_remove("DISPLAY")
+            .output()
+            .expect("dreamloom runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(3), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("mesa-vulkan-drivers"),
+            "{command:?}: {stderr}"
+        );
+    }
 }
 
 #[test]
 fn render_command_refuses_bad_arguments_clearly() {
-    let output = dreamloom()
+    let output = dreamloom_command()
         .args(["render", "--out", "x.png", "--width", "0"])
         .output()
         .expect("dreamloom runs");

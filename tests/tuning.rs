@@ -1,39 +1,43 @@
 //! Presets as artists use them: every shipped look renders; a preset file edited under a running
-//! app changes the look, and a broken edit is refused with the field named while the last good
+//! piece changes its look (sky, cloak, council, camera), and a broken edit is refused with the field named while the last good
 //! look stays.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bevy::prelude::*;
 use dreamloom::{
+    camera::CameraRig,
     capture::{HeadlessRenderer, StillSettings},
+    dreamscape::Dreamscape,
     narrative::sample_narratives,
-    testing::{TempDir, frame_stats, gpu_available},
+    piece::PieceSettings,
+    protocol::policy::CouncilPolicy,
+    testing::{TempDir, frame_stats, gpu_available, keep, simulation_app, update_until},
     tuning::{
         PresetFilePlugin, TuningStatus,
         preset::{Preset, SHIPPED},
     },
+    weave::CloakShape,
 };
 
-fn app_following(path: &std::path::Path) -> App {
-    let mut app = App::new();
-    app.add_plugins(MinimalPlugins)
-        .add_plugins(PresetFilePlugin {
-            path: path.to_owned(),
-        });
-    app
-}
-
-fn update_until(app: &mut App, done: impl Fn(&World) -> bool) {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(10) {
-        app.update();
-        if done(app.world()) {
-            return;
+/// Whether the piece in `world` wears the look of the shipped preset `name`: sky, cloak,
+/// council and camera, not just the preset resource.
+fn wears(world: &World, name: &str) -> bool {
+    let look = Preset::load(name).unwrap().resolve().unwrap();
+    let scape = world.resource::<Dreamscape>();
+    let rig = world
+        .try_query::<&CameraRig>()
+        .and_then(|mut rigs| rigs.iter(world).next().copied())
+        .expect("a camera rig");
+    *scape
+        == Dreamscape {
+            seed: scape.seed,
+            ..look.dreamscape
         }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    panic!("the app never saw the preset file change");
+        && *world.resource::<CloakShape>() == look.cloak
+        && *world.resource::<CouncilPolicy>() == look.council
+        && (rig.pitch - look.pitch).abs() < 1e-6
+        && (rig.distance - look.distance).abs() < 1e-6
 }
 
 #[test]
@@ -41,17 +45,19 @@ fn editing_a_preset_file_changes_the_look_and_a_broken_edit_keeps_it() {
     let dir = TempDir::new("preset-watch");
     let path = dir.path().join("look.ron");
     std::fs::write(&path, SHIPPED[0].1).unwrap();
-    let mut app = app_following(&path);
-    update_until(&mut app, |w| w.get_resource::<Preset>().is_some());
-    assert_eq!(
-        app.world().resource::<Preset>(),
-        &Preset::load("calm-opening").unwrap()
-    );
+    let mut app = simulation_app(PieceSettings::on(sample_narratives().unwrap()), 0.0);
+    app.add_plugins(PresetFilePlugin { path: path.clone() });
+    assert!(!wears(app.world(), "calm-opening") && !wears(app.world(), "sanctuary"));
+    update_until(&mut app, "the preset file's look", |w| {
+        wears(w, "calm-opening")
+    });
 
     // A broken edit: the field is named, the look stays.
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&path, "(sky: (fog: 7.5))").unwrap();
-    update_until(&mut app, |w| w.resource::<TuningStatus>().error.is_some());
+    update_until(&mut app, "the broken edit's error", |w| {
+        w.resource::<TuningStatus>().error.is_some()
+    });
     let error = app
         .world()
         .resource::<TuningStatus>()
@@ -59,17 +65,13 @@ fn editing_a_preset_file_changes_the_look_and_a_broken_edit_keeps_it() {
         .clone()
         .unwrap();
     assert!(error.contains("`sky.fog`"), "{error}");
-    assert_eq!(
-        app.world().resource::<Preset>(),
-        &Preset::load("calm-opening").unwrap()
-    );
+    app.update();
+    assert!(wears(app.world(), "calm-opening"));
 
     // A good edit: the look follows, the error clears.
     std::thread::sleep(Duration::from_millis(20));
     std::fs::write(&path, SHIPPED[2].1).unwrap();
-    update_until(&mut app, |w| {
-        w.resource::<Preset>() == &Preset::load("sanctuary").unwrap()
-    });
+    update_until(&mut app, "the edited look", |w| wears(w, "sanctuary"));
     assert_eq!(app.world().resource::<TuningStatus>().error, None);
 }
 
@@ -93,12 +95,7 @@ fn every_shipped_preset_renders_its_own_look() {
         .unwrap()
         .capture()
         .unwrap();
-        frame
-            .save(
-                std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
-                    .join(format!("preset_{name}.png")),
-            )
-            .unwrap();
+        keep(&frame, &format!("preset_{name}.png"));
         let stats = frame_stats(&frame);
         assert!(
             stats.sky_spread > 0.002 && stats.mean_luma > 0.02,

@@ -50,29 +50,35 @@ pub fn run(
     settings: &BenchSettings,
     mut report: impl FnMut(&BenchResult),
 ) -> Result<Vec<BenchResult>, RenderError> {
+    let BenchSettings {
+        thread_counts,
+        width,
+        height,
+        frames,
+        seed,
+        preset,
+    } = settings;
+    let (width, height, frames, seed) = (*width, *height, *frames, *seed);
     let adapter = gpu::find_adapter().ok_or(RenderError::NoAdapter)?;
     let adapter = gpu::describe(&adapter);
-    let mut counts = settings.thread_counts.clone();
+    let mut counts = thread_counts.clone();
     counts.sort_unstable();
     counts.dedup();
     let mut results: Vec<BenchResult> = Vec::new();
     for threads in counts {
         let still = StillSettings {
-            width: settings.width,
-            height: settings.height,
-            seed: settings.seed,
+            width,
+            height,
+            seed,
             seconds: 0.0,
         };
-        let preset = settings.preset.clone();
-        let mut renderer = HeadlessRenderer::new_with(
-            &still,
-            synthetic_narratives(threads, settings.seed),
-            |app| {
+        let preset = preset.clone();
+        let mut renderer =
+            HeadlessRenderer::new_with(&still, synthetic_narratives(threads, seed), |app| {
                 if let Some(preset) = preset {
                     app.insert_resource(preset);
                 }
-            },
-        )?;
+            })?;
         let cloak = renderer
             .world_mut()
             .query_filtered::<bevy::prelude::Entity, bevy::prelude::With<Cloak>>()
@@ -82,9 +88,9 @@ pub fn run(
             renderer.set_time(frame as f32 * TIMESTEP);
             renderer.frame()?;
         }
-        let mut frame_ms = Vec::with_capacity(settings.frames as usize);
+        let mut frame_ms = Vec::with_capacity(frames as usize);
         let cpu_before = process_cpu_seconds();
-        for frame in 0..settings.frames {
+        for frame in 0..frames {
             renderer.set_time((WARMUP_FRAMES + frame) as f32 * TIMESTEP);
             let start = Instant::now();
             renderer.frame()?;
@@ -99,15 +105,15 @@ pub fn run(
             median_ms,
             p95_ms: percentile(&frame_ms, 0.95),
             cpu_ms_per_frame: cpu_seconds
-                .map_or(f64::NAN, |s| s * 1000.0 / f64::from(settings.frames.max(1))),
+                .map_or(f64::NAN, |s| s * 1000.0 / f64::from(frames.max(1))),
             thread_draw_calls,
             ratio_to_smallest: results
                 .first()
                 .map_or(1.0, |smallest| median_ms / smallest.median_ms),
             adapter: adapter.clone(),
-            width: settings.width,
-            height: settings.height,
-            frames: settings.frames,
+            width,
+            height,
+            frames,
         };
         report(&result);
         results.push(result);
@@ -151,7 +157,7 @@ mod tests {
         let mut x = 0u64;
         let start = Instant::now();
         while start.elapsed().as_millis() < 50 {
-            x = x.wrapping_add(crate::weave::look::splitmix64(x));
+            x = x.wrapping_add(crate::hash::splitmix64(x));
         }
         std::hint::black_box(x);
         assert!(process_cpu_seconds().unwrap() >= before);

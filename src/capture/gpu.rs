@@ -3,6 +3,9 @@
 
 use bevy::render::settings::{Backends, RenderCreation, WgpuSettings};
 
+/// Exit status of every command that needs a GPU adapter and finds none (the README promises it).
+pub const EXIT_NO_GPU: u8 = 3;
+
 /// What to tell a person whose machine has no usable adapter.
 pub const NO_ADAPTER_HELP: &str = "no GPU adapter was found (Dreamloom renders through Vulkan). \
 On Debian or Ubuntu, `apt-get install mesa-vulkan-drivers` provides lavapipe, a software Vulkan \

@@ -30,10 +30,11 @@ use bevy::{
 use image::RgbaImage;
 
 use crate::{
-    DreamloomPlugin,
     camera::{CameraRig, camera_bundle},
-    dreamscape::{DreamClock, Dreamscape},
-    narrative::{Narrative, NarrativeArchive},
+    clock::DreamClock,
+    dreamscape::Dreamscape,
+    narrative::Narrative,
+    piece::{DreamloomPlugin, PieceSettings},
 };
 
 /// Largest side of a still, pixels: beyond a print-size 8K frame we refuse rather than exhaust
@@ -130,7 +131,12 @@ impl HeadlessRenderer {
         narratives: Vec<Narrative>,
         extend: impl FnOnce(&mut App),
     ) -> Result<Self, RenderError> {
-        let StillSettings { width, height, .. } = *settings;
+        let StillSettings {
+            width,
+            height,
+            seed,
+            seconds,
+        } = *settings;
         if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height) {
             return Err(RenderError::InvalidSize { width, height });
         }
@@ -139,18 +145,18 @@ impl HeadlessRenderer {
 
         let mut app = App::new();
         app.add_plugins((headless_plugins(), DreamloomPlugin))
-            .insert_resource(NarrativeArchive { narratives })
-            .insert_resource(DreamClock::held_at(settings.seconds))
-            .insert_resource(Dreamscape {
-                seed: settings.seed,
-                ..default()
-            });
+            .insert_resource(DreamClock::held_at(seconds));
+        PieceSettings {
+            seed,
+            ..PieceSettings::on(narratives)
+        }
+        .apply(&mut app);
         let target = app
             .world_mut()
             .resource_mut::<Assets<Image>>()
             .add(target_image(width, height));
         app.world_mut().spawn((
-            camera_bundle(CameraRig::default(), settings.seconds),
+            camera_bundle(CameraRig::default(), seconds),
             RenderTarget::Image(target.clone().into()),
         ));
         extend(&mut app);

@@ -11,7 +11,8 @@ use bevy::{
 };
 use noise::{Fbm, MultiFractal, NoiseFn, Perlin};
 
-use super::{DreamClock, Dreamscape};
+use super::Dreamscape;
+use crate::clock::DreamClock;
 use crate::shaders;
 
 /// Side of the dune field, world units.

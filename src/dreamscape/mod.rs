@@ -1,6 +1,6 @@
 //! The dreamscape around the cloak: a sky of layered noise with drifting fog, dunes below, motes of
-//! light drifting up — driven by one clock, one seed and a few tunables ([`Dreamscape`]) so that
-//! any frame can be rendered again exactly.
+//! light drifting up — driven by the dream clock, one seed and a few tunables ([`Dreamscape`]) so
+//! that any frame can be rendered again exactly.
 
 pub mod dunes;
 pub mod motes;
@@ -10,67 +10,29 @@ use bevy::prelude::*;
 
 pub use sky::{SkyMaterial, SkyUniform};
 
-use crate::AppSystems;
+use crate::schedule::AppSystems;
 
-pub(super) fn plugin(app: &mut App) {
+/// The dreamscape's tunables, for the simulation half: its seed also seeds the protocol's pace.
+pub(crate) fn plugin(app: &mut App) {
+    app.register_type::<Dreamscape>()
+        .init_resource::<Dreamscape>();
+}
+
+/// Sky, dunes and motes on the GPU.
+pub(crate) fn render_plugin(app: &mut App) {
     app.add_plugins((
         MaterialPlugin::<SkyMaterial>::default(),
         MaterialPlugin::<dunes::DuneMaterial>::default(),
         MaterialPlugin::<motes::MoteMaterial>::default(),
     ))
-    .register_type::<DreamClock>()
-    .register_type::<Dreamscape>()
-    .init_resource::<DreamClock>()
-    .init_resource::<Dreamscape>()
     .add_systems(
         Startup,
         (sky::spawn_sky, dunes::spawn_dunes, motes::spawn_motes),
     )
     .add_systems(
         Update,
-        advance_clock
-            .run_if(|clock: Res<DreamClock>| clock.running)
-            .in_set(AppSystems::AdvanceClock),
-    )
-    .add_systems(
-        Update,
         (sky::sync_sky, dunes::sync_dunes, motes::sync_motes).in_set(AppSystems::Weave),
     );
-}
-
-/// The dream's own time, in seconds. Everything that moves reads it, so a frame is a function of
-/// (seed, clock): the viewer lets it run, a still sets it and holds it.
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Reflect)]
-#[reflect(Resource)]
-pub struct DreamClock {
-    /// Seconds since the dream began.
-    pub seconds: f32,
-    /// Whether the clock follows real time.
-    pub running: bool,
-}
-
-impl Default for DreamClock {
-    fn default() -> Self {
-        Self {
-            seconds: 0.0,
-            running: true,
-        }
-    }
-}
-
-impl DreamClock {
-    /// A clock stopped at `seconds`, for stills.
-    #[must_use]
-    pub fn held_at(seconds: f32) -> Self {
-        Self {
-            seconds,
-            running: false,
-        }
-    }
-}
-
-fn advance_clock(time: Res<Time>, mut clock: ResMut<DreamClock>) {
-    clock.seconds += time.delta_secs();
 }
 
 /// The artistic parameters of the dreamscape.
@@ -132,7 +94,7 @@ impl Dreamscape {
     /// Offset of the noise domain for this seed: seeds move the sky to a far, unrelated region.
     #[must_use]
     pub fn seed_offset(&self) -> Vec3 {
-        let h = crate::weave::look::splitmix64(self.seed);
+        let h = crate::hash::splitmix64(self.seed);
         let part = |shift: u32| ((h >> shift) & 0xffff) as f32 / 65_536.0 * 512.0;
         Vec3::new(part(0), part(16), part(32))
     }

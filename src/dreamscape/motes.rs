@@ -10,7 +10,8 @@ use bevy::{
     render::render_resource::{AsBindGroup, ShaderType},
 };
 
-use super::{DreamClock, Dreamscape};
+use super::Dreamscape;
+use crate::clock::DreamClock;
 use crate::shaders;
 
 /// The motes as their shader sees them (`Motes` in `motes.wgsl`).

@@ -7,7 +7,8 @@ use bevy::{
     render::render_resource::{AsBindGroup, ShaderType},
 };
 
-use super::{DreamClock, Dreamscape};
+use super::Dreamscape;
+use crate::clock::DreamClock;
 use crate::shaders;
 
 /// Radius of the sky dome, world units. Well inside the camera's far plane.

@@ -157,7 +157,7 @@ pub(super) fn plugin(app: &mut App) {
                 lock_when_idle,
                 (refresh_while_open, carry_out_actions, receive_replies).chain(),
             )
-                .in_set(crate::AppSystems::ReadInput),
+                .in_set(crate::schedule::AppSystems::ReadInput),
         );
 }
 

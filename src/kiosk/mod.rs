@@ -20,22 +20,21 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 
 use bevy::{
     prelude::*,
-    render::RenderPlugin,
-    window::{ExitCondition, MonitorSelection, WindowMode},
+    window::{MonitorSelection, WindowMode},
 };
 use crossbeam_channel::{Receiver, Sender, unbounded};
 
 use crate::{
-    AppSystems, DreamloomPlugin,
     camera::{CameraRig, Flight},
-    capture::gpu,
-    dreamscape::{DreamClock, Dreamscape},
+    clock::DreamClock,
+    desktop::{Attendance, WINDOW_TITLE, windowed_app},
     narrative::{
-        Narrative, NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle,
+        Narrative, NarrativeId, StoreHandle,
         receipt::Receipt,
         store::{Moderation, Status, Store, StoreError},
     },
-    protocol::{ShowPlaying, show::Show},
+    piece::PieceSettings,
+    schedule::AppSystems,
     tuning::preset::Preset,
     weave::Focus,
     web::{WebConfig, WebEvent, WebServer},
@@ -368,7 +367,7 @@ fn show_the_flow_screen(
     mut next: ResMut<NextState<Screen>>,
 ) {
     if *screen.get() != flow.screen {
-        next.set_if_neq(flow.screen);
+        next.set(flow.screen);
     }
 }
 
@@ -412,89 +411,78 @@ pub fn screens_plugin(app: &mut App) {
 }
 
 /// Runs the kiosk until a curator quits it (status 0) or a render fault ends it
-/// ([`recovery::RENDER_FAULT_EXIT`]).
+/// ([`recovery::RENDER_FAULT_EXIT`]); without a GPU adapter, status 3.
 #[must_use]
 pub fn run(settings: KioskSettings) -> AppExit {
-    let Some(adapter) = gpu::find_adapter() else {
-        error!("{}", gpu::NO_ADAPTER_HELP);
-        eprintln!("error: {}", gpu::NO_ADAPTER_HELP);
-        return AppExit::from_code(3);
-    };
-    eprintln!("dreamloom kiosk: rendering on {}", gpu::describe(&adapter));
-    let store = Arc::new(settings.store);
-    let database = store.database_path();
-    let mut app = App::new();
-    let mode = if settings.windowed {
+    let KioskSettings {
+        monitor,
+        windowed,
+        preset,
+        seed,
+        config,
+        web,
+        narratives,
+        store,
+        data_dir,
+    } = settings;
+    let KioskConfig {
+        moderation,
+        curator_pin,
+        timings,
+        public_url,
+        on_screen_keyboard,
+    } = config;
+    let mode = if windowed {
         WindowMode::Windowed
     } else {
         WindowMode::BorderlessFullscreen(
-            settings
-                .monitor
-                .map_or(MonitorSelection::Primary, MonitorSelection::Index),
+            monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index),
         )
     };
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: Some(Window {
-                    title: "Dreamloom — Cloak of Collective Dreams".into(),
-                    mode,
-                    ..default()
-                }),
-                // No visitor can close it: window-manager close requests are ignored, and the
-                // app runs on when the display goes away.
-                exit_condition: ExitCondition::DontExit,
-                close_when_requested: false,
-                ..default()
-            })
-            .set(RenderPlugin {
-                render_creation: gpu::render_creation(),
-                ..default()
-            }),
-    )
-    .add_plugins((
-        DreamloomPlugin,
+    let window = Window {
+        title: WINDOW_TITLE.into(),
+        mode,
+        ..default()
+    };
+    let mut app = match windowed_app(window, Attendance::Unattended) {
+        Ok(app) => app,
+        Err(exit) => return exit,
+    };
+    let store = Arc::new(store);
+    app.add_plugins((
         crate::viewer::reading_plugin,
         logic_plugin,
         screens_plugin,
         watchdog::plugin,
         recovery::plugin,
     ))
-    .insert_resource(NarrativeArchive {
-        narratives: settings.narratives,
-    })
-    .insert_resource(Dreamscape {
-        seed: settings.seed,
-        ..default()
-    })
-    .insert_resource(ShowPlaying(Show::embedded()))
-    .insert_resource(settings.config.timings)
+    .insert_resource(timings)
     .insert_resource(KioskPolicy {
-        moderation: settings.config.moderation,
-        curator_pin: settings.config.curator_pin.clone(),
-        on_screen_keyboard: settings.config.on_screen_keyboard,
-    })
-    .add_plugins(StoreFeedPlugin { database })
-    .insert_resource(StoreHandle(Arc::clone(&store)));
-    if let Some(preset) = settings.preset {
-        app.insert_resource(preset);
+        moderation,
+        curator_pin,
+        on_screen_keyboard,
+    });
+    // The kiosk always plays the show.
+    PieceSettings {
+        seed,
+        narratives,
+        preset,
+        show: true,
+        store: Some(Arc::clone(&store)),
     }
+    .apply(&mut app);
     // The server lives as long as this function: dropping it at the end stops it.
     let mut _server = None;
-    if let Some(listen) = settings.web {
+    if let Some(listen) = web {
         let (tx, rx) = crossbeam_channel::bounded(256);
         let config = WebConfig {
             listen,
-            moderation: settings.config.moderation,
+            moderation,
             rate_limit: crate::web::RateLimit::default(),
         };
         match WebServer::start(&config, Arc::clone(&store), Some(tx)) {
             Ok(server) => {
-                let url = settings
-                    .config
-                    .public_url
-                    .clone()
-                    .unwrap_or_else(|| crate::web::public_url(server.local_addr()));
+                let url = public_url.unwrap_or_else(|| crate::web::public_url(server.local_addr()));
                 info!(
                     "phone form: listening on {}, shown as {url}",
                     server.local_addr()
@@ -509,9 +497,8 @@ pub fn run(settings: KioskSettings) -> AppExit {
         }
     }
     eprintln!(
-        "dreamloom kiosk: data in {}, moderation {:?}",
-        settings.data_dir.display(),
-        settings.config.moderation
+        "dreamloom kiosk: data in {}, moderation {moderation:?}",
+        data_dir.display(),
     );
     app.run()
 }

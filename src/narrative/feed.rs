@@ -11,7 +11,7 @@ use bevy::prelude::*;
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
 use super::{Narrative, NarrativeArchive, store::Reader};
-use crate::AppSystems;
+use crate::schedule::AppSystems;
 
 /// How often the watcher looks for new events.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);

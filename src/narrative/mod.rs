@@ -19,7 +19,7 @@ pub use feed::{POLL_INTERVAL, StoreFeedPlugin, StoreStats};
 pub use samples::{SampleError, sample_narratives};
 pub use validate::{Submission, ValidSubmission, validate};
 
-pub(super) fn plugin(app: &mut App) {
+pub(crate) fn plugin(app: &mut App) {
     app.init_resource::<NarrativeArchive>();
 }
 

@@ -2,7 +2,7 @@
 //! seed: origins drawn from a few dozen, about one in ten asking for the Sanctuary.
 
 use super::{Consent, Narrative, NarrativeId};
-use crate::weave::look::splitmix64;
+use crate::hash::splitmix64;
 
 const ORIGINS: [&str; 36] = [
     "Yoruba, Lagos",

@@ -17,14 +17,15 @@ use self::{
     sim::{Protocol, ProtocolEvent, TICK_SECONDS},
 };
 use crate::{
-    AppSystems,
     camera::CameraRig,
-    dreamscape::{DreamClock, Dreamscape},
+    clock::DreamClock,
+    dreamscape::Dreamscape,
     narrative::{NarrativeArchive, NarrativeId, StoreHandle, store::EventKind},
+    schedule::AppSystems,
     weave::Loom,
 };
 
-pub(super) fn plugin(app: &mut App) {
+pub(crate) fn plugin(app: &mut App) {
     app.register_type::<CouncilPolicy>()
         .init_resource::<CouncilPolicy>()
         .init_resource::<Protocol>()
@@ -113,9 +114,10 @@ fn advance_protocol(
     mut events: ResMut<ProtocolEvents>,
     mut current_loop: Local<Option<u64>>,
 ) {
-    let displayed: Vec<_> = archive.displayed().cloned().collect();
+    // The archive is read in place, and only when it changed: a frame costs nothing per thread
+    // until the protocol ticks.
     if archive.is_changed() {
-        protocol.sync(&displayed);
+        protocol.sync(archive.displayed());
     }
     let target = (clock.seconds / TICK_SECONDS).floor().max(0.0) as u64;
     let (loop_index, ticks_wanted) = match &show {
@@ -128,7 +130,7 @@ fn advance_protocol(
     // A new loop of the show, or the clock set back: the night begins again.
     if *current_loop != Some(loop_index) || protocol.tick_count() > ticks_wanted {
         *protocol = Protocol::new(scape.seed);
-        protocol.sync(&displayed);
+        protocol.sync(archive.displayed());
         *current_loop = Some(loop_index);
     }
     // Catching up many ticks at once (a still far into the dream) is not worth a log line each.

@@ -14,8 +14,9 @@ use bevy::prelude::Resource;
 
 use super::policy::{CouncilPolicy, Mode};
 use crate::{
+    hash::{splitmix64, stable_hash},
     narrative::{Narrative, NarrativeId},
-    weave::look::{normalise_origin, palette_for_origin, splitmix64, stable_hash},
+    palette::{normalise_origin, palette_for_origin},
 };
 
 /// Seconds of dream time one tick stands for.
@@ -100,9 +101,10 @@ impl Protocol {
 
     /// Brings the strands in line with the narratives on the cloak: new ones join whole, withdrawn
     /// ones leave.
-    pub fn sync(&mut self, narratives: &[Narrative]) {
+    pub fn sync<'a>(&mut self, narratives: impl IntoIterator<Item = &'a Narrative>) {
+        let narratives: Vec<&Narrative> = narratives.into_iter().collect();
         let wanted: HashMap<NarrativeId, &Narrative> =
-            narratives.iter().map(|n| (n.id, n)).collect();
+            narratives.iter().map(|n| (n.id, *n)).collect();
         self.strands.retain(|s| wanted.contains_key(&s.id));
         for narrative in narratives {
             if let Err(at) = self.strands.binary_search_by_key(&narrative.id, |s| s.id) {

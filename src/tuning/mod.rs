@@ -1,20 +1,28 @@
 //! Artists tuning scenes: presets (`preset`) applied to the running piece, a preset file followed
 //! live ([`PresetFilePlugin`]), and for the windowed viewer ([`studio_plugin`]) the tuning panel
-//! (`panel`, F1), stills (F12) and the health display (`health`, F3).
+//! (`panel`, F1), stills (F12), the health display (`health`, F3) and shader hot reload
+//! ([`ShaderWatchPlugin`]).
 
 pub mod health;
 pub mod panel;
 pub mod preset;
+mod shader_watch;
 
-use bevy::{post_process::bloom::Bloom, prelude::*};
-
-use self::preset::Preset;
-use crate::{
-    AppSystems, camera::CameraRig, dreamscape::Dreamscape, protocol::policy::CouncilPolicy,
-    weave::CloakShape,
+use bevy::{
+    post_process::bloom::Bloom,
+    prelude::*,
+    render::view::screenshot::{Screenshot, ScreenshotCaptured},
 };
 
-pub(super) fn plugin(app: &mut App) {
+use self::preset::Preset;
+pub use self::shader_watch::ShaderWatchPlugin;
+use crate::{
+    camera::CameraRig, dreamscape::Dreamscape, protocol::policy::CouncilPolicy,
+    schedule::AppSystems, weave::CloakShape,
+};
+
+/// Presets reach the piece (simulation half: no window or GPU needed).
+pub(crate) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
         apply_preset
@@ -145,7 +153,8 @@ pub fn studio_plugin(app: &mut App) {
         );
 }
 
-/// Saves the window's frame as a timestamped PNG in the stills folder, and says where.
+/// Saves the window's frame as a timestamped PNG in the stills folder, and says where once the
+/// file is written (or why it could not be).
 fn save_still_on_f12(
     mut commands: Commands,
     keys: Res<ButtonInput<KeyCode>>,
@@ -164,10 +173,30 @@ fn save_still_on_f12(
         crate::narrative::store::now_ms()
     ));
     info!("saving a still to {}", path.display());
-    panel.message = Some(format!("still saved to {}", path.display()));
-    commands
-        .spawn(bevy::render::view::screenshot::Screenshot::primary_window())
-        .observe(bevy::render::view::screenshot::save_to_disk(path));
+    panel.message = Some(format!("saving a still to {}…", path.display()));
+    commands.spawn(Screenshot::primary_window()).observe(
+        move |captured: On<ScreenshotCaptured>, mut panel: ResMut<panel::TuningPanel>| {
+            panel.message = Some(match save_png(&captured.image, &path) {
+                Ok(()) => format!("still saved to {}", path.display()),
+                Err(error) => {
+                    error!("the still could not be saved: {error}");
+                    format!("could not save the still: {error}")
+                }
+            });
+        },
+    );
+}
+
+/// Writes a captured frame as an opaque PNG (the alpha of an HDR capture holds no transparency).
+fn save_png(image: &Image, path: &std::path::Path) -> Result<(), String> {
+    let frame = image
+        .clone()
+        .try_into_dynamic()
+        .map_err(|e| e.to_string())?
+        .to_rgb8();
+    frame
+        .save_with_format(path, image::ImageFormat::Png)
+        .map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Where F12 puts stills.

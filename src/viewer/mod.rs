@@ -4,89 +4,60 @@
 use bevy::{
     input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll, MouseScrollUnit},
     prelude::*,
-    render::RenderPlugin,
+    window::PrimaryWindow,
 };
-
-use bevy::window::PrimaryWindow;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use crate::{
-    AppSystems, DreamloomPlugin,
     camera::{CameraRig, DISTANCE_RANGE, PITCH_LIMIT, camera_bundle},
-    capture::gpu,
-    dreamscape::{DreamClock, Dreamscape},
-    narrative::{
-        Narrative, NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle, store::Store,
-    },
-    overlay::{self, OverlayTarget},
-    protocol::{
-        DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy, show::Show,
-    },
-    shaders::ShaderWatchPlugin,
-    tuning::{self, PresetFilePlugin, StillsFolder, panel::TuningPanel, preset::Preset},
-    weave::{
-        CloakShape, Focus, Loom, cloak_uniform, look::palette_for_origin, loom::WARP_THREADS,
-        pick::pick_thread,
-    },
+    clock::DreamClock,
+    desktop::{Attendance, WINDOW_TITLE, windowed_app},
+    narrative::{Narrative, NarrativeArchive, NarrativeId},
+    overlay::OverlayTarget,
+    palette::palette_for_origin,
+    piece::PieceSettings,
+    protocol::{DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy},
+    schedule::AppSystems,
+    tuning::{self, PresetFilePlugin, ShaderWatchPlugin, StillsFolder, panel::TuningPanel},
+    weave::{CloakShape, Focus, Loom, cloak_uniform, loom::WARP_THREADS, pick::pick_thread},
 };
 
 /// How the viewer starts.
 pub struct ViewerSettings {
-    pub seed: u64,
-    /// A narrative to find: its thread is highlighted and the camera flies to it.
+    /// Seed, narratives, look, show and store.
+    pub piece: PieceSettings,
+    /// A narrative to find: the camera flies to its thread, which stands out, and its card shows
+    /// the dream and its origin.
     pub find: Option<NarrativeId>,
-    /// Play the show timeline.
-    pub show: bool,
-    /// The look to start with.
-    pub preset: Option<Preset>,
     /// A preset file to follow: edits to it change the look while the viewer runs.
     pub preset_file: Option<std::path::PathBuf>,
     /// Open the tuning panel at start (`dreamloom tune`).
     pub tune: bool,
     /// The data folder: saved looks go in `presets/`, F12 stills in `stills/`.
     pub data_dir: std::path::PathBuf,
-    /// Narratives to show at start.
-    pub narratives: Vec<Narrative>,
-    /// The store to follow while running (narratives submitted or withdrawn elsewhere are woven
-    /// in or out within a second) and to write the protocol's events to.
-    pub store: Option<Store>,
 }
 
 /// Opens the viewer window and runs until it is closed.
 #[must_use]
 pub fn run(settings: ViewerSettings) -> AppExit {
-    let Some(adapter) = gpu::find_adapter() else {
-        eprintln!("error: {}", gpu::NO_ADAPTER_HELP);
-        return AppExit::error();
-    };
-    eprintln!("dreamloom: rendering on {}", gpu::describe(&adapter));
-    let mut app = App::new();
-    app.add_plugins(
-        DefaultPlugins
-            .set(WindowPlugin {
-                primary_window: Some(Window {
-                    title: "Dreamloom — Cloak of Collective Dreams".into(),
-                    ..default()
-                }),
-                ..default()
-            })
-            .set(RenderPlugin {
-                render_creation: gpu::render_creation(),
-                ..default()
-            }),
-    )
-    .add_plugins((DreamloomPlugin, plugin))
-    .insert_resource(NarrativeArchive {
-        narratives: settings.narratives,
-    })
-    .insert_resource(Dreamscape {
-        seed: settings.seed,
+    let ViewerSettings {
+        piece,
+        find,
+        preset_file,
+        tune,
+        data_dir,
+    } = settings;
+    let window = Window {
+        title: WINDOW_TITLE.into(),
         ..default()
-    });
-    if let Some(preset) = settings.preset {
-        app.insert_resource(preset);
-    }
-    if let Some(path) = settings.preset_file {
+    };
+    let mut app = match windowed_app(window, Attendance::Attended) {
+        Ok(app) => app,
+        Err(exit) => return exit,
+    };
+    app.add_plugins(plugin);
+    start_piece(&mut app, piece, find);
+    if let Some(path) = preset_file {
         app.add_plugins(PresetFilePlugin { path });
     }
     // Run from a checkout, the viewer follows the WGSL in shaders/: edit a shader, see it.
@@ -98,27 +69,24 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         );
         app.add_plugins(ShaderWatchPlugin { dir: shaders });
     }
-    app.insert_resource(TuningPanel::new(
-        settings.data_dir.join("presets"),
-        settings.tune,
-    ))
-    .insert_resource(StillsFolder(settings.data_dir.join("stills")));
-    if settings.show {
-        // Unattended, the story is told by the cloak alone: the meter waits for its key.
-        app.insert_resource(ShowPlaying(Show::embedded()))
-            .insert_resource(MeterVisible(false));
-    }
-    if let Some(store) = settings.store {
-        app.add_plugins(StoreFeedPlugin {
-            database: store.database_path(),
-        })
-        .insert_resource(StoreHandle(std::sync::Arc::new(store)));
-    }
+    app.insert_resource(TuningPanel::new(data_dir.join("presets"), tune))
+        .insert_resource(StillsFolder(data_dir.join("stills")));
     app.run()
 }
 
-/// The viewer's own systems, on top of [`DreamloomPlugin`]: reading threads, the studio's keys
-/// and panels, `D` for the meter.
+/// The piece as the viewer starts it: `piece`, and the thread asked for with `--find`, which the
+/// camera flies to once it is woven (a card then shows its dream). Unattended, the show is told
+/// by the cloak alone: the meter waits for its key.
+pub fn start_piece(app: &mut App, piece: PieceSettings, find: Option<NarrativeId>) {
+    if piece.show {
+        app.insert_resource(MeterVisible(false));
+    }
+    piece.apply(app);
+    app.insert_resource(Focus(find));
+}
+
+/// The viewer's own systems, on top of [`DreamloomPlugin`](crate::piece::DreamloomPlugin):
+/// reading threads, the studio's keys and panels, `D` for the meter.
 pub fn plugin(app: &mut App) {
     app.add_plugins((reading_plugin, tuning::studio_plugin))
         .init_resource::<MeterKey>()
@@ -131,9 +99,9 @@ struct MeterKey;
 
 /// The piece as visitors meet it, in the viewer and on the kiosk: the camera and its overlay,
 /// orbit and zoom, threads to hover and read, the found thread's card, the diversity meter.
+/// Needs the overlay (`overlay::plugin`, which the windowed start-up adds).
 pub fn reading_plugin(app: &mut App) {
-    app.add_plugins(overlay::plugin)
-        .init_resource::<HoveredThread>()
+    app.init_resource::<HoveredThread>()
         .init_resource::<PointerOnPanel>()
         .init_resource::<MeterVisible>()
         .add_systems(Startup, spawn_viewer_camera)

@@ -12,9 +12,13 @@ use bevy::math::{Vec3, Vec4};
 
 use super::{
     gpu::GpuThread,
-    look::{THREAD_GLOW, ThreadLook, normalise_origin, slot, splitmix64, stable_hash, thread_look},
+    look::{THREAD_GLOW, ThreadLook, slot, thread_look},
 };
-use crate::narrative::{Narrative, NarrativeId};
+use crate::{
+    hash::{splitmix64, stable_hash},
+    narrative::{Narrative, NarrativeId},
+    palette::normalise_origin,
+};
 
 /// Seconds a new thread takes to draw itself across the cloak.
 pub const WEAVE_IN_SECONDS: f32 = 4.0;

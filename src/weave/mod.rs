@@ -19,30 +19,43 @@ pub use gpu::{
 pub use loom::Loom;
 
 use crate::{
-    AppSystems,
     camera::{CameraRig, Flight},
-    dreamscape::DreamClock,
+    clock::DreamClock,
     narrative::{NarrativeArchive, NarrativeId},
+    schedule::AppSystems,
 };
 
-pub(super) fn plugin(app: &mut App) {
-    app.add_plugins(MaterialPlugin::<ThreadMaterial>::default())
-        .register_type::<CloakShape>()
+/// The loom without pixels: which threads are on the cloak, their fates, the found thread.
+pub(crate) fn plugin(app: &mut App) {
+    app.register_type::<CloakShape>()
         .init_resource::<CloakShape>()
         .init_resource::<Loom>()
         .init_resource::<Focus>()
-        .add_systems(Startup, spawn_cloak)
         .add_systems(
             Update,
             (
                 weave_threads.run_if(resource_changed::<NarrativeArchive>),
                 sweep_unravelled,
                 focus_thread,
+            )
+                .chain()
+                .in_set(AppSystems::Weave),
+        );
+}
+
+/// The cloak on the GPU: one entity, one mesh of addresses, one buffer the loom is written into.
+pub(crate) fn render_plugin(app: &mut App) {
+    app.add_plugins(MaterialPlugin::<ThreadMaterial>::default())
+        .add_systems(Startup, spawn_cloak)
+        .add_systems(
+            Update,
+            (
                 upload_threads
                     .run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
                 sync_cloak_clock,
             )
                 .chain()
+                .after(focus_thread)
                 .in_set(AppSystems::Weave),
         );
 }

@@ -90,8 +90,13 @@ impl WebServer {
         store: Arc<Store>,
         events: Option<Sender<WebEvent>>,
     ) -> Result<Self, WebError> {
-        let listener = TcpListener::bind(config.listen).map_err(|source| WebError::Bind {
-            addr: config.listen,
+        let WebConfig {
+            listen,
+            moderation,
+            rate_limit,
+        } = *config;
+        let listener = TcpListener::bind(listen).map_err(|source| WebError::Bind {
+            addr: listen,
             source,
         })?;
         listener.set_nonblocking(true).map_err(WebError::Start)?;
@@ -104,8 +109,8 @@ impl WebServer {
         let state = Arc::new(WebState {
             store,
             events,
-            moderation: config.moderation,
-            limiter: Mutex::new(RateLimiter::new(config.rate_limit)),
+            moderation,
+            limiter: Mutex::new(RateLimiter::new(rate_limit)),
             tokens: Mutex::new(FormTokens::default()),
         });
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();

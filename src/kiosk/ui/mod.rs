@@ -46,7 +46,10 @@ pub(super) fn plugin(app: &mut App) {
             .chain(),
     )
     .add_plugins((visitor::plugin, curator::plugin))
-    .add_systems(Update, hide_idle_cursor.after(crate::AppSystems::ReadInput))
+    .add_systems(
+        Update,
+        hide_idle_cursor.after(crate::schedule::AppSystems::ReadInput),
+    )
     .add_systems(EguiPrimaryContextPass, big_type.in_set(Layer::Style));
 }
 

@@ -32,7 +32,7 @@ pub(super) fn plugin(app: &mut App) {
             Update,
             forget_hovered_thread
                 .run_if(not(in_state(Screen::Browse)))
-                .after(crate::AppSystems::ReadInput),
+                .after(crate::schedule::AppSystems::ReadInput),
         )
         .add_systems(OnEnter(Screen::Browse), show_meter)
         .add_systems(OnExit(Screen::Browse), (hide_meter, forget_code_entry))
@@ -44,7 +44,7 @@ pub(super) fn plugin(app: &mut App) {
                 form_screen.run_if(in_state(Screen::Form)),
                 receipt_screen.run_if(in_state(Screen::Receipt)),
                 browse_bar.run_if(in_state(Screen::Browse)),
-                phone_arrival.run_if(in_state(Screen::Attract).or(in_state(Screen::Browse))),
+                phone_arrival.run_if(in_state(Screen::Attract).or_else(in_state(Screen::Browse))),
             )
                 .chain()
                 .in_set(Layer::Visitor),

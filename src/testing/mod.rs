@@ -1,7 +1,13 @@
-//! Helpers for tests: whether render tests may run here, and measures of a frame that match what a
-//! person would notice (is it blank, is the sky flat, how many thread colours show).
+//! Helpers for tests: whether render tests may run here, measures of a frame that match what a
+//! person would notice (is it blank, is the sky flat, how many thread colours show, is this
+//! thread's hue there), the piece without pixels ([`simulation_app`]), temporary folders, the
+//! `dreamloom` binary, and a raw HTTP client (`http`).
 
 use image::RgbaImage;
+
+mod http;
+
+pub use http::{HttpResponse, form_token, http_get, http_post, http_raw};
 
 use crate::capture::gpu;
 
@@ -199,137 +205,127 @@ pub fn frame_hue_entropy(frame: &RgbaImage) -> f32 {
     (entropy / (HUE_BINS as f64).ln()) as f32
 }
 
-/// A response as a test reads it.
-#[derive(Debug, Clone)]
-pub struct HttpResponse {
-    pub status: u16,
-    /// Header names in lower case.
-    pub headers: Vec<(String, String)>,
-    pub body: String,
-}
-
-impl HttpResponse {
-    /// The first header called `name` (lower case).
-    #[must_use]
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// Sends `request` as raw bytes to `addr` and reads the whole response (the request should ask
-/// for `Connection: close`). A tiny HTTP/1.1 client: tests send exactly the bytes they mean,
-/// malformed ones included. `None` if the server closed without a response.
+/// Where tests keep frames for a person to look at: the target folder's `tmp/` beside the test
+/// binaries (what Cargo calls `CARGO_TARGET_TMPDIR`), or the system's temporary folder.
 #[must_use]
-pub fn http_raw(addr: std::net::SocketAddr, request: &[u8]) -> Option<HttpResponse> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).ok()?;
-    stream
-        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
-        .ok()?;
-    // A server may answer (413) and close before reading everything: a failed write is fine.
-    let _ = stream.write_all(request);
-    // Read to the end of the body: the close, or `Content-Length` bytes after the head (a server
-    // may keep the connection open despite `Connection: close`).
-    let mut bytes = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        if let Some(head_end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&bytes[..head_end]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|line| line.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok());
-            if length.is_some_and(|length| bytes.len() >= head_end + 4 + length) {
-                break;
-            }
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-        }
-    }
-    let text = String::from_utf8_lossy(&bytes);
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let mut lines = head.lines();
-    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
-        .collect::<Vec<_>>();
-    let chunked = headers
-        .iter()
-        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
-    let body = if chunked {
-        dechunk(body)
-    } else {
-        body.to_owned()
-    };
-    Some(HttpResponse {
-        status,
-        headers,
-        body,
-    })
+pub fn frames_folder() -> std::path::PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.parent()?.parent()?.join("tmp")))
+        .filter(|dir| std::fs::create_dir_all(dir).is_ok())
+        .unwrap_or_else(std::env::temp_dir)
 }
 
-fn dechunk(mut body: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = body.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        body = rest[size..].trim_start_matches("\r\n");
-    }
-    out
+/// Saves `frame` as `name` in [`frames_folder`] for a person to look at, and says where.
+pub fn keep(frame: &RgbaImage, name: &str) {
+    let path = frames_folder().join(name);
+    frame.save(&path).expect("frame saved");
+    eprintln!("kept {}", path.display());
 }
 
-/// A GET of `path`.
+/// Render tests of one test binary take turns: lavapipe on two cores is slow enough without
+/// several renderers competing, and timings in them stay meaningful.
+pub fn one_renderer_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static RENDERER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    RENDERER
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The `dreamloom` binary of this build (beside the test binaries' `deps/` folder).
 #[must_use]
-pub fn http_get(addr: std::net::SocketAddr, path: &str) -> Option<HttpResponse> {
-    http_raw(
-        addr,
-        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
-    )
+pub fn dreamloom_command() -> std::process::Command {
+    let exe = std::env::current_exe().expect("the test binary knows where it is");
+    let bin = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .map(|dir| dir.join("dreamloom"))
+        .expect("a target folder");
+    std::process::Command::new(bin)
 }
 
-/// A POST of `body` to `path` with `headers` (each `Name: value`), as a form sends it unless the
-/// headers say otherwise.
+/// Hue distance in degrees, `0..=180`.
 #[must_use]
-pub fn http_post(
-    addr: std::net::SocketAddr,
-    path: &str,
-    headers: &[&str],
-    body: &[u8],
-) -> Option<HttpResponse> {
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
+pub fn hue_distance(a: f32, b: f32) -> f32 {
+    let d = (a - b).abs().rem_euclid(360.0);
+    d.min(360.0 - d)
+}
+
+/// Whether, within `radius` pixels of `at`, the frame shows a vivid pixel of `linear`'s hue
+/// (within `tolerance` degrees). Pale or dark pixels never count: a glow of any colour is not
+/// the thread's colour.
+#[must_use]
+pub fn shows_hue_near(
+    frame: &RgbaImage,
+    at: (u32, u32),
+    radius: u32,
+    linear: [f32; 3],
+    tolerance: f32,
+) -> bool {
+    let want = bevy::color::ColorToPacked::to_u8_array(
+        bevy::color::Color::linear_rgb(linear[0], linear[1], linear[2]).to_srgba(),
     );
-    if !headers
-        .iter()
-        .any(|h| h.to_ascii_lowercase().starts_with("content-type:"))
-    {
-        request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
-    }
-    for header in headers {
-        request.push_str(header);
-        request.push_str("\r\n");
-    }
-    request.push_str("\r\n");
-    let mut bytes = request.into_bytes();
-    bytes.extend_from_slice(body);
-    http_raw(addr, &bytes)
+    let (want_hue, _, _) = hsv(want);
+    let (x0, y0) = at;
+    (x0.saturating_sub(radius)..=x0 + radius)
+        .flat_map(|x| (y0.saturating_sub(radius)..=y0 + radius).map(move |y| (x, y)))
+        .filter(|&(x, y)| x < frame.width() && y < frame.height())
+        .any(|(x, y)| {
+            let (hue, saturation, value) = hsv(frame.get_pixel(x, y).0);
+            saturation >= 0.2 && value > 0.3 && hue_distance(hue, want_hue) < tolerance
+        })
 }
 
-/// The value of the hidden `token` field of a served form.
-#[must_use]
-pub fn form_token(html: &str) -> Option<String> {
-    let at = html.find("name=\"token\" value=\"")? + "name=\"token\" value=\"".len();
-    Some(html[at..].split('"').next()?.to_owned())
+/// Marks every camera as the one egui's overlay draws over (for tests that build a headless
+/// piece and add the overlay themselves). Add it to `Startup`.
+pub fn mark_overlay_target(
+    mut commands: bevy::prelude::Commands,
+    cameras: bevy::prelude::Query<
+        bevy::prelude::Entity,
+        bevy::prelude::With<bevy::prelude::Camera>,
+    >,
+) {
+    for camera in &cameras {
+        commands
+            .entity(camera)
+            .insert(crate::overlay::OverlayTarget);
+    }
+}
+
+/// Updates `app` until `done` holds for its world, for at most ten seconds (threads that feed the
+/// app — the store's feed, a preset file's watcher — answer in their own time).
+pub fn update_until(
+    app: &mut bevy::prelude::App,
+    what: &str,
+    done: impl Fn(&bevy::prelude::World) -> bool,
+) {
+    let start = std::time::Instant::now();
+    while start.elapsed() < std::time::Duration::from_secs(10) {
+        app.update();
+        if done(app.world()) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("waited ten seconds for {what}");
+}
+
+/// The piece without pixels, as the simulation tests drive it: `MinimalPlugins`,
+/// [`SimulationPlugin`](crate::piece::SimulationPlugin), one camera rig (as every mode spawns),
+/// `piece`, and the dream clock held at `seconds` (move it with [`set_clock`]).
+pub fn simulation_app(piece: crate::piece::PieceSettings, seconds: f32) -> bevy::prelude::App {
+    use bevy::prelude::*;
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, crate::piece::SimulationPlugin))
+        .insert_resource(crate::clock::DreamClock::held_at(seconds));
+    piece.apply(&mut app);
+    app.world_mut()
+        .spawn((Transform::default(), crate::camera::CameraRig::default()));
+    app
+}
+
+/// Holds the dream clock of `app` at `seconds`.
+pub fn set_clock(app: &mut bevy::prelude::App, seconds: f32) {
+    *app.world_mut().resource_mut::<crate::clock::DreamClock>() =
+        crate::clock::DreamClock::held_at(seconds);
 }

@@ -1,0 +1,114 @@
+//! `submit`, `import`, `export`, `withdraw`: narratives in and out of the store.
+
+use std::{
+    fs::File,
+    io::{self, BufReader, IsTerminal, Write},
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use super::{Failure, open_store};
+use crate::{
+    cli::{ExportArgs, ImportArgs, SubmitArgs, WithdrawArgs},
+    narrative::{
+        Consent, import as import_lines,
+        receipt::Receipt,
+        records::write_records,
+        store::Admission,
+        validate::{Submission, validate},
+    },
+};
+
+/// Validates and stores one narrative; writes its receipt code to `out` once it is durable.
+pub fn submit(data: &Path, args: SubmitArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let SubmitArgs {
+        text,
+        origin,
+        language,
+        sanctuary,
+        no_display,
+    } = args;
+    let valid = validate(&Submission {
+        text,
+        origin,
+        language,
+        consent: Consent {
+            display: !no_display,
+            sanctuary,
+        },
+    })?;
+    let receipt = open_store(data)?.submit(valid, Admission::default())?;
+    writeln!(out, "{receipt}")?;
+    Ok(())
+}
+
+/// Imports a JSON Lines file; every refused line is reported with its number and reason, and
+/// any refusal makes the command fail (the good lines stay imported).
+pub fn import(data: &Path, args: &ImportArgs) -> Result<(), Failure> {
+    let ImportArgs { file: path } = args;
+    let file = File::open(path)
+        .map_err(|e| Failure::new(format!("could not open {}: {e}", path.display())))?;
+    let store = open_store(data)?;
+    let show_progress = io::stderr().is_terminal();
+    let mut last_shown = Instant::now();
+    let report = import_lines::import(&store, BufReader::new(file), |lines| {
+        if show_progress && last_shown.elapsed().as_millis() >= 500 {
+            eprint!("\rimporting: {lines} lines read…");
+            last_shown = Instant::now();
+        }
+    })?;
+    if show_progress {
+        eprint!("\r");
+    }
+    for (line, reason) in &report.refused {
+        eprintln!("{}:{line}: {reason}", path.display());
+    }
+    eprintln!(
+        "imported {} narratives from {} lines; {} lines refused",
+        report.imported.len(),
+        report.lines,
+        report.refused.len()
+    );
+    if report.refused.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::silent(1))
+    }
+}
+
+/// Writes every narrative that is not withdrawn as JSON Lines: to `out`, or to a file, written
+/// beside it first and renamed, so a failed export never leaves half a file.
+pub fn export(data: &Path, args: &ExportArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let ExportArgs { file } = args;
+    let narratives = open_store(data)?.reader()?.narratives()?;
+    match file.as_deref() {
+        Some(path) if path != Path::new("-") => {
+            let partial = PathBuf::from(format!("{}.partial", path.display()));
+            let mut writer = io::BufWriter::new(File::create(&partial)?);
+            let count = write_records(&mut writer, &narratives)?;
+            writer
+                .into_inner()
+                .map_err(|e| Failure::new(e.to_string()))?
+                .sync_all()?;
+            std::fs::rename(&partial, path)?;
+            eprintln!("exported {count} narratives to {}", path.display());
+        }
+        _ => {
+            write_records(&mut *out, &narratives)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Withdraws the narrative with the receipt code: its text is erased and its thread leaves.
+pub fn withdraw(data: &Path, args: &WithdrawArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let WithdrawArgs { code } = args;
+    let receipt: Receipt = code.parse()?;
+    open_store(data)?.withdraw(receipt)?;
+    writeln!(
+        out,
+        "withdrawn: the dream with receipt {receipt} has been erased and its thread leaves the cloak"
+    )?;
+    Ok(())
+}

@@ -1,0 +1,137 @@
+//! A tiny HTTP/1.1 client for the phone form's tests: they send exactly the bytes they mean,
+//! malformed ones included, and read status, headers and body back.
+
+/// A response as a test reads it.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The first header called `name` (lower case).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends `request` as raw bytes to `addr` and reads the whole response (the request should ask
+/// for `Connection: close`). A tiny HTTP/1.1 client: tests send exactly the bytes they mean,
+/// malformed ones included. `None` if the server closed without a response.
+#[must_use]
+pub fn http_raw(addr: std::net::SocketAddr, request: &[u8]) -> Option<HttpResponse> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .ok()?;
+    // A server may answer (413) and close before reading everything: a failed write is fine.
+    let _ = stream.write_all(request);
+    // Read to the end of the body: the close, or `Content-Length` bytes after the head (a server
+    // may keep the connection open despite `Connection: close`).
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(head_end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&bytes[..head_end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|line| line.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok());
+            if length.is_some_and(|length| bytes.len() >= head_end + 4 + length) {
+                break;
+            }
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes);
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let mut lines = head.lines();
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect::<Vec<_>>();
+    let chunked = headers
+        .iter()
+        .any(|(n, v)| n == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(body)
+    } else {
+        body.to_owned()
+    };
+    Some(HttpResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// A GET of `path`.
+#[must_use]
+pub fn http_get(addr: std::net::SocketAddr, path: &str) -> Option<HttpResponse> {
+    http_raw(
+        addr,
+        format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+}
+
+/// A POST of `body` to `path` with `headers` (each `Name: value`), as a form sends it unless the
+/// headers say otherwise.
+#[must_use]
+pub fn http_post(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &[&str],
+    body: &[u8],
+) -> Option<HttpResponse> {
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers
+        .iter()
+        .any(|h| h.to_ascii_lowercase().starts_with("content-type:"))
+    {
+        request.push_str("Content-Type: application/x-www-form-urlencoded\r\n");
+    }
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    http_raw(addr, &bytes)
+}
+
+/// The value of the hidden `token` field of a served form.
+#[must_use]
+pub fn form_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"token\" value=\"")? + "name=\"token\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
+}
