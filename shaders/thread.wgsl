@@ -22,6 +22,18 @@ struct Cloak {
     weft_count: u32,
     width: f32,
     height: f32,
+    // Rows the weft lies in; several threads share a row on a crowded cloak.
+    rows: f32,
+    // How crowded the cloak is (0..1, scaled by the density response): waves calm, glow dims.
+    density: f32,
+    drape: f32,
+    fold_depth: f32,
+    folds: f32,
+    sheen: f32,
+    // How far the protocol has pulled the cloak toward sameness (1 - mean identity).
+    pull: f32,
+    // How strictly threads keep to their rows (the density response).
+    fit: f32,
     // The collective the protocol pulls toward: mean rgb of the threads, mean crests.
     collective: vec4<f32>,
 };
@@ -29,11 +41,12 @@ struct Cloak {
 // Mirrors `GpuThread` in src/weave/gpu.rs.
 struct ThreadData {
     primary: vec4<f32>, // linear rgb, glow
-    accent: vec4<f32>,  // linear rgb, kind (0 weft, 1 warp)
-    wave: vec4<f32>,    // crests across the cloak, phase, amplitude (thread spacings), ripple speed
-    shape: vec4<f32>,   // slot, thickness, float length, highlight
+    accent: vec4<f32>,  // linear rgb, kind (0 weft, 1 warp, 2 bridge)
+    wave: vec4<f32>,    // crests across the cloak, phase, amplitude (row spacings), ripple speed
+    shape: vec4<f32>,   // slot (row), thickness, float length, highlight
     life: vec4<f32>,    // woven at, unravel at (<0: never), slot glides from, glide began at
-    fate: vec4<f32>,    // identity (1 its own .. 0 the collective's), presence (1 woven .. 0 dissolved)
+    fate: vec4<f32>,    // identity (1 its own .. 0 the collective's), presence (1 woven .. 0 dissolved), sanctuary
+    span: vec4<f32>,    // its part of the row: start, length; the part it glides from (bridges: both ends across)
 };
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<uniform> cloak: Cloak;
@@ -44,25 +57,71 @@ const PI: f32 = 3.14159265359;
 // Warp crossings across the cloak's width for a float length of 1.
 const WARP_CROSSINGS: f32 = 20.0;
 const SEGMENTS: f32 = 64.0;
+// Pieces a dissolving thread frays into.
+const FRAGMENTS: f32 = 48.0;
 const WEAVE_IN_SECONDS: f32 = 4.0;
 const UNRAVEL_SECONDS: f32 = 3.0;
 const SLOT_GLIDE_SECONDS: f32 = 2.5;
 
-// A point of the cloak's cloth: u across (0 left, 1 right), v down (0 shoulders, 1 hem).
-fn drape(u: f32, v: f32, t: f32) -> vec3<f32> {
-    let hang = v * v;
-    // The cloth breathes: two slow waves travel across it, the hem moving most.
-    let billow = 0.42 * sin(u * 3.4 + t * 0.29 + v * 2.1) + 0.14 * sin(u * 8.3 - t * 0.43 + v * 1.3);
-    let sway = 0.22 * sin(t * 0.17 + v * 1.7) * hang;
-    // It bows away from the viewer in the middle and is gathered narrower at the shoulders.
+// The cloth: a cloak hung from the shoulders, seen from behind. Narrow at the yoke and full at
+// the hem, it wraps around the wearer (drape), falls in folds that fan out toward the hem and
+// slowly breathe, and its hem sways. u runs across (0 left, 1 right), v down (0 shoulders, 1 hem).
+struct Cloth {
+    point: vec3<f32>,
+    // Out of the cloth, away from the wearer.
+    normal: vec3<f32>,
+    // How deep in a fold's valley the point lies, 0..1: light reaches it less.
+    cavity: f32,
+};
+
+// The folds across the cloth at (u, v): their offset (-1..1) and its slope along u.
+fn fold_wave(u: f32, v: f32, t: f32) -> vec2<f32> {
+    let bend = 0.9 * sin(TAU * 1.3 * u + 0.7);
+    let a = TAU * cloak.folds * u + bend + v * 1.1 + 0.35 * sin(t * 0.21 + v * 2.0);
+    let b = 2.1 * TAU * cloak.folds * u + 1.7 + v * 2.3 - t * 0.13;
+    let da = TAU * cloak.folds + 0.9 * TAU * 1.3 * cos(TAU * 1.3 * u + 0.7);
+    let db = 2.1 * TAU * cloak.folds;
+    let f = 0.7 * sin(a) + 0.3 * sin(b);
+    let df = 0.7 * cos(a) * da + 0.3 * cos(b) * db;
+    // Some folds deeper than others.
+    let m = 0.65 + 0.35 * sin(TAU * 1.7 * u + 0.4);
+    let dm = 0.35 * TAU * 1.7 * cos(TAU * 1.7 * u + 0.4);
+    return vec2<f32>(m * f, dm * f + m * df);
+}
+
+// Half the cloak's width at v, as a fraction of its width at the hem: a hood over the head
+// (rounded at its top), narrowing at the neck, spreading over the shoulders, flaring to the hem.
+fn outline(v: f32) -> f32 {
+    let k = clamp(v / 0.11, 0.0, 1.0);
+    let hood = 0.19 * sqrt(k * (2.0 - k));
+    return hood - 0.04 * smoothstep(0.11, 0.2, v) + 0.38 * smoothstep(0.19, 0.3, v)
+        + 0.47 * smoothstep(0.25, 1.0, v);
+}
+
+fn cloth(u: f32, v: f32, t: f32) -> Cloth {
     let across = 2.0 * u - 1.0;
-    let bow = -0.9 * (1.0 - across * across);
-    let gather = mix(0.7, 1.0, smoothstep(0.0, 0.75, v));
-    return vec3<f32>(
-        (u - 0.5) * cloak.width * gather + sway,
-        (0.5 - v) * cloak.height,
-        billow * (0.2 + 0.8 * hang) + bow * (0.3 + 0.7 * v),
-    );
+    let half_width = 0.5 * cloak.width * outline(v);
+    // Wrapped round the wearer: the hood round the head, the cloak round the shoulders (drape),
+    // less toward the hem. An arc of this half-angle and radius.
+    let body = mix(cloak.drape * 1.6, cloak.drape * 0.9, smoothstep(0.3, 1.0, v));
+    let half_angle = max(mix(1.35, body, smoothstep(0.12, 0.3, v)), 0.001);
+    let radius = half_width / sin(half_angle);
+    let theta = across * half_angle;
+    // The folds start below the shoulders and deepen toward the hem.
+    let depth = cloak.fold_depth * smoothstep(0.22, 0.6, v) * (0.45 + 0.55 * v);
+    let fold = fold_wave(u, v, t);
+    let r = radius + depth * fold.x;
+    let radial = vec3<f32>(sin(theta), 0.0, cos(theta));
+    var p = vec3<f32>(r * sin(theta), (0.5 - v) * cloak.height, r * cos(theta) - radius);
+    // The cloth breathes and its hem sways.
+    let hang = v * v;
+    p.x += 0.22 * sin(t * 0.17 + v * 1.7) * hang;
+    p.z += 0.2 * sin(u * 3.4 + t * 0.29 + v * 2.1) * hang;
+    // The radial direction, tilted by the folds' slope (arc length per unit u: 2 half-angle radius).
+    let tangential = vec3<f32>(cos(theta), 0.0, -sin(theta));
+    let normal = normalize(radial - tangential * depth * fold.y / (2.0 * half_angle * radius));
+    let cavity = clamp(-fold.x, 0.0, 1.0) * clamp(depth / 0.3, 0.0, 1.0);
+    return Cloth(p, normal, cavity);
 }
 
 fn eased(x: f32) -> f32 {
@@ -70,8 +129,17 @@ fn eased(x: f32) -> f32 {
     return k * k * (3.0 - 2.0 * k);
 }
 
+fn glide(d: ThreadData, t: f32) -> f32 {
+    return eased((t - d.life.w) / SLOT_GLIDE_SECONDS);
+}
+
 fn slot_at(d: ThreadData, t: f32) -> f32 {
-    return mix(d.life.z, d.shape.x, eased((t - d.life.w) / SLOT_GLIDE_SECONDS));
+    return mix(d.life.z, d.shape.x, glide(d, t));
+}
+
+// The part of its row a thread lies across: start, length.
+fn span_at(d: ThreadData, t: f32) -> vec2<f32> {
+    return mix(d.span.zw, d.span.xy, glide(d, t));
 }
 
 // How far a leaving thread has unravelled, 0..1.
@@ -84,52 +152,61 @@ fn crests(d: ThreadData) -> f32 {
     return mix(cloak.collective.w, d.wave.x, d.fate.x);
 }
 
-fn wave_argument(d: ThreadData, u: f32, t: f32) -> f32 {
-    return TAU * crests(d) * u + d.wave.y + t * d.wave.w;
+fn wave_argument(d: ThreadData, x: f32, t: f32) -> f32 {
+    return TAU * crests(d) * x + d.wave.y + t * d.wave.w;
 }
 
-fn weft_point(d: ThreadData, entry: u32, u: f32, t: f32) -> vec3<f32> {
-    let spacing = 1.0 / f32(max(cloak.weft_count, 1u));
+// A point of a thread, with the cloth's normal and cavity there.
+struct Place {
+    point: vec3<f32>,
+    normal: vec3<f32>,
+    cavity: f32,
+};
+
+fn weft_place(d: ThreadData, entry: u32, u: f32, t: f32) -> Place {
+    let spacing = 1.0 / max(cloak.rows, 1.0);
     let slot = slot_at(d, t);
-    // Each thread wanders a little on its own, through noise.
-    let wander = gradient_noise(vec3<f32>(u * 2.5 + slot * 13.0, slot * 7.0, t * 0.07));
+    let span = span_at(d, t);
+    let x = span.x + u * span.y;
+    // Each thread wanders a little on its own, through noise; on a crowded cloak every thread keeps
+    // closer to its row, so that rows stay rows.
+    let wander = gradient_noise(vec3<f32>(x * 2.5 + slot * 13.0, slot * 7.0, t * 0.07));
     let loose = unravelled(d, t);
     let identity = d.fate.x;
-    let v = slot + spacing * 0.5 * (d.wave.z * (0.25 + 0.75 * identity) * sin(wave_argument(d, u, t)) + 0.8 * wander)
+    let calm = 1.0 - 0.65 * cloak.density;
+    let v = slot + spacing * 0.5 * calm * (d.wave.z * (0.25 + 0.75 * identity) * sin(wave_argument(d, x, t)) + 0.8 * wander)
         + loose * 0.08 * sin(u * 9.0 + t * 2.0);
-    var p = drape(u, v, t);
+    let c = cloth(x, v, t);
     // Over and under the warp; neighbouring threads alternate, longer floats for some texts —
-    // until the protocol flattens every weave into one pattern.
+    // until the protocol flattens every weave into one pattern. An unravelling thread lifts away.
     let parity = f32(entry % 2u);
     let float_length = mix(1.0, max(d.shape.z, 1.0), identity);
-    p.z += 0.025 * sin(PI * (u * WARP_CROSSINGS / float_length + parity));
-    // An unravelling thread lifts away from the cloth.
-    p.z += 1.5 * loose * loose;
-    return p;
+    let lift = 0.025 * sin(PI * (x * WARP_CROSSINGS / float_length + parity)) + 1.5 * loose * loose;
+    return Place(c.point + c.normal * lift, c.normal, c.cavity);
 }
 
-fn warp_point(d: ThreadData, entry: u32, v: f32, t: f32) -> vec3<f32> {
-    var p = drape(d.shape.x, v, t);
-    p.z -= 0.012 * sin(PI * (v * 24.0 + f32(entry % 2u)));
-    return p;
+fn warp_place(d: ThreadData, entry: u32, v: f32, t: f32) -> Place {
+    let c = cloth(d.shape.x, v, t);
+    let lift = -0.012 * sin(PI * (v * 24.0 + f32(entry % 2u)));
+    return Place(c.point + c.normal * lift, c.normal, c.cavity);
 }
 
-// A Sanctuary bridge: from one thread's slot (shape.x) to another's (life.z) at wave.x across the
-// cloak, arching toward the viewer. Connection without conformity: each end keeps its colour.
-fn bridge_point(d: ThreadData, s: f32, t: f32) -> vec3<f32> {
-    var p = drape(d.wave.x + 0.01 * sin(s * TAU + t), mix(d.shape.x, d.life.z, s), t);
-    p.z += 0.45 * sin(PI * s);
-    return p;
+// A Sanctuary bridge: from where it leaves one thread (row shape.x, across span.x) to where it meets
+// another (row life.z, across span.y), arching out of the cloth. Connection without conformity:
+// each end keeps its colour.
+fn bridge_place(d: ThreadData, s: f32, t: f32) -> Place {
+    let c = cloth(mix(d.span.x, d.span.y, s) + 0.01 * sin(s * TAU + t), mix(d.shape.x, d.life.z, s), t);
+    return Place(c.point + c.normal * 0.45 * sin(PI * s), c.normal, 0.0);
 }
 
-fn thread_point(d: ThreadData, entry: u32, u: f32, t: f32) -> vec3<f32> {
+fn thread_place(d: ThreadData, entry: u32, u: f32, t: f32) -> Place {
     if d.accent.w > 1.5 {
-        return bridge_point(d, u, t);
+        return bridge_place(d, u, t);
     }
     if d.accent.w > 0.5 {
-        return warp_point(d, entry, u, t);
+        return warp_place(d, entry, u, t);
     }
-    return weft_point(d, entry, u, t);
+    return weft_place(d, entry, u, t);
 }
 
 struct Vertex {
@@ -143,8 +220,13 @@ struct VertexOutput {
     // x: -1..1 across the ribbon, y: u along the thread
     @location(2) ribbon: vec2<f32>,
     @location(3) crest: f32,
-    // x: visibility 0..1, y: extra light at a weaving tip, z: highlight
-    @location(4) light: vec3<f32>,
+    // x: visibility 0..1, y: extra light at a weaving tip, z: highlight, w: how lit (0 a bridge's
+    // own light, 1 lit by the moon like the cloth)
+    @location(4) light: vec4<f32>,
+    @location(5) world: vec3<f32>,
+    @location(6) normal: vec3<f32>,
+    @location(7) tangent: vec3<f32>,
+    @location(8) cavity: f32,
 };
 
 @vertex
@@ -159,16 +241,30 @@ fn vertex(vertex: Vertex) -> VertexOutput {
     let d = threads[entry];
     let t = cloak.time;
     let side = vertex.address.y;
+    let is_weft = d.accent.w < 0.5;
+    let is_bridge = d.accent.w > 1.5;
 
     // The part of the thread that is on the cloak: woven in from the left, unravelled from the left.
     let woven = eased((t - d.life.x) / WEAVE_IN_SECONDS);
     let gone = unravelled(d, t);
     let u = clamp(vertex.address.x, gone, max(woven, gone));
-    // Dissolving: the thread frays into fragments that lift and drift away as presence falls.
+    // Dissolving: the thread frays away in patches of the cloth (a noise field over it), so that
+    // holes open in the fabric where threads fray, ragged at their edges (fragment by fragment),
+    // while the pieces about to go peel off, rise and fade. At no presence, nothing is left.
     let fray = 1.0 - d.fate.y;
-    let fragment = floor(vertex.address.x * 48.0);
+    let fragment = floor(vertex.address.x * FRAGMENTS);
     let fragment_hash = hash33(vec3<i32>(i32(entry), i32(fragment), 7));
-    let keep = select(1.0, 0.0, fragment_hash.x > d.fate.y * d.fate.y * 1.2 + 0.05 * d.fate.y);
+    var peel = 0.0;
+    var gone_here = 0.0;
+    if fray > 0.0 {
+        let span = span_at(d, t);
+        let x = span.x + vertex.address.x * span.y;
+        let field = 0.5 + 0.5 * gradient_noise(vec3<f32>(x * 7.0, slot_at(d, t) * 9.0, 3.7));
+        let holding = 1.25 * d.fate.y * d.fate.y - 0.25;
+        // Smooth along the thread, so that a rising piece bends rather than tears.
+        peel = clamp((0.75 * field + 0.125 - holding) / 0.25, 0.0, 1.0);
+        gone_here = clamp((0.75 * field + 0.25 * fragment_hash.x - holding) / 0.25, 0.0, 1.0);
+    }
     // Soft ends while weaving or unravelling; a whole thread keeps its own ends. (smoothstep needs
     // its low edge first, so falling edges are written as 1 - rising ones.)
     let head = select(woven, 2.0, woven >= 1.0);
@@ -176,49 +272,79 @@ fn vertex(vertex: Vertex) -> VertexOutput {
     let visible = (1.0 - smoothstep(head - 0.02, head + 1e-4, vertex.address.x))
         * smoothstep(tail - 1e-4, tail + 0.02, vertex.address.x)
         * (1.0 - gone)
-        * select(keep * d.fate.y, 1.0, d.fate.y >= 1.0);
+        * (1.0 - gone_here);
 
     let du = 0.5 / SEGMENTS;
-    var p = thread_point(d, entry, u, t);
-    let tangent = thread_point(d, entry, min(u + du, 1.0), t) - thread_point(d, entry, max(u - du, 0.0), t);
-    p += fray * fray * vec3<f32>(
-        0.6 * (fragment_hash.y - 0.5),
-        1.6 * fragment_hash.z + 0.4 * sin(t * 0.7 + fragment),
-        0.9 * fragment_hash.y,
+    let place = thread_place(d, entry, u, t);
+    var p = place.point;
+    let tangent = thread_place(d, entry, min(u + du, 1.0), t).point
+        - thread_place(d, entry, max(u - du, 0.0), t).point;
+    let drift = hash33(vec3<i32>(i32(entry), 11, 7));
+    p += peel * peel * vec3<f32>(
+        0.8 * (drift.x - 0.5),
+        1.6 + 0.8 * drift.y + 0.3 * sin(t * 0.7 + drift.z * TAU),
+        1.0 * drift.z,
     );
     let to_eye = view.world_position - p;
     var across = cross(tangent, to_eye);
     let len = length(across);
     across = select(vec3<f32>(0.0, 1.0, 0.0), across / len, len > 1e-6);
 
-    // Threads taper into the cloak's edges; a found thread is drawn bolder.
+    // Threads taper into their ends; a found thread is drawn bolder. On a crowded cloak a thread
+    // is no wider than most of its row, so that dark gaps keep the rows apart and every thread
+    // can still be told from its neighbours.
     let taper = smoothstep(0.0, 0.04, u) * (1.0 - smoothstep(0.96, 1.0, u));
-    let half_width = 0.5 * d.shape.y * (0.35 + 0.65 * taper) * (1.0 + 0.8 * d.shape.w);
+    let spacing = cloak.height / max(cloak.rows, 1.0);
+    let width = select(d.shape.y, mix(d.shape.y, min(d.shape.y, 0.62 * spacing), cloak.fit), is_weft);
+    let half_width = 0.5 * width * (0.35 + 0.65 * taper) * (1.0 + 0.8 * d.shape.w);
     let world = p + across * side * half_width;
 
-    // A crowded cloak packs threads closer than their width. Their light is shared so that the
-    // cloth keeps its colours instead of summing to white: each thread gives up the brightness of
-    // the neighbours it overlaps.
-    let spacing = cloak.height / f32(max(cloak.weft_count, 1u));
-    let overlap = select(1.0, max(1.0, d.shape.y / (0.8 * spacing)), d.accent.w < 0.5);
+    // Where threads still overlap, their light is shared so that the cloth keeps its colours
+    // instead of summing to white; a crowded cloak glows more softly, and while the protocol pulls,
+    // the Sanctuary's threads shine out whole.
+    let overlap = select(1.0, max(1.0, width / (0.8 * spacing)), is_weft);
+    let is_warp = !is_weft && !is_bridge;
+    // A thread the protocol has paled gives less light; the Sanctuary's keep theirs and more.
+    let paled = select(1.0, mix(0.45, 1.0, d.fate.x), is_weft);
+    let glow = d.primary.w / overlap * (1.0 - select(0.3, 0.6, is_warp) * cloak.density)
+        * paled * (1.0 + 0.8 * d.fate.z * cloak.pull);
 
     out.clip_position = position_world_to_clip(world);
     // The protocol pulls the thread's colours toward the collective's as its identity fades.
-    let own = select(d.fate.x, 1.0, d.accent.w > 0.5);
-    out.primary = vec4<f32>(mix(cloak.collective.rgb, d.primary.rgb, own), d.primary.w / overlap);
+    let own = select(1.0, d.fate.x, is_weft);
+    out.primary = vec4<f32>(mix(cloak.collective.rgb, d.primary.rgb, own), glow);
     out.accent = mix(cloak.collective.rgb * 1.15, d.accent.rgb, own);
-    if d.accent.w > 1.5 {
+    if is_bridge {
         // A bridge shades from one thread's colour to the other's.
         let shade = mix(d.primary.rgb, d.accent.rgb, u);
         out.primary = vec4<f32>(shade, d.primary.w);
         out.accent = shade;
     }
     out.ribbon = vec2<f32>(side, u);
-    out.crest = 0.5 + 0.5 * sin(wave_argument(d, u, t));
+    let span = span_at(d, t);
+    out.crest = 0.5 + 0.5 * sin(wave_argument(d, select(u, span.x + u * span.y, is_weft), t));
     let tip = (woven - vertex.address.x) * 40.0;
-    out.light = vec3<f32>(visible * taper, 3.0 * exp(-tip * tip) * (1.0 - step(1.0, woven)), d.shape.w);
+    out.light = vec4<f32>(
+        visible * taper,
+        3.0 * exp(-tip * tip) * (1.0 - step(1.0, woven)),
+        d.shape.w,
+        select(1.0, 0.0, is_bridge),
+    );
+    out.world = world;
+    out.normal = place.normal;
+    out.tangent = tangent;
+    out.cavity = place.cavity;
     return out;
 }
+
+// A direction of unit length, or `fallback` where there is none.
+fn unit_or(v: vec3<f32>, fallback: vec3<f32>) -> vec3<f32> {
+    let len = length(v);
+    return select(fallback, v / len, len > 1e-6);
+}
+
+// Where the moon lights the cloth from: above, to the left, in front.
+const MOON: vec3<f32> = vec3<f32>(-0.45, 0.75, 0.48);
 
 @fragment
 fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
@@ -233,7 +359,28 @@ fn fragment(in: VertexOutput) -> @location(0) vec4<f32> {
     // Light runs slowly along each thread; a found thread pulses.
     let shimmer = 0.8 + 0.2 * sin(in.ribbon.y * 37.0 - cloak.time * 1.1 + in.primary.r * 9.0);
     let pulse = 1.0 + in.light.z * (1.2 + 0.6 * sin(cloak.time * 3.0));
-    let body = mix(in.primary.rgb, in.accent, 0.7 * glint) * in.primary.w * (0.2 + 0.8 * core) * shimmer * pulse;
+
+    // The cloth's light: the moon on the folds (seen from either side), less in their valleys,
+    // a rim where the cloth turns away, and a sheen running along the threads (Kajiya-Kay).
+    let to_eye = unit_or(view.world_position - in.world, vec3<f32>(0.0, 0.0, 1.0));
+    var n = unit_or(in.normal, vec3<f32>(0.0, 0.0, 1.0));
+    n = select(n, -n, dot(n, to_eye) < 0.0);
+    let moon = normalize(MOON);
+    let lambert = max(dot(n, moon), 0.0);
+    let turned = 1.0 - clamp(dot(n, to_eye), 0.0, 1.0);
+    let rim = turned * turned * turned;
+    let along = unit_or(in.tangent, vec3<f32>(1.0, 0.0, 0.0));
+    let half_way = normalize(moon + to_eye);
+    let cos_th = dot(along, half_way);
+    let sin_th = sqrt(max(1.0 - cos_th * cos_th, 0.0));
+    let s2 = sin_th * sin_th;
+    let s8 = s2 * s2 * s2 * s2;
+    let sheen = s8 * s8 * s8;
+    let lit = (0.5 + 0.5 * lambert) * (1.0 - 0.4 * clamp(in.cavity, 0.0, 1.0))
+        + cloak.sheen * (0.35 * rim + 0.3 * sheen);
+    let shade = mix(1.0, lit, in.light.w);
+
+    let body = mix(in.primary.rgb, in.accent, 0.7 * glint) * in.primary.w * (0.2 + 0.8 * core) * shimmer * pulse * shade;
     let color = body + in.accent * in.light.y * core;
     // Alpha 0 with premultiplied blending is pure addition.
     return vec4<f32>(color * in.light.x, 0.0);

@@ -96,7 +96,7 @@ pub struct BenchArgs {
     /// One JSON object per thread count instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
 }
@@ -164,7 +164,7 @@ pub struct ViewArgs {
     /// rising, the Sleep Confluence, aftermath, the Sanctuary.
     #[arg(long)]
     pub show: bool,
-    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
 }
@@ -174,7 +174,7 @@ pub struct KioskArgs {
     /// Monitor to fill, counting from 0 [default: the primary monitor].
     #[arg(long, value_name = "N")]
     pub monitor: Option<usize>,
-    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
     /// Serve the phone form on this address, e.g. 0.0.0.0:8080; the kiosk shows its QR code.
@@ -216,7 +216,7 @@ pub struct RenderArgs {
     /// Render the frame of the show (assets/show.ron) at --time.
     #[arg(long)]
     pub show: bool,
-    /// A look: a shipped preset (calm-opening, confluence, sanctuary) or a preset file.
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
     /// Render N generated narratives (36 origins, seeded by --seed) instead of the store's.

@@ -329,3 +329,51 @@ pub fn set_clock(app: &mut bevy::prelude::App, seconds: f32) {
     *app.world_mut().resource_mut::<crate::clock::DreamClock>() =
         crate::clock::DreamClock::held_at(seconds);
 }
+
+/// How much single-thread detail a frame shows: what lets the eye find one thread among
+/// thousands.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Detail {
+    /// Luminance crests along vertical scan lines, per 100 pixels: rows of threads one could
+    /// count. A crest must stand [`CREST_PROMINENCE`] above the lowest point within three pixels
+    /// of it.
+    pub crests_per_100px: f32,
+    /// Mean absolute Laplacian of luminance over mean luminance: how much the frame changes from
+    /// one pixel to the next, relative to its brightness.
+    pub local_contrast: f32,
+}
+
+/// How far (luminance, `0..1`) a crest must rise above its surroundings to count.
+pub const CREST_PROMINENCE: f32 = 0.04;
+
+/// The single-thread detail of `frame` within `(x, y, width, height)`.
+#[must_use]
+pub fn detail(frame: &RgbaImage, (x0, y0, width, height): (u32, u32, u32, u32)) -> Detail {
+    let lum = |x: u32, y: u32| luma(frame.get_pixel(x, y).0);
+    let (mut crests, mut scanned) = (0usize, 0usize);
+    for x in (x0..x0 + width).step_by(4) {
+        let profile: Vec<f32> = (y0..y0 + height).map(|y| lum(x, y)).collect();
+        for i in 3..profile.len().saturating_sub(3) {
+            let around = &profile[i - 3..=i + 3];
+            let is_peak = profile[i] > profile[i - 1] && profile[i] >= profile[i + 1];
+            let low = around.iter().copied().fold(f32::INFINITY, f32::min);
+            if is_peak && profile[i] - low >= CREST_PROMINENCE {
+                crests += 1;
+            }
+        }
+        scanned += profile.len();
+    }
+    let (mut laplacian, mut total) = (0.0f32, 0.0f32);
+    for y in y0 + 1..y0 + height - 1 {
+        for x in x0 + 1..x0 + width - 1 {
+            let centre = lum(x, y);
+            let around = lum(x - 1, y) + lum(x + 1, y) + lum(x, y - 1) + lum(x, y + 1);
+            laplacian += (around - 4.0 * centre).abs();
+            total += centre;
+        }
+    }
+    Detail {
+        crests_per_100px: crests as f32 * 100.0 / scanned.max(1) as f32,
+        local_contrast: if total > 0.0 { laplacian / total } else { 0.0 },
+    }
+}

@@ -9,7 +9,6 @@ pub mod preset;
 mod shader_watch;
 
 use bevy::{
-    post_process::bloom::Bloom,
     prelude::*,
     render::view::screenshot::{Screenshot, ScreenshotCaptured},
 };
@@ -38,7 +37,7 @@ fn apply_preset(
     mut scape: ResMut<Dreamscape>,
     mut shape: ResMut<CloakShape>,
     mut policy: ResMut<CouncilPolicy>,
-    mut cameras: Query<(&mut CameraRig, Option<&mut Bloom>)>,
+    mut rigs: Query<&mut CameraRig>,
 ) {
     let Ok(look) = preset.resolve() else {
         error!("a preset that does not resolve reached the piece; the look is unchanged");
@@ -50,13 +49,10 @@ fn apply_preset(
     };
     *shape = look.cloak;
     *policy = look.council;
-    for (mut rig, bloom) in &mut cameras {
+    for mut rig in &mut rigs {
         rig.pitch = look.pitch;
         rig.distance = look.distance;
         rig.drift = look.drift;
-        if let Some(mut bloom) = bloom {
-            bloom.intensity = look.bloom;
-        }
     }
 }
 

@@ -9,9 +9,9 @@ use bevy_egui::{EguiContexts, egui};
 
 use super::{
     TuningStatus,
-    preset::{Hex, Preset, SHIPPED},
+    preset::{CloakLook, Hex, Preset, SHIPPED},
 };
-use crate::protocol::policy::Mode;
+use crate::{protocol::policy::Mode, weave::Grouping};
 
 /// The panel's state.
 #[derive(Resource, Debug, Clone)]
@@ -201,9 +201,7 @@ fn edit_look(ui: &mut egui::Ui, look: &mut Preset) -> bool {
         changed |= slider(ui, "rise", &mut look.motes.rise, 0.0..=5.0);
     });
     egui::CollapsingHeader::new("The cloak").show(ui, |ui| {
-        changed |= slider(ui, "width", &mut look.cloak.width, 1.0..=40.0);
-        changed |= slider(ui, "height", &mut look.cloak.height, 1.0..=40.0);
-        changed |= slider(ui, "glow", &mut look.cloak.bloom, 0.0..=1.0);
+        changed |= edit_cloak(ui, &mut look.cloak);
     });
     egui::CollapsingHeader::new("The camera").show(ui, |ui| {
         changed |= slider(ui, "height (radians)", &mut look.camera.pitch, -1.3..=1.3);
@@ -250,6 +248,49 @@ fn edit_look(ui: &mut egui::Ui, look: &mut Preset) -> bool {
         changed |= slider(ui, "recovery speed", &mut council.recovery_rate, 0.0..=2.0);
     });
 
+    changed
+}
+
+/// The cloak's parameters: size, drape and folds, light, and how it keeps its threads apart as
+/// it fills. Returns whether anything changed.
+fn edit_cloak(ui: &mut egui::Ui, cloak: &mut CloakLook) -> bool {
+    let mut changed = false;
+
+    changed |= slider(ui, "width", &mut cloak.width, 1.0..=40.0);
+    changed |= slider(ui, "height", &mut cloak.height, 1.0..=40.0);
+    changed |= slider(ui, "glow", &mut cloak.bloom, 0.0..=1.0);
+    changed |= slider(ui, "wraps the shoulders", &mut cloak.drape, 0.0..=1.0);
+    changed |= slider(ui, "fold depth", &mut cloak.fold_depth, 0.0..=1.0);
+    changed |= slider(ui, "folds", &mut cloak.folds, 0.0..=24.0);
+    changed |= slider(ui, "sheen", &mut cloak.sheen, 0.0..=2.0);
+    changed |= slider(
+        ui,
+        "keep threads apart as it fills",
+        &mut cloak.density_response,
+        0.0..=1.0,
+    );
+    let mut rows = cloak.max_rows as f32;
+    if slider(ui, "rows before threads share", &mut rows, 20.0..=400.0) {
+        cloak.max_rows = rows as u32;
+        changed = true;
+    }
+    egui::ComboBox::from_label("origins lie in")
+        .selected_text(match cloak.grouping {
+            Grouping::Bands => "bands",
+            Grouping::Blocks => "blocks",
+            Grouping::Interleaved => "a tweed (interleaved)",
+        })
+        .show_ui(ui, |ui| {
+            for (grouping, name) in [
+                (Grouping::Bands, "bands"),
+                (Grouping::Blocks, "blocks"),
+                (Grouping::Interleaved, "a tweed (interleaved)"),
+            ] {
+                changed |= ui
+                    .selectable_value(&mut cloak.grouping, grouping, name)
+                    .changed();
+            }
+        });
     changed
 }
 

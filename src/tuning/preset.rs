@@ -13,11 +13,11 @@ use crate::{
     dreamscape::Dreamscape,
     protocol::policy::CouncilPolicy,
     range::{OutOfRange, in_range},
-    weave::CloakShape,
+    weave::{CloakShape, Grouping},
 };
 
 /// The presets shipped with Dreamloom, by name (`assets/presets/NAME.ron`, embedded).
-pub const SHIPPED: [(&str, &str); 3] = [
+pub const SHIPPED: [(&str, &str); 4] = [
     (
         "calm-opening",
         include_str!("../../assets/presets/calm-opening.ron"),
@@ -29,6 +29,10 @@ pub const SHIPPED: [(&str, &str); 3] = [
     (
         "sanctuary",
         include_str!("../../assets/presets/sanctuary.ron"),
+    ),
+    (
+        "exhibition",
+        include_str!("../../assets/presets/exhibition.ron"),
     ),
 ];
 
@@ -99,12 +103,27 @@ pub struct MotesLook {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reflect)]
 #[serde(deny_unknown_fields, default)]
 pub struct CloakLook {
-    /// Width, world units, `1..=40`.
+    /// Width at the hem, world units, `1..=40`.
     pub width: f32,
-    /// Height, world units, `1..=40`.
+    /// Height from shoulders to hem, world units, `1..=40`.
     pub height: f32,
-    /// How far the threads' glow blooms, `0..=1`.
+    /// How far the threads' glow blooms, `0..=1` (lowered as the cloak fills).
     pub bloom: f32,
+    /// How far the cloak wraps around the shoulders, `0..=1` (0 hangs flat).
+    pub drape: f32,
+    /// Depth of the folds at the hem, world units, `0..=1`.
+    pub fold_depth: f32,
+    /// Folds across the cloak, `0..=24`.
+    pub folds: f32,
+    /// Sheen and rim light where the cloth turns away, `0..=2`.
+    pub sheen: f32,
+    /// How much a filling cloak thins, calms and dims its threads to keep each one visible,
+    /// `0..=1`.
+    pub density_response: f32,
+    /// Most rows of threads before several share a row, `20..=400`.
+    pub max_rows: u32,
+    /// How threads of one origin lie together: `bands`, `blocks` or `interleaved`.
+    pub grouping: Grouping,
 }
 
 /// Where the drifting camera looks from.
@@ -140,7 +159,6 @@ fn built_in() -> Preset {
         &CloakShape::default(),
         &CouncilPolicy::default(),
         &CameraRig::default(),
-        DEFAULT_BLOOM,
     )
 }
 
@@ -180,9 +198,6 @@ impl Default for Preset {
     }
 }
 
-/// Bloom intensity of the default look.
-pub const DEFAULT_BLOOM: f32 = 0.22;
-
 /// Why a preset was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum PresetError {
@@ -193,7 +208,7 @@ pub enum PresetError {
         source: std::io::Error,
     },
     #[error(
-        "no preset is called \"{0}\"; shipped: calm-opening, confluence, sanctuary (or give a path)"
+        "no preset is called \"{0}\"; shipped: calm-opening, confluence, sanctuary, exhibition (or give a path)"
     )]
     NotFound(String),
     #[error("{0}")]
@@ -254,7 +269,6 @@ impl Preset {
         shape: &CloakShape,
         policy: &CouncilPolicy,
         rig: &CameraRig,
-        bloom: f32,
     ) -> Self {
         Self {
             description: String::new(),
@@ -280,7 +294,14 @@ impl Preset {
             cloak: CloakLook {
                 width: shape.width,
                 height: shape.height,
-                bloom,
+                bloom: shape.bloom,
+                drape: shape.drape,
+                fold_depth: shape.fold_depth,
+                folds: shape.folds,
+                sheen: shape.sheen,
+                density_response: shape.density_response,
+                max_rows: shape.max_rows,
+                grouping: shape.grouping,
             },
             camera: CameraLook {
                 pitch: rig.pitch,
@@ -292,7 +313,7 @@ impl Preset {
     }
 
     /// The resources this preset sets, checked: the dreamscape (keeping `seed`), the cloak, the
-    /// council, the camera rig (keeping its target and yaw) and the bloom.
+    /// council (the bloom is the cloak's) and the camera rig (keeping its target and yaw).
     pub fn resolve(&self) -> Result<Resolved, PresetError> {
         let range = in_range;
         self.council.validate()?;
@@ -316,8 +337,20 @@ impl Preset {
             cloak: CloakShape {
                 width: range("cloak.width", self.cloak.width, 1.0, 40.0)?,
                 height: range("cloak.height", self.cloak.height, 1.0, 40.0)?,
+                bloom: range("cloak.bloom", self.cloak.bloom, 0.0, 1.0)?,
+                drape: range("cloak.drape", self.cloak.drape, 0.0, 1.0)?,
+                fold_depth: range("cloak.fold_depth", self.cloak.fold_depth, 0.0, 1.0)?,
+                folds: range("cloak.folds", self.cloak.folds, 0.0, 24.0)?,
+                sheen: range("cloak.sheen", self.cloak.sheen, 0.0, 2.0)?,
+                density_response: range(
+                    "cloak.density_response",
+                    self.cloak.density_response,
+                    0.0,
+                    1.0,
+                )?,
+                max_rows: range("cloak.max_rows", self.cloak.max_rows as f32, 20.0, 400.0)? as u32,
+                grouping: self.cloak.grouping,
             },
-            bloom: range("cloak.bloom", self.cloak.bloom, 0.0, 1.0)?,
             pitch: range("camera.pitch", self.camera.pitch, -1.3, 1.3)?,
             distance: range("camera.distance", self.camera.distance, 3.0, 40.0)?,
             drift: range("camera.drift", self.camera.drift, 0.0, 1.0)?,
@@ -360,7 +393,6 @@ fn field_at(text: &str, line: usize, col: usize) -> Option<String> {
 pub struct Resolved {
     pub dreamscape: Dreamscape,
     pub cloak: CloakShape,
-    pub bloom: f32,
     pub pitch: f32,
     pub distance: f32,
     pub drift: f32,

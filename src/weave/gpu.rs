@@ -35,6 +35,23 @@ pub struct CloakUniform {
     pub width: f32,
     /// Height of the cloak in world units.
     pub height: f32,
+    /// Rows the weft threads lie in (several threads share a row on a crowded cloak).
+    pub rows: f32,
+    /// How crowded the cloak is, scaled by the density response, `0..=1`: threads calm their
+    /// waves and dim as it rises.
+    pub density: f32,
+    /// How far the cloak wraps around the wearer, `0..=1`.
+    pub drape: f32,
+    /// Depth of the folds at the hem, world units.
+    pub fold_depth: f32,
+    /// Folds across the cloak.
+    pub folds: f32,
+    /// Sheen and rim light.
+    pub sheen: f32,
+    /// How far the protocol has pulled the cloak toward sameness, `0..=1` (1 - mean identity).
+    pub pull: f32,
+    /// How strictly threads keep to their rows (the density response), `0..=1`.
+    pub fit: f32,
     /// The collective the protocol pulls toward: mean linear RGB of the woven threads, and their
     /// mean number of crests.
     pub collective: Vec4,
@@ -54,8 +71,12 @@ pub struct GpuThread {
     /// Woven-in time, unravel time (negative: never), slot it glides from, time the glide began.
     pub life: Vec4,
     /// What the protocol left of it: identity (1 its own, 0 the collective's), presence (1 woven,
-    /// 0 dissolved), unused, unused.
+    /// 0 dissolved), 1 if its owner asked for the Sanctuary, unused.
     pub fate: Vec4,
+    /// The part of its row it is woven across: start and length (`0..1` of the width), and the
+    /// start and length it glides from (with the slot, from `life.w`). For a bridge: where it
+    /// leaves its first thread and meets its second, across.
+    pub span: Vec4,
 }
 
 /// The material every thread is drawn with.

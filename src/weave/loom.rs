@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use bevy::math::{Vec3, Vec4};
 
 use super::{
+    Grouping,
     gpu::GpuThread,
     look::{THREAD_GLOW, ThreadLook, slot, thread_look},
 };
@@ -36,10 +37,14 @@ pub struct LoomThread {
     /// Hash of the normalised cultural origin: threads of one origin lie side by side.
     pub origin: u64,
     pub look: ThreadLook,
-    /// Where it is going, `0..1` down the cloak.
+    /// Where it is going, `0..1` down the cloak: the middle of its row.
     pub slot: f32,
     /// Where it glides from.
     pub slot_from: f32,
+    /// The part of its row it is woven across: start and length, `0..1` of the width.
+    pub span: (f32, f32),
+    /// The part it glides from.
+    pub span_from: (f32, f32),
     /// When the glide began, clock seconds.
     pub slot_moved_at: f32,
     /// When it began weaving in, clock seconds.
@@ -49,6 +54,8 @@ pub struct LoomThread {
     /// What the protocol left of it (see `protocol::sim`): identity and presence, 1 when whole.
     pub identity: f32,
     pub presence: f32,
+    /// Its owner asked the Sanctuary to keep it.
+    pub sanctuary: bool,
     /// Dream themes its words touch, one bit per word of [`THEMES`].
     pub themes: u64,
 }
@@ -154,6 +161,17 @@ impl LoomThread {
         self.slot_from + (self.slot - self.slot_from) * eased
     }
 
+    /// The part of its row it lies across at `now`, gliding like its slot.
+    #[must_use]
+    pub fn span_at(&self, now: f32) -> (f32, f32) {
+        let k = ((now - self.slot_moved_at) / SLOT_GLIDE_SECONDS).clamp(0.0, 1.0);
+        let eased = k * k * (3.0 - 2.0 * k);
+        (
+            self.span_from.0 + (self.span.0 - self.span_from.0) * eased,
+            self.span_from.1 + (self.span.1 - self.span_from.1) * eased,
+        )
+    }
+
     /// Whether it is fully woven and not leaving: a thread a visitor can read.
     #[must_use]
     pub fn is_settled(&self, now: f32) -> bool {
@@ -166,8 +184,45 @@ impl LoomThread {
 pub struct Loom {
     threads: Vec<LoomThread>,
     highlighted: Option<NarrativeId>,
+    layout: Layout,
+    /// Rows the staying threads lie in.
+    rows: usize,
     /// When the Sanctuary began to connect threads, and when it stopped.
     sanctuary: Option<(f32, Option<f32>)>,
+}
+
+/// How the loom lays threads out: at most `max_rows` rows (several threads share a row beyond
+/// that), origins grouped as `grouping` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    pub max_rows: u32,
+    pub grouping: Grouping,
+}
+
+impl Default for Layout {
+    fn default() -> Self {
+        let shape = super::CloakShape::default();
+        Self {
+            max_rows: shape.max_rows,
+            grouping: shape.grouping,
+        }
+    }
+}
+
+/// Of a row's width, the gap left between two threads that share it.
+const SHARED_ROW_GAP: f32 = 0.08;
+
+/// Where the `k`-th of the `shared` threads of row `row` begins, `0..=1` across: evenly spaced,
+/// each boundary but the row's ends moved by up to a quarter of a thread's length, differently in
+/// every row, so that the joins between threads do not line up into columns — as in a
+/// tapestry, where each weft turns back where its colour ends.
+fn row_boundary(row: usize, k: usize, shared: usize) -> f32 {
+    if k == 0 || k >= shared {
+        return k.min(shared) as f32 / shared as f32;
+    }
+    let bits = splitmix64(((row as u64) << 32) ^ k as u64);
+    let jitter = ((bits >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 0.5;
+    (k as f32 + jitter) / shared as f32
 }
 
 impl Loom {
@@ -217,11 +272,14 @@ impl Loom {
                     look: thread_look(narrative),
                     slot: 0.5,
                     slot_from: 0.5,
+                    span: (0.0, 1.0),
+                    span_from: (0.0, 1.0),
                     slot_moved_at: now - SLOT_GLIDE_SECONDS,
                     woven_at,
                     unravel_at: None,
                     identity: 1.0,
                     presence: 1.0,
+                    sanctuary: narrative.consent.sanctuary,
                     themes: themes_of(&narrative.text),
                 });
             }
@@ -237,11 +295,88 @@ impl Loom {
         before != self.threads.len()
     }
 
-    /// Evenly spaced slots for the staying threads; new slots glide in. Threads of one origin lie
-    /// together, in bands ordered by when the origin first came to the cloak, so that a crowded
-    /// cloak shows its cultures as bands of colour rather than an average grey — and the protocol's
-    /// sameness, when it comes, is seen washing the bands out.
+    /// Lays the loom out anew under `layout` (an artist changed the rows or the grouping): the
+    /// threads glide to their new places. Returns whether anything changed.
+    pub fn set_layout(&mut self, layout: Layout, now: f32) -> bool {
+        if self.layout == layout {
+            return false;
+        }
+        self.layout = layout;
+        self.lay_out(now, false);
+        true
+    }
+
+    /// Rows the staying threads lie in.
+    #[must_use]
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Places for the staying threads: evenly spaced rows, each thread across the whole width —
+    /// or, past [`Layout::max_rows`], several threads to a row, each across its own part, as the
+    /// discontinuous wefts of a tapestry, so that a crowded cloak still shows every thread. Moved
+    /// threads glide; new ones start in place. Threads of one origin lie together, ordered by
+    /// when the origin first came to the cloak (see [`Grouping`]), so that a crowded cloak shows
+    /// its cultures rather than an average grey — and the protocol's sameness, when it comes, is
+    /// seen washing them out.
     fn lay_out(&mut self, now: f32, settled: bool) {
+        let order = self.placing_order();
+        let count = order.len();
+        let max_rows = self.layout.max_rows.max(1) as usize;
+        let per_row = count.div_ceil(max_rows).max(1);
+        let rows = count.div_ceil(per_row).max(1);
+        self.rows = rows;
+        let cell = |rank: usize| match self.layout.grouping {
+            Grouping::Bands | Grouping::Interleaved => (rank / per_row, rank % per_row),
+            Grouping::Blocks => (rank % rows, rank / rows),
+        };
+        let mut in_row = vec![0usize; rows];
+        for rank in 0..count {
+            in_row[cell(rank).0] += 1;
+        }
+        let places: Vec<(f32, (f32, f32))> = (0..count)
+            .map(|rank| {
+                let (row, column) = cell(rank);
+                let shared = in_row[row];
+                let width = 1.0 / shared as f32;
+                let gap = if shared > 1 {
+                    SHARED_ROW_GAP * width
+                } else {
+                    0.0
+                };
+                let (start, end) = (
+                    row_boundary(row, column, shared),
+                    row_boundary(row, column + 1, shared),
+                );
+                (slot(row, rows), (start + 0.5 * gap, end - start - gap))
+            })
+            .collect();
+        for (&i, (target, span)) in order.iter().zip(places) {
+            let thread = &mut self.threads[i];
+            let moved = (thread.slot - target).abs() > f32::EPSILON
+                || (thread.span.0 - span.0).abs() > f32::EPSILON
+                || (thread.span.1 - span.1).abs() > f32::EPSILON;
+            if moved {
+                let is_new = now - thread.woven_at < 1e-6 || settled;
+                (thread.slot_from, thread.span_from) = if is_new {
+                    (target, span)
+                } else {
+                    (thread.slot_at(now), thread.span_at(now))
+                };
+                thread.slot = target;
+                thread.span = span;
+                thread.slot_moved_at = if is_new {
+                    now - SLOT_GLIDE_SECONDS
+                } else {
+                    now
+                };
+            }
+        }
+    }
+
+    /// The staying threads in the order they fill the cloak: origins in order of first arrival,
+    /// each origin's threads in order of arrival — or, interleaved, one of each origin in turn.
+    fn placing_order(&self) -> Vec<usize> {
         let mut staying: Vec<usize> = (0..self.threads.len())
             .filter(|&i| self.threads[i].unravel_at.is_none())
             .collect();
@@ -254,21 +389,23 @@ impl Loom {
                 .or_insert(t.id);
         }
         staying.sort_by_key(|&i| (first_of_origin[&self.threads[i].origin], self.threads[i].id));
-        let count = staying.len();
-        for (rank, &i) in staying.iter().enumerate() {
-            let target = slot(rank, count);
-            let thread = &mut self.threads[i];
-            if (thread.slot - target).abs() > f32::EPSILON {
-                let is_new = now - thread.woven_at < 1e-6 || settled;
-                thread.slot_from = if is_new { target } else { thread.slot_at(now) };
-                thread.slot = target;
-                thread.slot_moved_at = if is_new {
-                    now - SLOT_GLIDE_SECONDS
-                } else {
-                    now
-                };
-            }
+        if self.layout.grouping != Grouping::Interleaved {
+            return staying;
         }
+        // Deal the origins' threads out in turn: the k-th thread of every origin, then the
+        // (k+1)-th, origins always in the same order.
+        let mut turn: HashMap<u64, usize> = HashMap::new();
+        let mut dealt: Vec<(usize, NarrativeId, usize)> = staying
+            .iter()
+            .map(|&i| {
+                let t = &self.threads[i];
+                let k = turn.entry(t.origin).or_insert(0);
+                *k += 1;
+                (*k, first_of_origin[&t.origin], i)
+            })
+            .collect();
+        dealt.sort_by_key(|&(k, first, _)| (k, first));
+        dealt.into_iter().map(|(_, _, i)| i).collect()
     }
 
     /// Takes each thread's identity and presence from `fate` (the protocol). Returns whether any
@@ -300,6 +437,22 @@ impl Loom {
             sum / weight
         } else {
             Vec4::new(0.5, 0.45, 0.6, 3.0)
+        }
+    }
+
+    /// How far the protocol has pulled the staying threads toward sameness: 1 - their mean
+    /// identity, `0..=1`.
+    #[must_use]
+    pub fn pull(&self) -> f32 {
+        let (sum, count) = self
+            .threads
+            .iter()
+            .filter(|t| t.unravel_at.is_none())
+            .fold((0.0, 0usize), |(sum, n), t| (sum + t.identity, n + 1));
+        if count == 0 {
+            0.0
+        } else {
+            (1.0 - sum / count as f32).clamp(0.0, 1.0)
         }
     }
 
@@ -367,7 +520,8 @@ impl Loom {
             wave: Vec4::ZERO,
             shape: Vec4::new(slot(i as usize, WARP_THREADS as usize), 0.012, 1.0, 0.0),
             life: Vec4::new(-1.0e6, -1.0, 0.0, -1.0e6),
-            fate: Vec4::ONE,
+            fate: Vec4::new(1.0, 1.0, 0.0, 0.0),
+            span: Vec4::new(0.0, 1.0, 0.0, 1.0),
         });
         let weft = self.threads.iter().map(|t| {
             let w = &t.look.weave;
@@ -391,20 +545,30 @@ impl Loom {
                     t.slot_from,
                     t.slot_moved_at,
                 ),
-                fate: Vec4::new(t.identity, t.presence, 0.0, 0.0),
+                fate: Vec4::new(
+                    t.identity,
+                    t.presence,
+                    if t.sanctuary { 1.0 } else { 0.0 },
+                    0.0,
+                ),
+                span: Vec4::new(t.span.0, t.span.1, t.span_from.0, t.span_from.1),
             }
         });
         let mut entries: Vec<GpuThread> = warp.chain(weft).collect();
         if let Some((since, until)) = self.sanctuary {
             for bridge in self.bridges() {
                 let (a, b) = (&self.threads[bridge.from], &self.threads[bridge.to]);
+                // Each end meets its thread at the same fraction of the thread's own part of
+                // its row.
+                let across = |t: &LoomThread| t.span.0 + bridge.at * t.span.1;
                 entries.push(GpuThread {
                     primary: a.look.primary.extend(THREAD_GLOW * 0.8),
                     accent: b.look.primary.extend(2.0),
                     wave: Vec4::new(bridge.at, 0.0, 0.0, 0.0),
                     shape: Vec4::new(a.slot, 0.016, 1.0, 0.0),
                     life: Vec4::new(since, until.unwrap_or(-1.0), b.slot, 0.0),
-                    fate: Vec4::ONE,
+                    fate: Vec4::new(1.0, 1.0, 1.0, 0.0),
+                    span: Vec4::new(across(a), across(b), 0.0, 0.0),
                 });
             }
         }
@@ -489,23 +653,148 @@ mod tests {
         assert_eq!(loom.gpu_entries().len(), WARP_THREADS as usize + 2);
     }
 
+    /// The staying threads' places: (row slot, span start, span length), sorted.
+    fn places(loom: &Loom) -> Vec<(f32, f32, f32)> {
+        let mut places: Vec<(f32, f32, f32)> = loom
+            .threads()
+            .iter()
+            .filter(|t| t.unravel_at.is_none())
+            .map(|t| (t.slot, t.span.0, t.span.1))
+            .collect();
+        places.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        places
+    }
+
     #[test]
-    fn no_two_staying_threads_share_a_slot() {
+    fn no_two_staying_threads_share_a_place() {
         let mut loom = Loom::default();
         let mut ids: Vec<u64> = (1..=200).collect();
         loom.sync(&narratives(&ids), 0.0, true);
         ids.retain(|id| id % 3 != 0);
         ids.extend(300..350);
         loom.sync(&narratives(&ids), 10.0, false);
-        let mut slots: Vec<f32> = loom
-            .threads()
-            .iter()
-            .filter(|t| t.unravel_at.is_none())
-            .map(|t| t.slot)
-            .collect();
-        slots.sort_by(f32::total_cmp);
-        assert_eq!(slots.len(), ids.len());
-        assert!(slots.windows(2).all(|w| w[1] - w[0] > 1e-4));
+        let places = places(&loom);
+        assert_eq!(places.len(), ids.len());
+        // Threads of one row lie side by side, never over each other.
+        for pair in places.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            if (a.0 - b.0).abs() < 1e-6 {
+                assert!(a.1 + a.2 < b.1, "{a:?} overlaps {b:?}");
+            } else {
+                assert!(b.0 - a.0 > 1e-4, "{a:?} {b:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn past_the_most_rows_threads_share_rows_that_they_fill() {
+        for (count, max_rows) in [(28, 140), (500, 140), (5000, 140), (20_000, 140), (7, 3)] {
+            let mut loom = Loom::default();
+            loom.set_layout(
+                Layout {
+                    max_rows,
+                    grouping: Grouping::Bands,
+                },
+                0.0,
+            );
+            let ids: Vec<u64> = (1..=count).collect();
+            loom.sync(&narratives(&ids), 0.0, true);
+            let rows = loom.rows();
+            assert!(rows <= max_rows as usize, "{count}: {rows} rows");
+            if count <= u64::from(max_rows) {
+                assert_eq!(rows, count as usize, "a row each while there is room");
+            }
+            // Every row is woven from edge to edge: its threads' spans and gaps add up to it.
+            let mut by_row: HashMap<u32, Vec<(f32, f32)>> = HashMap::new();
+            for t in loom.threads() {
+                by_row
+                    .entry((t.slot * 1e6) as u32)
+                    .or_default()
+                    .push(t.span);
+            }
+            assert_eq!(by_row.len(), rows);
+            for spans in by_row.values_mut() {
+                spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+                let shared = spans.len() as f32;
+                let gap = if spans.len() > 1 {
+                    SHARED_ROW_GAP / shared
+                } else {
+                    0.0
+                };
+                assert!((spans[0].0 - gap / 2.0).abs() < 1e-5, "{spans:?}");
+                let end = spans.last().map(|s| s.0 + s.1).unwrap();
+                assert!((end + gap / 2.0 - 1.0).abs() < 1e-5, "{spans:?}");
+                assert!(spans.iter().all(|s| s.1 > 0.4 / shared), "{spans:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn groupings_lay_origins_in_bands_blocks_or_a_tweed() {
+        // 6 origins of 20 threads each, 24 rows of 5.
+        let mut all = narratives(&(1..=120).collect::<Vec<_>>());
+        for n in &mut all {
+            n.origin = format!("origin {}", (n.id.0 - 1) / 20);
+        }
+        let neighbours_alike = |grouping: Grouping| {
+            let mut loom = Loom::default();
+            loom.set_layout(
+                Layout {
+                    max_rows: 24,
+                    grouping,
+                },
+                0.0,
+            );
+            loom.sync(&all, 0.0, true);
+            let mut cells: Vec<(f32, f32, u64)> = loom
+                .threads()
+                .iter()
+                .map(|t| (t.slot, t.span.0, t.origin))
+                .collect();
+            cells.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            // Along each row: how often a thread's right-hand neighbour shares its origin.
+            let alike = cells
+                .windows(2)
+                .filter(|w| (w[0].0 - w[1].0).abs() < 1e-6 && w[0].2 == w[1].2)
+                .count();
+            let first_column: Vec<u64> = cells.iter().step_by(5).map(|c| c.2).collect();
+            (alike, first_column)
+        };
+        let (bands, _) = neighbours_alike(Grouping::Bands);
+        let (tweed, _) = neighbours_alike(Grouping::Interleaved);
+        let (blocks, column) = neighbours_alike(Grouping::Blocks);
+        assert!(bands >= 90, "bands: {bands} alike neighbours in rows");
+        assert_eq!(tweed, 0, "in a tweed no neighbour shares an origin");
+        // Blocks fill rows down before across: the first column holds the first origins only.
+        let distinct: std::collections::HashSet<u64> = column.iter().copied().collect();
+        assert!(
+            distinct.len() <= 2,
+            "{blocks} alike; first column {column:?}"
+        );
+    }
+
+    #[test]
+    fn a_new_layout_makes_threads_glide_to_their_new_places() {
+        let mut loom = Loom::default();
+        loom.sync(&narratives(&(1..=40).collect::<Vec<_>>()), 0.0, true);
+        let before: Vec<(f32, (f32, f32))> =
+            loom.threads().iter().map(|t| (t.slot, t.span)).collect();
+        let wide = Layout {
+            max_rows: 20,
+            grouping: Grouping::Bands,
+        };
+        assert!(loom.set_layout(wide, 10.0));
+        assert!(
+            !loom.set_layout(wide, 11.0),
+            "the same layout changes nothing"
+        );
+        assert_eq!(loom.rows(), 20);
+        for (t, (slot, span)) in loom.threads().iter().zip(before) {
+            assert!((t.slot_at(10.0) - slot).abs() < 1e-6);
+            assert_eq!(t.span_at(10.0), span);
+            assert!((t.slot_at(10.0 + SLOT_GLIDE_SECONDS) - t.slot).abs() < 1e-6);
+            assert!(t.span.1 < 0.8, "two to a row now: {:?}", t.span);
+        }
     }
 
     #[test]

@@ -11,7 +11,10 @@ pub mod loom;
 pub mod path;
 pub mod pick;
 
-use bevy::{camera::visibility::NoFrustumCulling, prelude::*, render::storage::ShaderBuffer};
+use bevy::{
+    camera::visibility::NoFrustumCulling, post_process::bloom::Bloom, prelude::*,
+    render::storage::ShaderBuffer,
+};
 
 pub use gpu::{
     CloakUniform, GpuThread, SEGMENTS_PER_THREAD, ThreadMaterial, capacity_for, ribbon_mesh,
@@ -34,6 +37,7 @@ pub(crate) fn plugin(app: &mut App) {
         .add_systems(
             Update,
             (
+                follow_layout.run_if(resource_changed::<CloakShape>),
                 weave_threads.run_if(resource_changed::<NarrativeArchive>),
                 sweep_unravelled,
                 focus_thread,
@@ -53,6 +57,8 @@ pub(crate) fn render_plugin(app: &mut App) {
                 upload_threads
                     .run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
                 sync_cloak_clock,
+                bloom_with_density
+                    .run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
             )
                 .chain()
                 .after(focus_thread)
@@ -60,23 +66,65 @@ pub(crate) fn render_plugin(app: &mut App) {
         );
 }
 
-/// Size of the cloak in world units.
+/// The cloak as a garment: its size, how it hangs and folds, how it is lit, and how it keeps its
+/// threads apart as it fills.
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Reflect)]
 #[reflect(Resource)]
 pub struct CloakShape {
-    /// Width of the cloak, world units.
+    /// Width of the cloak at the hem, world units.
     pub width: f32,
-    /// Height of the cloak, world units.
+    /// Height from shoulders to hem, world units.
     pub height: f32,
+    /// How far the cloak wraps around the wearer's shoulders: 0 hangs flat, 1 wraps well round.
+    pub drape: f32,
+    /// Depth of the folds at the hem, world units.
+    pub fold_depth: f32,
+    /// Folds across the cloak.
+    pub folds: f32,
+    /// Light along the threads where the cloth turns away: sheen and rim light.
+    pub sheen: f32,
+    /// How much a filling cloak thins, calms and dims its threads so that each stays visible
+    /// (0: every thread keeps its full width and wave, however crowded).
+    pub density_response: f32,
+    /// Most rows of threads. Beyond it, several threads share a row, each woven across its own
+    /// part of it, as the discontinuous wefts of a tapestry.
+    pub max_rows: u32,
+    /// How threads of one origin lie together.
+    pub grouping: Grouping,
+    /// How far the threads' glow blooms (the camera's bloom, lowered as the cloak fills).
+    pub bloom: f32,
 }
 
 impl Default for CloakShape {
     fn default() -> Self {
         Self {
-            width: 9.0,
-            height: 5.0,
+            width: 7.0,
+            height: 6.0,
+            drape: 0.55,
+            fold_depth: 0.32,
+            folds: 7.0,
+            sheen: 0.6,
+            density_response: 1.0,
+            max_rows: 140,
+            grouping: Grouping::Bands,
+            bloom: 0.22,
         }
     }
+}
+
+/// How threads of one origin lie together on a crowded cloak.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Reflect, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Grouping {
+    /// Each origin a band across the cloak, in order of arrival.
+    #[default]
+    Bands,
+    /// Each origin a block of the tapestry, rows filled down before across.
+    Blocks,
+    /// Origins woven in turn, so that neighbours differ: a tweed of cultures.
+    Interleaved,
 }
 
 /// The narrative a visitor asked to find (`--find CODE`, later the kiosk): its thread is
@@ -98,16 +146,33 @@ pub fn cloak_uniform(
     seconds: f32,
 ) -> (CloakUniform, Vec<GpuThread>) {
     let entries = loom.gpu_entries();
+    let staying = loom.staying();
     let uniform = CloakUniform {
         time: seconds,
         entries: u32::try_from(entries.len()).unwrap_or(u32::MAX),
         warp_count: loom::WARP_THREADS,
-        weft_count: u32::try_from(loom.staying()).unwrap_or(u32::MAX),
+        weft_count: u32::try_from(staying).unwrap_or(u32::MAX),
         width: shape.width,
         height: shape.height,
+        rows: loom.rows() as f32,
+        density: shape.density_response * crowding(staying),
+        drape: shape.drape,
+        fold_depth: shape.fold_depth,
+        folds: shape.folds,
+        sheen: shape.sheen,
+        pull: loom.pull(),
+        fit: shape.density_response,
         collective: loom.collective(),
     };
     (uniform, entries)
+}
+
+/// How crowded a cloak of `threads` is, `0..=1`: nothing up to a few dozen threads, full at
+/// twenty thousand, on a log scale (each doubling of the threads counts the same).
+#[must_use]
+pub fn crowding(threads: usize) -> f32 {
+    let threads = threads.max(1) as f32;
+    ((threads / 48.0).log2() / (20_000.0f32 / 48.0).log2()).clamp(0.0, 1.0)
 }
 
 /// Where the middle of a narrative's thread is now, if it is on the cloak.
@@ -201,15 +266,7 @@ fn spawn_cloak(
         capacity as usize
     ]));
     let material = materials.add(ThreadMaterial {
-        cloak: CloakUniform {
-            time: clock.seconds,
-            entries: 0,
-            warp_count: 0,
-            weft_count: 0,
-            width: shape.width,
-            height: shape.height,
-            collective: Loom::default().collective(),
-        },
+        cloak: cloak_uniform(&Loom::default(), &shape, clock.seconds).0,
         threads,
     });
     commands.spawn(cloak_bundle(
@@ -230,6 +287,21 @@ fn weave_threads(
     let displayed: Vec<_> = archive.displayed().cloned().collect();
     loom.sync(&displayed, clock.seconds, !*woven_before);
     *woven_before = true;
+}
+
+/// An artist's rows and grouping reach the loom; its threads glide to their new places.
+fn follow_layout(shape: Res<CloakShape>, clock: Res<DreamClock>, mut loom: ResMut<Loom>) {
+    let layout = loom::Layout {
+        max_rows: shape.max_rows,
+        grouping: shape.grouping,
+    };
+    // Only a real change marks the loom changed (and re-uploads it).
+    if loom
+        .bypass_change_detection()
+        .set_layout(layout, clock.seconds)
+    {
+        loom.set_changed();
+    }
 }
 
 /// Lets threads that finished unravelling go.
@@ -265,6 +337,21 @@ fn upload_threads(
     if capacity != cloak.capacity {
         meshes.insert(&mesh.0, ribbon_mesh(capacity)).ok();
         cloak.capacity = capacity;
+    }
+}
+
+/// The cameras' bloom: the cloak's glow, softened as the cloak fills, so that thousands of threads
+/// do not melt into one haze.
+fn bloom_with_density(
+    shape: Res<CloakShape>,
+    loom: Res<Loom>,
+    mut blooms: Query<&mut Bloom, With<CameraRig>>,
+) {
+    let intensity = shape.bloom * (1.0 - 0.5 * shape.density_response * crowding(loom.staying()));
+    for mut bloom in &mut blooms {
+        if (bloom.intensity - intensity).abs() > 1e-6 {
+            bloom.intensity = intensity;
+        }
     }
 }
 

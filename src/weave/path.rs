@@ -64,26 +64,88 @@ fn eased(x: f32) -> f32 {
     smoothstep(0.0, 1.0, x)
 }
 
-/// A point of the cloak's cloth: `u` across, `v` down.
+/// A point of the cloak's cloth and how the cloth faces there (`Cloth` in `thread.wgsl`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cloth {
+    pub point: Vec3,
+    /// Out of the cloth, away from the wearer.
+    pub normal: Vec3,
+    /// How deep in a fold's valley the point lies, `0..=1`.
+    pub cavity: f32,
+}
+
+/// The folds across the cloth at `(u, v)`: their offset (`-1..1`) and its slope along `u`.
+fn fold_wave(cloak: &CloakUniform, u: f32, v: f32, t: f32) -> (f32, f32) {
+    let bend = 0.9 * (TAU * 1.3 * u + 0.7).sin();
+    let a = TAU * cloak.folds * u + bend + v * 1.1 + 0.35 * (t * 0.21 + v * 2.0).sin();
+    let b = 2.1 * TAU * cloak.folds * u + 1.7 + v * 2.3 - t * 0.13;
+    let da = TAU * cloak.folds + 0.9 * TAU * 1.3 * (TAU * 1.3 * u + 0.7).cos();
+    let db = 2.1 * TAU * cloak.folds;
+    let f = 0.7 * a.sin() + 0.3 * b.sin();
+    let df = 0.7 * a.cos() * da + 0.3 * b.cos() * db;
+    let m = 0.65 + 0.35 * (TAU * 1.7 * u + 0.4).sin();
+    let dm = 0.35 * TAU * 1.7 * (TAU * 1.7 * u + 0.4).cos();
+    (m * f, dm * f + m * df)
+}
+
+/// Half the cloak's width at `v`, as a fraction of its width at the hem: a hood over the head,
+/// narrowing at the neck, spreading over the shoulders, flaring to the hem.
+fn outline(v: f32) -> f32 {
+    let k = (v / 0.11).clamp(0.0, 1.0);
+    let hood = 0.19 * (k * (2.0 - k)).sqrt();
+    hood - 0.04 * smoothstep(0.11, 0.2, v)
+        + 0.38 * smoothstep(0.19, 0.3, v)
+        + 0.47 * smoothstep(0.25, 1.0, v)
+}
+
+/// The cloth at `u` across and `v` down: a hooded cloak hung from the shoulders, wrapped round
+/// the wearer, folded and breathing.
 #[must_use]
-pub fn drape(cloak: &CloakUniform, u: f32, v: f32, t: f32) -> Vec3 {
-    let hang = v * v;
-    let billow =
-        0.42 * (u * 3.4 + t * 0.29 + v * 2.1).sin() + 0.14 * (u * 8.3 - t * 0.43 + v * 1.3).sin();
-    let sway = 0.22 * (t * 0.17 + v * 1.7).sin() * hang;
+pub fn cloth(cloak: &CloakUniform, u: f32, v: f32, t: f32) -> Cloth {
     let across = 2.0 * u - 1.0;
-    let bow = -0.9 * (1.0 - across * across);
-    let gather = 0.7 + 0.3 * smoothstep(0.0, 0.75, v);
-    Vec3::new(
-        (u - 0.5) * cloak.width * gather + sway,
+    let half_width = 0.5 * cloak.width * outline(v);
+    let body =
+        cloak.drape * 1.6 + (cloak.drape * 0.9 - cloak.drape * 1.6) * smoothstep(0.3, 1.0, v);
+    let half_angle = (1.35 + (body - 1.35) * smoothstep(0.12, 0.3, v)).max(0.001);
+    let radius = half_width / half_angle.sin();
+    let theta = across * half_angle;
+    let depth = cloak.fold_depth * smoothstep(0.22, 0.6, v) * (0.45 + 0.55 * v);
+    let (fold, slope) = fold_wave(cloak, u, v, t);
+    let r = radius + depth * fold;
+    let radial = Vec3::new(theta.sin(), 0.0, theta.cos());
+    let mut p = Vec3::new(
+        r * theta.sin(),
         (0.5 - v) * cloak.height,
-        billow * (0.2 + 0.8 * hang) + bow * (0.3 + 0.7 * v),
-    )
+        r * theta.cos() - radius,
+    );
+    let hang = v * v;
+    p.x += 0.22 * (t * 0.17 + v * 1.7).sin() * hang;
+    p.z += 0.2 * (u * 3.4 + t * 0.29 + v * 2.1).sin() * hang;
+    let tangential = Vec3::new(theta.cos(), 0.0, -theta.sin());
+    let normal = (radial - tangential * depth * slope / (2.0 * half_angle * radius)).normalize();
+    let cavity = (-fold).clamp(0.0, 1.0) * (depth / 0.3).clamp(0.0, 1.0);
+    Cloth {
+        point: p,
+        normal,
+        cavity,
+    }
+}
+
+fn glide(d: &GpuThread, t: f32) -> f32 {
+    eased((t - d.life.w) / SLOT_GLIDE_SECONDS)
 }
 
 fn slot_at(d: &GpuThread, t: f32) -> f32 {
-    let k = eased((t - d.life.w) / SLOT_GLIDE_SECONDS);
-    d.life.z + (d.shape.x - d.life.z) * k
+    d.life.z + (d.shape.x - d.life.z) * glide(d, t)
+}
+
+/// The part of its row a thread lies across at `t`: start and length.
+fn span_at(d: &GpuThread, t: f32) -> (f32, f32) {
+    let k = glide(d, t);
+    (
+        d.span.z + (d.span.x - d.span.z) * k,
+        d.span.w + (d.span.y - d.span.w) * k,
+    )
 }
 
 fn unravelled(d: &GpuThread, t: f32) -> f32 {
@@ -107,38 +169,43 @@ fn crests(cloak: &CloakUniform, d: &GpuThread) -> f32 {
 }
 
 fn weft_point(cloak: &CloakUniform, d: &GpuThread, entry: u32, u: f32, t: f32) -> Vec3 {
-    let spacing = 1.0 / cloak.weft_count.max(1) as f32;
+    let spacing = 1.0 / cloak.rows.max(1.0);
     let slot = slot_at(d, t);
-    let wander = gradient_noise(Vec3::new(u * 2.5 + slot * 13.0, slot * 7.0, t * 0.07));
+    let (start, length) = span_at(d, t);
+    let x = start + u * length;
+    let wander = gradient_noise(Vec3::new(x * 2.5 + slot * 13.0, slot * 7.0, t * 0.07));
     let loose = unravelled(d, t);
     let identity = d.fate.x;
-    let wave = TAU * crests(cloak, d) * u + d.wave.y + t * d.wave.w;
+    let calm = 1.0 - 0.65 * cloak.density;
+    let wave = TAU * crests(cloak, d) * x + d.wave.y + t * d.wave.w;
     let v = slot
-        + spacing * 0.5 * (d.wave.z * (0.25 + 0.75 * identity) * wave.sin() + 0.8 * wander)
+        + spacing * 0.5 * calm * (d.wave.z * (0.25 + 0.75 * identity) * wave.sin() + 0.8 * wander)
         + loose * 0.08 * (u * 9.0 + t * 2.0).sin();
-    let mut p = drape(cloak, u, v, t);
+    let c = cloth(cloak, x, v, t);
     let parity = (entry % 2) as f32;
     let float_length = 1.0 + (d.shape.z.max(1.0) - 1.0) * identity;
-    p.z += 0.025 * (PI * (u * WARP_CROSSINGS / float_length + parity)).sin();
-    p.z += 1.5 * loose * loose;
-    p
+    let lift =
+        0.025 * (PI * (x * WARP_CROSSINGS / float_length + parity)).sin() + 1.5 * loose * loose;
+    c.point + c.normal * lift
 }
 
 fn warp_point(cloak: &CloakUniform, d: &GpuThread, entry: u32, v: f32, t: f32) -> Vec3 {
-    let mut p = drape(cloak, d.shape.x, v, t);
-    p.z -= 0.012 * (PI * (v * 24.0 + (entry % 2) as f32)).sin();
-    p
+    let c = cloth(cloak, d.shape.x, v, t);
+    let lift = -0.012 * (PI * (v * 24.0 + (entry % 2) as f32)).sin();
+    c.point + c.normal * lift
 }
 
-/// A Sanctuary bridge: from one thread's slot to another's, arching toward the viewer.
+/// A Sanctuary bridge: from where it leaves one thread to where it meets another, arching out of
+/// the cloth.
 fn bridge_point(cloak: &CloakUniform, d: &GpuThread, s: f32, t: f32) -> Vec3 {
+    let u = d.span.x + (d.span.y - d.span.x) * s + 0.01 * (s * TAU + t).sin();
     let v = d.shape.x + (d.life.z - d.shape.x) * s;
-    let mut p = drape(cloak, d.wave.x + 0.01 * (s * TAU + t).sin(), v, t);
-    p.z += 0.45 * (PI * s).sin();
-    p
+    let c = cloth(cloak, u, v, t);
+    c.point + c.normal * 0.45 * (PI * s).sin()
 }
 
-/// The centre of buffer entry `entry` at `u` along it, at clock time `t`.
+/// The centre of buffer entry `entry` at `u` along it (`0..1` of its own length), at clock
+/// time `t`.
 #[must_use]
 pub fn thread_point(cloak: &CloakUniform, d: &GpuThread, entry: u32, u: f32, t: f32) -> Vec3 {
     if d.accent.w > 1.5 {
@@ -158,8 +225,6 @@ pub fn body_colour(d: &GpuThread) -> Vec3 {
 
 #[cfg(test)]
 mod tests {
-    use bevy::math::Vec4;
-
     use super::*;
 
     #[test]
@@ -176,21 +241,72 @@ mod tests {
         assert!(max > 0.3 && max <= 1.7, "{max}");
     }
 
-    #[test]
-    fn the_drape_spans_the_cloak() {
-        let cloak = CloakUniform {
-            time: 0.0,
-            entries: 0,
-            warp_count: 0,
-            weft_count: 0,
+    fn cloak(drape: f32, fold_depth: f32) -> CloakUniform {
+        let shape = crate::weave::CloakShape {
             width: 9.0,
             height: 5.0,
-            collective: Vec4::ONE,
+            drape,
+            fold_depth,
+            ..Default::default()
         };
-        let top = drape(&cloak, 0.5, 0.0, 0.0);
-        let hem_left = drape(&cloak, 0.0, 1.0, 0.0);
-        let hem_right = drape(&cloak, 1.0, 1.0, 0.0);
-        assert!((top.y - 2.5).abs() < 1e-6);
-        assert!((hem_right.x - hem_left.x - 9.0).abs() < 0.5);
+        crate::weave::cloak_uniform(&crate::weave::Loom::default(), &shape, 0.0).0
+    }
+
+    #[test]
+    fn the_cloak_has_a_hood_shoulders_and_a_full_hem() {
+        let flat = cloak(0.0, 0.0);
+        let width_at =
+            |v: f32| cloth(&flat, 1.0, v, 0.0).point.x - cloth(&flat, 0.0, v, 0.0).point.x;
+        let top = cloth(&flat, 0.5, 0.0, 0.0).point;
+        assert!((top.y - 2.5).abs() < 1e-5, "{top}");
+        // The hood: narrow at its top, a head's width, narrowing at the neck.
+        assert!(width_at(0.01) < 1.0, "{}", width_at(0.01));
+        let hood = width_at(0.11);
+        assert!((1.4..2.0).contains(&hood), "{hood}");
+        assert!(width_at(0.18) < hood);
+        // The shoulders, then the flare to the full hem.
+        let shoulders = width_at(0.3);
+        assert!(
+            shoulders > 2.5 * hood && shoulders < 0.6 * 9.0,
+            "{shoulders}"
+        );
+        assert!((width_at(1.0) - 9.0).abs() < 0.5, "{}", width_at(1.0));
+        assert!((0..10).all(|i| width_at(0.3 + 0.07 * i as f32) <= width_at(0.37 + 0.07 * i as f32) + 1e-4));
+        // Hung flat, it lies in one plane but for the breathing hem; draped, its sides wrap back.
+        let draped = cloak(0.8, 0.0);
+        let middle = cloth(&draped, 0.5, 0.5, 0.0).point;
+        let side = cloth(&draped, 0.05, 0.5, 0.0).point;
+        assert!(side.z < middle.z - 1.0, "{side} {middle}");
+        assert!(
+            (cloth(&flat, 0.05, 0.3, 0.0).point.z - cloth(&flat, 0.5, 0.3, 0.0).point.z).abs()
+                < 0.1
+        );
+    }
+
+    #[test]
+    fn folds_ridge_the_cloth_and_tilt_its_normal() {
+        let folded = cloak(0.5, 0.4);
+        let plain = cloak(0.5, 0.0);
+        let mut tilt = 0.0f32;
+        let mut depth = 0.0f32;
+        for i in 0..200 {
+            let u = i as f32 / 200.0;
+            let (a, b) = (cloth(&folded, u, 0.9, 3.0), cloth(&plain, u, 0.9, 3.0));
+            depth = depth.max(a.point.distance(b.point));
+            tilt = tilt.max(a.normal.angle_between(b.normal));
+            assert!((a.normal.length() - 1.0).abs() < 1e-4);
+            assert!((0.0..=1.0).contains(&a.cavity));
+        }
+        assert!(depth > 0.25 && depth < 0.45, "fold depth {depth}");
+        assert!(tilt > 0.3, "the folds turn the cloth: {tilt} rad");
+        // The normal is the surface's: at right angles to the cloth across it.
+        let e = 1e-3;
+        for u in [0.2, 0.5, 0.77] {
+            let c = cloth(&folded, u, 0.7, 1.0);
+            let across =
+                cloth(&folded, u + e, 0.7, 1.0).point - cloth(&folded, u - e, 0.7, 1.0).point;
+            let along_normal = across.normalize().dot(c.normal).abs();
+            assert!(along_normal < 0.15, "u {u}: {along_normal}");
+        }
     }
 }

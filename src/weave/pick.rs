@@ -79,16 +79,15 @@ mod tests {
     use bevy::math::Vec4;
 
     use super::*;
+    use crate::weave::{CloakShape, Loom};
 
     fn cloak(entries: u32) -> CloakUniform {
         CloakUniform {
-            time: 3.0,
             entries,
             warp_count: 1,
             weft_count: entries - 1,
-            width: 9.0,
-            height: 5.0,
-            collective: Vec4::ONE,
+            rows: (entries - 1) as f32,
+            ..crate::weave::cloak_uniform(&Loom::default(), &CloakShape::default(), 3.0).0
         }
     }
 
@@ -99,7 +98,8 @@ mod tests {
             wave: Vec4::new(2.0, 0.0, 1.0, 0.5),
             shape: Vec4::new(slot, 0.03, 1.0, 0.0),
             life: Vec4::new(-100.0, -1.0, slot, -100.0),
-            fate: Vec4::ONE,
+            fate: Vec4::new(1.0, 1.0, 0.0, 0.0),
+            span: Vec4::new(0.0, 1.0, 0.0, 1.0),
         }
     }
 
