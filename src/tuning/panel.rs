@@ -9,9 +9,12 @@ use bevy_egui::{EguiContexts, egui};
 
 use super::{
     TuningStatus,
-    preset::{CloakLook, Hex, Preset, SHIPPED},
+    preset::{Hex, Preset, SHIPPED},
 };
-use crate::{protocol::policy::Mode, weave::Grouping};
+use crate::{
+    protocol::policy::Mode,
+    weave::{CloakShape, Grouping},
+};
 
 /// The panel's state.
 #[derive(Resource, Debug, Clone)]
@@ -253,7 +256,7 @@ fn edit_look(ui: &mut egui::Ui, look: &mut Preset) -> bool {
 
 /// The cloak's parameters: size, drape and folds, light, and how it keeps its threads apart as
 /// it fills. Returns whether anything changed.
-fn edit_cloak(ui: &mut egui::Ui, cloak: &mut CloakLook) -> bool {
+fn edit_cloak(ui: &mut egui::Ui, cloak: &mut CloakShape) -> bool {
     let mut changed = false;
 
     changed |= slider(ui, "width", &mut cloak.width, 1.0..=40.0);

@@ -13,7 +13,7 @@ use crate::{
     dreamscape::Dreamscape,
     protocol::policy::CouncilPolicy,
     range::{OutOfRange, in_range},
-    weave::{CloakShape, Grouping},
+    weave::CloakShape,
 };
 
 /// The presets shipped with Dreamloom, by name (`assets/presets/NAME.ron`, embedded).
@@ -99,33 +99,6 @@ pub struct MotesLook {
     pub rise: f32,
 }
 
-/// The cloak.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reflect)]
-#[serde(deny_unknown_fields, default)]
-pub struct CloakLook {
-    /// Width at the hem, world units, `1..=40`.
-    pub width: f32,
-    /// Height from shoulders to hem, world units, `1..=40`.
-    pub height: f32,
-    /// How far the threads' glow blooms, `0..=1` (lowered as the cloak fills).
-    pub bloom: f32,
-    /// How far the cloak wraps around the shoulders, `0..=1` (0 hangs flat).
-    pub drape: f32,
-    /// Depth of the folds at the hem, world units, `0..=1`.
-    pub fold_depth: f32,
-    /// Folds across the cloak, `0..=24`.
-    pub folds: f32,
-    /// Sheen and rim light where the cloth turns away, `0..=2`.
-    pub sheen: f32,
-    /// How much a filling cloak thins, calms and dims its threads to keep each one visible,
-    /// `0..=1`.
-    pub density_response: f32,
-    /// Most rows of threads before several share a row, `20..=400`.
-    pub max_rows: u32,
-    /// How threads of one origin lie together: `bands`, `blocks` or `interleaved`.
-    pub grouping: Grouping,
-}
-
 /// Where the drifting camera looks from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Reflect)]
 #[serde(deny_unknown_fields, default)]
@@ -147,7 +120,11 @@ pub struct Preset {
     pub sky: SkyLook,
     pub ground: GroundLook,
     pub motes: MotesLook,
-    pub cloak: CloakLook,
+    /// The garment: size, drape and folds, light, and how it keeps its threads apart as it
+    /// fills (see [`CloakShape`] for each field; ranges: width and height `1..=40`, bloom, drape,
+    /// fold depth and density response `0..=1`, folds `0..=24`, sheen `0..=2`, max rows
+    /// `20..=400`, grouping `bands`, `blocks` or `interleaved`).
+    pub cloak: CloakShape,
     pub camera: CameraLook,
     pub council: CouncilPolicy,
 }
@@ -177,12 +154,6 @@ impl Default for GroundLook {
 impl Default for MotesLook {
     fn default() -> Self {
         built_in().motes
-    }
-}
-
-impl Default for CloakLook {
-    fn default() -> Self {
-        built_in().cloak
     }
 }
 
@@ -291,18 +262,7 @@ impl Preset {
                 brightness: scape.mote_brightness,
                 rise: scape.mote_rise,
             },
-            cloak: CloakLook {
-                width: shape.width,
-                height: shape.height,
-                bloom: shape.bloom,
-                drape: shape.drape,
-                fold_depth: shape.fold_depth,
-                folds: shape.folds,
-                sheen: shape.sheen,
-                density_response: shape.density_response,
-                max_rows: shape.max_rows,
-                grouping: shape.grouping,
-            },
+            cloak: *shape,
             camera: CameraLook {
                 pitch: rig.pitch,
                 distance: rig.distance,
@@ -451,6 +411,15 @@ mod tests {
                 "`council`: `balance` must be between 0 and 1",
             ),
             ("(sky: (fog: 0.5", "Expected comma (in `fog`)"),
+            (
+                "(cloak: (max_rows: 5))",
+                "`cloak.max_rows` must be between 20 and 400; it is 5",
+            ),
+            (
+                "(cloak: (fold_depth: -0.2))",
+                "`cloak.fold_depth` must be between 0 and 1",
+            ),
+            ("(cloak: (grouping: stripes))", "stripes"),
         ];
         for (text, expected) in cases {
             let error = Preset::from_ron(text).unwrap_err().to_string();

@@ -67,9 +67,13 @@ pub(crate) fn render_plugin(app: &mut App) {
 }
 
 /// The cloak as a garment: its size, how it hangs and folds, how it is lit, and how it keeps its
-/// threads apart as it fills.
-#[derive(Resource, Debug, Clone, Copy, PartialEq, Reflect)]
+/// threads apart as it fills. A preset's `cloak` section is this, field for field (its ranges
+/// are checked in `tuning::preset`).
+#[derive(
+    Resource, Debug, Clone, Copy, PartialEq, Reflect, serde::Serialize, serde::Deserialize,
+)]
 #[reflect(Resource)]
+#[serde(deny_unknown_fields, default)]
 pub struct CloakShape {
     /// Width of the cloak at the hem, world units.
     pub width: f32,
