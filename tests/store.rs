@@ -15,7 +15,7 @@ use dreamloom::{
         Consent,
         import::import,
         receipt::Receipt,
-        records::write_records,
+        records::{LineError, write_records},
         store::{Admission, Database, EventKind, Seed, Status, Store, StoreError},
         validate::{Submission, validate},
     },
@@ -201,6 +201,42 @@ fn large_imports_report_progress() {
     let report = import(&store, file.as_bytes(), |lines| heard.push(lines)).unwrap();
     assert_eq!(report.imported.len(), 1_200);
     assert_eq!(heard, vec![500, 1000, 1200]);
+}
+
+#[test]
+fn import_skips_overlong_lines_and_accepts_a_byte_order_mark() {
+    let dir = TempDir::new("import-long");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    // A byte-order mark before line 1, a line of 1 MiB, then a good line.
+    let mut file = b"\xEF\xBB\xBF{\"text\":\"first dream\",\"origin\":\"Lagos\"}\n".to_vec();
+    file.resize(file.len() + (1 << 20), b'x');
+    file.extend_from_slice(b"\n{\"text\":\"second dream\",\"origin\":\"Kyoto\"}\n");
+    let report = import(&store, &file[..], |_| {}).unwrap();
+    let refused: Vec<(usize, String)> = report
+        .refused
+        .iter()
+        .map(|(line, error)| (*line, error.to_string()))
+        .collect();
+    assert_eq!(report.imported.len(), 2, "{refused:?}");
+    assert_eq!(report.lines, 3);
+    assert_eq!(
+        refused,
+        vec![(
+            2,
+            "the line is longer than 131,072 bytes, so it was skipped".to_owned()
+        )]
+    );
+
+    // An endless file of zeros (`/dev/zero`), cut at 10 MiB here so that the test ends: one line,
+    // refused as too long without being gathered in memory.
+    let zeros = BufReader::new(std::io::repeat(0).take(10 << 20));
+    let report = import(&store, zeros, |_| {}).unwrap();
+    assert_eq!((report.lines, report.imported.len()), (1, 0));
+    assert!(
+        matches!(report.refused[..], [(1, LineError::TooLong)]),
+        "{:?}",
+        report.refused
+    );
 }
 
 /// Set only in the environment of the child process the crash test starts: the data folder the

@@ -1,5 +1,6 @@
 //! Importing a JSON Lines file of narratives: every valid line lands, every bad line is reported
-//! with its number and reason, and no line is ever half-imported.
+//! with its number and reason, and no line is ever half-imported. A line too long to be a
+//! narrative is reported and skipped without being read into memory (see `records::raw_lines`).
 
 use std::io::BufRead;
 
@@ -36,10 +37,17 @@ pub fn import(
     for (index, line) in raw_lines(reader).enumerate() {
         let number = index + 1;
         report.lines = number;
-        let line = line.map_err(|e| StoreError::Folder {
+        let line = match line.map_err(|e| StoreError::Folder {
             path: "import file".into(),
             source: e,
-        })?;
+        })? {
+            Ok(line) => line,
+            // Too long: already skipped by `raw_lines`, never read into memory.
+            Err(error) => {
+                report.refused.push((number, error));
+                continue;
+            }
+        };
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
         }

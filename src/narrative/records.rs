@@ -4,7 +4,7 @@
 //!
 //! | field | type | required | meaning |
 //! |---|---|---|---|
-//! | `text` | string | yes | the dream, up to 600 characters |
+//! | `text` | string | yes | the dream, up to 600 characters (and 24,000 bytes of UTF-8) |
 //! | `origin` | string | yes | cultural origin in the visitor's words, up to 80 characters |
 //! | `language` | string | no | BCP 47 tag of the text, e.g. `yo`, `pt-BR` |
 //! | `sanctuary` | bool | no (false) | protect the thread from dissolution |
@@ -14,6 +14,10 @@
 //! | `created_at_ms` | integer | no (now) | creation time, milliseconds since 1970-01-01 UTC |
 //!
 //! `export` writes every field, so its output imports again unchanged.
+//!
+//! Lines end in `\n` or `\r\n`. A UTF-8 byte-order mark at the very start of a file, which some
+//! editors write, is ignored. A line longer than [`MAX_LINE_BYTES`] is refused without being read
+//! into memory, and the lines after it are read as usual.
 
 use std::io::{self, BufRead, Write};
 
@@ -23,8 +27,19 @@ use super::{
     Consent,
     receipt::Receipt,
     store::{Admission, Status, StoredNarrative},
-    validate::{Submission, ValidSubmission, ValidationErrors, validate},
+    validate::{Submission, ValidSubmission, ValidationErrors, grouped, validate},
 };
+
+/// Longest line [`raw_lines`] reads, in bytes, not counting its line ending: 131,072.
+///
+/// Every narrative the rules accept fits, even written by a tool that escapes each character
+/// beyond ASCII as `\uXXXX` (as Python's `json.dumps` does by default), which at worst triples
+/// the 24,000 bytes of a story and the 3,200 of an origin: about 82,000 bytes with the other
+/// fields. A longer line is no narrative, and is skipped without being kept.
+pub const MAX_LINE_BYTES: usize = 128 * 1024;
+
+/// The UTF-8 byte-order mark, which some editors write at the start of a file.
+const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 fn yes() -> bool {
     true
@@ -84,6 +99,12 @@ impl From<&StoredNarrative> for NarrativeRecord {
 /// Why one line of a file was not imported.
 #[derive(Debug, thiserror::Error)]
 pub enum LineError {
+    /// Longer than [`MAX_LINE_BYTES`]: skipped to its end without being read into memory.
+    #[error(
+        "the line is longer than {limit} bytes, so it was skipped",
+        limit = grouped(MAX_LINE_BYTES)
+    )]
+    TooLong,
     #[error("not valid UTF-8 (byte {0} of the line)")]
     NotUtf8(usize),
     #[error("{0}")]
@@ -131,16 +152,98 @@ impl NarrativeRecord {
 }
 
 /// The lines of a reader, split on `\n` with a trailing `\r` removed, as raw bytes: a line that is
-/// not UTF-8 is reported, not fatal.
-pub fn raw_lines(reader: impl BufRead) -> impl Iterator<Item = io::Result<Vec<u8>>> {
-    reader.split(b'\n').map(|line| {
-        line.map(|mut bytes| {
-            if bytes.last() == Some(&b'\r') {
-                bytes.pop();
+/// not UTF-8 is reported, not fatal. A UTF-8 byte-order mark at the very start is dropped.
+///
+/// A line longer than [`MAX_LINE_BYTES`] comes as [`LineError::TooLong`]: it is read through to
+/// its `\n` in the reader's own buffer and never kept, so an endless line (`/dev/zero`) takes no
+/// more memory than a short one, and the next line is read as usual. Only a failure to read is
+/// an `Err` of the outer `Result`; the lines stop after it.
+pub fn raw_lines(
+    reader: impl BufRead,
+) -> impl Iterator<Item = io::Result<Result<Vec<u8>, LineError>>> {
+    RawLines {
+        reader,
+        at_start: true,
+        finished: false,
+    }
+}
+
+/// The iterator of [`raw_lines`].
+struct RawLines<R> {
+    reader: R,
+    /// Nothing read yet, so a byte-order mark may come.
+    at_start: bool,
+    /// The end of the input, or a failure to read, was met.
+    finished: bool,
+}
+
+impl<R: BufRead> Iterator for RawLines<R> {
+    type Item = io::Result<Result<Vec<u8>, LineError>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.finished {
+            return None;
+        }
+        // Room for the longest line, its `\r` and, on the first line, a byte-order mark.
+        let mark_room = if self.at_start {
+            BYTE_ORDER_MARK.len()
+        } else {
+            0
+        };
+        let room = MAX_LINE_BYTES + 1 + mark_room;
+        let mut line = Vec::new();
+        let mut too_long = false;
+        let mut read_any = false;
+        loop {
+            let available = match self.reader.fill_buf() {
+                Ok(available) => available,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => {
+                    self.finished = true;
+                    return Some(Err(error));
+                }
+            };
+            if available.is_empty() {
+                self.finished = true;
+                break;
             }
-            bytes
-        })
-    })
+            read_any = true;
+            let newline = available.iter().position(|&byte| byte == b'\n');
+            let content = &available[..newline.unwrap_or(available.len())];
+            if !too_long {
+                if line.len() + content.len() > room {
+                    // From here on the line is only read past, and what was kept is let go.
+                    too_long = true;
+                    line = Vec::new();
+                } else {
+                    line.extend_from_slice(content);
+                }
+            }
+            let used = newline.map_or(available.len(), |at| at + 1);
+            self.reader.consume(used);
+            if newline.is_some() {
+                break;
+            }
+        }
+        if !read_any {
+            return None;
+        }
+        let at_start = std::mem::replace(&mut self.at_start, false);
+        if too_long {
+            return Some(Ok(Err(LineError::TooLong)));
+        }
+        if at_start && line.starts_with(BYTE_ORDER_MARK) {
+            line.drain(..BYTE_ORDER_MARK.len());
+        }
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        Some(Ok(if line.len() > MAX_LINE_BYTES {
+            Err(LineError::TooLong)
+        } else {
+            Ok(line)
+        }))
+    }
 }
 
 /// Writes `narratives` as JSON Lines.
@@ -160,6 +263,8 @@ pub fn write_records<'a>(
 
 #[cfg(test)]
 mod tests {
+    use std::io::Read;
+
     use super::*;
 
     #[test]
@@ -202,12 +307,101 @@ mod tests {
 
     #[test]
     fn lines_split_on_newlines_and_drop_carriage_returns() {
-        let lines: Vec<Vec<u8>> = raw_lines(&b"a\r\nb\n\nc"[..])
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(
-            lines,
-            vec![b"a".to_vec(), b"b".to_vec(), vec![], b"c".to_vec()]
+        let expected: Vec<Result<Vec<u8>, String>> = vec![
+            Ok(b"a".to_vec()),
+            Ok(b"b".to_vec()),
+            Ok(vec![]),
+            Ok(b"c".to_vec()),
+        ];
+        assert_eq!(lines_of(&b"a\r\nb\n\nc"[..]), expected);
+        assert_eq!(lines_of(Trickle(b"a\r\nb\n\nc")), expected);
+        assert!(lines_of(&b""[..]).is_empty());
+        assert_eq!(lines_of(&b"a\n"[..]), vec![Ok(b"a".to_vec())]);
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_refused_and_the_next_one_read() {
+        assert!(
+            LineError::TooLong
+                .to_string()
+                .contains("longer than 131,072 bytes"),
+            "{}",
+            LineError::TooLong
         );
+        let too_long: Result<Vec<u8>, String> = Err(LineError::TooLong.to_string());
+        let good = br#"{"text":"a dream","origin":"Lagos"}"#;
+        let mut file = vec![b'x'; 1 << 20];
+        file.push(b'\n');
+        file.extend_from_slice(good);
+        file.push(b'\n');
+        let expected = vec![too_long.clone(), Ok(good.to_vec())];
+        assert_eq!(lines_of(&file[..]), expected);
+        assert_eq!(lines_of(Trickle(&file)), expected);
+        // The limit is on the line itself: the `\r` before its `\n` does not count.
+        let mut edge = vec![b'y'; MAX_LINE_BYTES];
+        edge.extend_from_slice(b"\r\n");
+        edge.resize(edge.len() + MAX_LINE_BYTES + 1, b'z');
+        assert_eq!(
+            lines_of(&edge[..]),
+            vec![Ok(vec![b'y'; MAX_LINE_BYTES]), too_long]
+        );
+    }
+
+    #[test]
+    fn an_endless_line_is_skipped_in_bounded_memory() {
+        // `/dev/zero` as the file, cut at 10 MiB so that the test ends. Before the limit, the whole
+        // line was gathered in memory; now only the reader's 8 KiB buffer holds any of it.
+        let zeros = io::BufReader::new(io::repeat(0).take(10 << 20));
+        assert_eq!(lines_of(zeros), vec![Err(LineError::TooLong.to_string())]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_at_the_start_only() {
+        let file = b"\xEF\xBB\xBFa\n\xEF\xBB\xBFb\n";
+        let expected: Vec<Result<Vec<u8>, String>> =
+            vec![Ok(b"a".to_vec()), Ok(b"\xEF\xBB\xBFb".to_vec())];
+        assert_eq!(lines_of(&file[..]), expected);
+        assert_eq!(lines_of(Trickle(file)), expected);
+        // A first line of exactly the limit still fits behind a mark.
+        let mut marked = BYTE_ORDER_MARK.to_vec();
+        marked.resize(BYTE_ORDER_MARK.len() + MAX_LINE_BYTES, b'm');
+        let expected: Vec<Result<Vec<u8>, String>> = vec![Ok(vec![b'm'; MAX_LINE_BYTES])];
+        assert_eq!(lines_of(&marked[..]), expected);
+        let (valid, _) = NarrativeRecord::parse_line(
+            lines_of(&b"\xEF\xBB\xBF{\"text\":\"a dream\",\"origin\":\"Lagos\"}"[..])[0]
+                .as_ref()
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(valid.get().origin, "Lagos");
+    }
+
+    fn lines_of(reader: impl BufRead) -> Vec<Result<Vec<u8>, String>> {
+        raw_lines(reader)
+            .map(|line| line.expect("reads").map_err(|error| error.to_string()))
+            .collect()
+    }
+
+    // A reader that hands out one byte at a time, so that lines, `\r\n` and the byte-order mark
+    // arrive split across reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.0.len().min(buf.len()).min(1);
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    impl BufRead for Trickle<'_> {
+        fn fill_buf(&mut self) -> io::Result<&[u8]> {
+            Ok(&self.0[..self.0.len().min(1)])
+        }
+
+        fn consume(&mut self, amount: usize) {
+            self.0 = &self.0[amount..];
+        }
     }
 }

@@ -18,7 +18,7 @@ use crate::{
     narrative::{
         receipt::Receipt,
         store::{Moderation, Status},
-        validate::{Field, ORIGIN_LIMIT, STORY_LIMIT},
+        validate::{Field, ORIGIN_LIMIT, STORY_LIMIT, length_in_characters},
     },
     viewer::{HoveredThread, MeterVisible},
 };
@@ -228,7 +228,8 @@ fn form_screen(
             if story.has_focus() {
                 keys.target = Field::Story;
             }
-            let count = flow.draft.story.chars().count();
+            // Counted as the rules count (grapheme clusters after NFC), not in `char`s.
+            let count = length_in_characters(&flow.draft.story);
             ui.horizontal(|ui| {
                 let colour = if count > STORY_LIMIT {
                     PROBLEM
