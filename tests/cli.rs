@@ -153,3 +153,16 @@ fn import_reports_bad_lines_exits_non_zero_and_export_file_re_imports() {
     }
     assert!(missing.is_empty(), "lost on the way: {missing:#?}");
 }
+
+#[test]
+fn import_refuses_what_is_not_a_file_instead_of_reading_forever() {
+    let data = TempDir::new("cli-import-device");
+    // /dev/zero is one endless line: read, it never ends.
+    let output = dreamloom(&data, &["import", "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("/dev/zero is not a file"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -48,6 +48,13 @@ pub fn import(data: &Path, args: &ImportArgs) -> Result<(), Failure> {
     let ImportArgs { file: path } = args;
     let file = File::open(path)
         .map_err(|e| Failure::new(format!("could not open {}: {e}", path.display())))?;
+    // A device or a pipe may never end (`import /dev/zero`): only files are imported.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Failure::new(format!(
+            "{} is not a file; import reads a JSON Lines file",
+            path.display()
+        )));
+    }
     let store = open_store(data)?;
     let show_progress = io::stderr().is_terminal();
     let mut last_shown = Instant::now();
