@@ -141,6 +141,12 @@ impl Kiosk {
         flow.draft.origin = origin.into();
     }
 
+    /// The visitor presses "weave my dream in".
+    fn submit(&mut self) {
+        self.app.world_mut().write_message(SubmitDraft);
+        self.app.update();
+    }
+
     fn on_cloak(&self, id: NarrativeId) -> bool {
         self.app
             .world()
@@ -434,4 +440,125 @@ fn someone_looking_then_nobody_brings_attract_mode_back() {
     kiosk.touch();
     assert_eq!(kiosk.flow().screen, Screen::Form);
     assert_eq!(kiosk.screen(), Screen::Form);
+}
+
+/// Stops the store's writer thread as a fault would: a job that panics. The thread unwinds,
+/// dropping its queue; returns once it is gone.
+fn stop_the_writer(store: &Store) {
+    store.write_detached(|_| panic!("the store's writer stops here, as the test asks"));
+    // Queued behind the panicking job (and dropped with the queue), or refused: either way no
+    // answer comes back.
+    assert!(store.write(|_| ()).is_err(), "the writer still runs");
+}
+
+/// Fails on the old code: with the writer gone, `write_detached` dropped the submission with only
+/// a line in the log, the flow waited on "sending" for good (no notice), and the idle wipe, which
+/// waited for the store, left the visitor's draft on the screen.
+#[test]
+fn a_stopped_store_says_so_plainly_and_the_draft_is_still_wiped() {
+    let mut kiosk = Kiosk::new("kiosk-writer-gone", Moderation::Post);
+    stop_the_writer(&kiosk.store);
+    kiosk.touch();
+    kiosk.write_dream("The river kept our names in its stones", "Quechua, Cusco");
+    kiosk.submit();
+    kiosk.until("the plain failure", |w| {
+        w.resource::<KioskFlow>().notice.is_some()
+    });
+    let flow = kiosk.flow();
+    assert!(!flow.sending);
+    assert_eq!(flow.screen, Screen::Form);
+    let notice = flow.notice.clone().unwrap_or_default();
+    assert!(notice.starts_with("The loom is resting"), "{notice}");
+    assert!(
+        flow.draft.story.starts_with("The river"),
+        "the draft is kept for another try"
+    );
+    // Left alone, the form is wiped all the same.
+    kiosk.wait(TIMINGS.form_clear_after + 0.5);
+    assert_eq!(kiosk.flow().screen, Screen::Attract);
+    assert_eq!(
+        kiosk.flow().draft.story,
+        "",
+        "nothing left for the next visitor"
+    );
+    assert!(kiosk.flow().notice.is_none());
+}
+
+/// Fails on the old code: a submission waiting in the queue when the writer stopped was dropped
+/// unrun with nothing said, and the kiosk showed "sending" for good.
+#[test]
+fn a_submission_the_stopping_writer_drops_unrun_fails_plainly() {
+    let mut kiosk = Kiosk::new("kiosk-writer-dies", Moderation::Post);
+    // The writer is busy with a job that, on the test's word, panics.
+    let (fail, failing) = std::sync::mpsc::channel::<()>();
+    kiosk.store.write_detached(move |_| {
+        let _ = failing.recv();
+        panic!("the store's writer stops here, as the test asks");
+    });
+    kiosk.touch();
+    kiosk.write_dream(
+        "Salt wind in the washing, my mother singing",
+        "Sardinian, Cagliari",
+    );
+    kiosk.submit();
+    assert!(kiosk.flow().sending, "queued behind the busy job");
+    fail.send(()).unwrap();
+    kiosk.until("the plain failure", |w| {
+        w.resource::<KioskFlow>().notice.is_some()
+    });
+    assert!(!kiosk.flow().sending);
+    assert_eq!(kiosk.flow().screen, Screen::Form);
+    assert!(kiosk.flow().draft.story.starts_with("Salt wind"));
+}
+
+/// Fails on the old code, where the idle wipe waited for the store's answer however long it
+/// took: a store that hangs kept the visitor's draft on the screen. The late answer must then not
+/// show the gone visitor's receipt (a code that can take their dream back) to whoever is there.
+#[test]
+fn a_hung_store_does_not_keep_the_draft_and_its_late_answer_is_not_shown() {
+    let mut kiosk = Kiosk::new("kiosk-writer-hung", Moderation::Post);
+    // The writer is busy with a job that waits for the test's word: a disk that hangs.
+    let (resume, hung) = std::sync::mpsc::channel::<()>();
+    kiosk.store.write_detached(move |_| {
+        let _ = hung.recv();
+    });
+    kiosk.touch();
+    kiosk.write_dream("A whale sang the harbour lights awake", "Faroese, Tórshavn");
+    kiosk.submit();
+    assert!(kiosk.flow().sending);
+    kiosk.wait(TIMINGS.form_clear_after - 1.0);
+    assert_eq!(
+        kiosk.flow().screen,
+        Screen::Form,
+        "a slow store is waited for"
+    );
+    kiosk.wait(1.5);
+    assert_eq!(kiosk.flow().screen, Screen::Attract, "the form timed out");
+    assert_eq!(
+        kiosk.flow().draft.story,
+        "",
+        "nothing left for the next visitor"
+    );
+    assert!(!kiosk.flow().sending);
+
+    // The store comes back and stores the dream (the visitor did send it), but its answer is
+    // not for whoever stands here now.
+    resume.send(()).unwrap();
+    // Jobs run in order: once this one is done, the submission is stored and answered.
+    kiosk.store.write(|_| ()).unwrap();
+    assert_eq!(kiosk.store.reader().unwrap().narratives().unwrap().len(), 1);
+    kiosk.app.update();
+    kiosk.app.update();
+    let flow = kiosk.flow();
+    assert_eq!(flow.screen, Screen::Attract);
+    assert!(
+        flow.receipt.is_none(),
+        "no receipt for a visitor who has gone"
+    );
+    assert!(flow.notice.is_none());
+    assert_eq!(
+        kiosk.app.world().resource::<Focus>().0,
+        None,
+        "no flight to their thread"
+    );
 }

@@ -1,9 +1,11 @@
-//! The narrative store as a gallery depends on it: submissions survive crashes, withdrawal erases,
-//! imports take every good line and report every bad one.
+//! The narrative store as a gallery depends on it: submissions survive crashes, withdrawal erases
+//! (and says honestly when another program's read holds the last copies up), imports take every
+//! good line and report every bad one.
 
 use std::{
     fmt::Write,
     io::{BufRead, BufReader, Read},
+    path::Path,
     process::{Command, Stdio},
     sync::mpsc,
     thread,
@@ -16,7 +18,7 @@ use dreamloom::{
         import::import,
         receipt::Receipt,
         records::{LineError, write_records},
-        store::{Admission, Database, EventKind, Seed, Status, Store, StoreError},
+        store::{Admission, Database, EventKind, Seed, Status, Store, StoreError, Withdrawal},
         validate::{Submission, validate},
     },
     testing::TempDir,
@@ -92,7 +94,12 @@ fn withdrawal_erases_the_text_from_the_files_on_disk() {
     let reader = store.reader().unwrap();
     assert_eq!(reader.narratives().unwrap().len(), 1);
 
-    store.withdraw(receipt).unwrap();
+    // An idle reader does not hold the log up: the erasure is complete when `withdraw` returns,
+    // as it says.
+    let (_, withdrawal) = store.withdraw_honestly(receipt).unwrap();
+    assert_eq!(withdrawal, Withdrawal::Erased);
+    let found = files_containing(&dir, &["blue heron", "7f3a9c", "Aymara"]);
+    assert!(found.is_empty(), "withdrawn text survives: {found:?}");
     assert!(reader.narratives().unwrap().is_empty(), "gone for readers");
     assert_eq!(reader.status_of(receipt).unwrap(), Status::Withdrawn);
     assert!(matches!(
@@ -103,6 +110,117 @@ fn withdrawal_erases_the_text_from_the_files_on_disk() {
     drop(store);
 
     let found = files_containing(&dir, &["blue heron", "7f3a9c", "Aymara"]);
+    assert!(found.is_empty(), "withdrawn text survives: {found:?}");
+}
+
+/// A read held open on the store's file, as another program holds one (a backup tool, a
+/// `sqlite3` shell): `BEGIN` and a `SELECT`, kept until the connection is dropped. It opens the
+/// file read-only, as such a reader may, so that closing it, even last, never checkpoints the
+/// log itself.
+fn hold_a_read(path: &Path) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .unwrap();
+    conn.execute_batch("BEGIN").unwrap();
+    let held: i64 = conn
+        .query_row("SELECT count(*) FROM narratives", [], |r| r.get(0))
+        .unwrap();
+    assert!(held > 0, "the read sees the narratives");
+    conn
+}
+
+/// Fails on the old code: there `withdraw` retried a TRUNCATE checkpoint 50 times, each waiting
+/// up to 5 s for this reader (minutes in all), while the writer thread took no submission; then it
+/// reported the text erased although it was still in the files, and nothing finished the erasure
+/// once the reader left. (Nor had it `withdraw_honestly`, `Withdrawal` or `pending_erasures`.)
+#[test]
+fn withdrawal_beside_an_open_read_says_pending_and_finishes_in_the_background() {
+    let dir = TempDir::new("withdraw-reader");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    let secret = "The night ferry sang in a voice I knew, unique marker 5e81b2";
+    let receipt = store
+        .submit(dream(secret, "Tlingit, Sitka"), Admission::default())
+        .unwrap();
+    assert!(!files_containing(&dir, &["5e81b2"]).is_empty());
+    let reader = hold_a_read(&store.database_path());
+
+    let started = Instant::now();
+    let (_, withdrawal) = store.withdraw_honestly(receipt).unwrap();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "the withdrawal took {took:?}"
+    );
+    assert_eq!(
+        withdrawal,
+        Withdrawal::Pending,
+        "the reader holds the log: not erased from the files yet"
+    );
+    assert_eq!(
+        store.reader().unwrap().status_of(receipt).unwrap(),
+        Status::Withdrawn
+    );
+    assert_eq!(store.pending_erasures().unwrap(), 1);
+
+    // The writer thread is not stuck: a submission goes straight through.
+    let started = Instant::now();
+    store
+        .submit(dream("a dream right after", "Juneau"), Admission::default())
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "the submission took {took:?}"
+    );
+
+    // The reader leaves; the writer thread finishes the erasure by itself, within seconds.
+    drop(reader);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while store.pending_erasures().unwrap() > 0 {
+        assert!(Instant::now() < deadline, "the erasure was never finished");
+        thread::sleep(Duration::from_millis(50));
+    }
+    let found = files_containing(&dir, &["night ferry", "5e81b2", "Tlingit"]);
+    assert!(found.is_empty(), "withdrawn text survives: {found:?}");
+}
+
+/// Fails on the old code, which kept no record of an erasure it could not finish (there was no
+/// `pending_erasure` table): a withdrawal whose checkpoint gave up left the text in the files,
+/// and a later start had nothing to tell it so.
+#[test]
+fn reopening_a_store_finishes_a_pending_erasure() {
+    let dir = TempDir::new("withdraw-reopen");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    let secret = "My father's boat rose on a tide of lanterns, unique marker 9c04d7";
+    let receipt = store
+        .submit(dream(secret, "Bugis, Makassar"), Admission::default())
+        .unwrap();
+    let path = store.database_path();
+    let reader = hold_a_read(&path);
+    let (_, withdrawal) = store.withdraw_honestly(receipt).unwrap();
+    assert_eq!(withdrawal, Withdrawal::Pending);
+    // The store closes while the read is still open: the erasure is left unfinished.
+    drop(store);
+    assert!(
+        !files_containing(&dir, &["9c04d7"]).is_empty(),
+        "the open read kept the old page images in the files"
+    );
+    drop(reader);
+    let queued: i64 = rusqlite::Connection::open_with_flags(
+        &path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .unwrap()
+    .query_row("SELECT count(*) FROM pending_erasure", [], |r| r.get(0))
+    .unwrap();
+    assert_eq!(queued, 1, "the pending erasure outlived the store");
+
+    // The next start finishes it before it returns.
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    assert_eq!(store.pending_erasures().unwrap(), 0);
+    let found = files_containing(&dir, &["lanterns", "9c04d7", "Bugis"]);
     assert!(found.is_empty(), "withdrawn text survives: {found:?}");
 }
 

@@ -14,7 +14,7 @@ use crate::{
         Consent, import as import_lines,
         receipt::Receipt,
         records::write_records,
-        store::Admission,
+        store::{Admission, Withdrawal},
         validate::{Submission, validate},
     },
 };
@@ -108,14 +108,29 @@ pub fn export(data: &Path, args: &ExportArgs, out: &mut impl Write) -> Result<()
     Ok(())
 }
 
-/// Withdraws the narrative with the receipt code: its text is erased and its thread leaves.
+/// Withdraws the narrative with the receipt code: its text is erased and its thread leaves. Says
+/// which: erased from the files, or (while another program reads the store) erased from the
+/// store's records with old copies still to be wiped from its write-ahead log.
 pub fn withdraw(data: &Path, args: &WithdrawArgs, out: &mut impl Write) -> Result<(), Failure> {
     let WithdrawArgs { code } = args;
     let receipt: Receipt = code.parse()?;
-    open_store(data)?.withdraw(receipt)?;
-    writeln!(
-        out,
-        "withdrawn: the dream with receipt {receipt} has been erased and its thread leaves the cloak"
-    )?;
+    let store = open_store(data)?;
+    let (_, withdrawal) = store.withdraw_honestly(receipt)?;
+    match withdrawal {
+        Withdrawal::Erased => writeln!(
+            out,
+            "withdrawn: the dream with receipt {receipt} has been erased and its thread leaves the \
+             cloak"
+        )?,
+        Withdrawal::Pending => writeln!(
+            out,
+            "withdrawn: the dream with receipt {receipt} is off the cloak and its text is gone \
+             from the store's records, but not yet from its files: another program (a backup? \
+             an sqlite3 shell?) is reading the store, and old copies may stay in {}-wal until \
+             it is done. Dreamloom then finishes the erasure by itself: a viewer or kiosk \
+             running on this store within seconds, otherwise the next time Dreamloom opens it.",
+            store.database_path().display()
+        )?,
+    }
     Ok(())
 }

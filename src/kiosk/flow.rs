@@ -111,6 +111,9 @@ pub struct KioskFlow {
     pub problems: Vec<(Field, String)>,
     /// A submission is on its way to the disk.
     pub sending: bool,
+    /// How many submissions the flow has sent. The store's answer names the one it answers, and
+    /// only the answer to the one on its way counts (see [`KioskFlow::awaits`]).
+    pub sent: u64,
     pub receipt: Option<ReceiptShown>,
     /// A fault to tell the visitor in plain words (their draft is kept).
     pub notice: Option<String>,
@@ -124,6 +127,7 @@ impl Default for KioskFlow {
             draft: FormDraft::default(),
             problems: Vec::new(),
             sending: false,
+            sent: 0,
             receipt: None,
             notice: None,
         }
@@ -161,14 +165,19 @@ impl KioskFlow {
             Screen::Form => timings.form_clear_after,
             Screen::Receipt => timings.receipt_for,
         };
-        if self.idle >= limit && !self.sending {
+        // Even while a submission is on its way: a store that never answers must not keep a
+        // visitor's draft on screen. Should its answer come after all, it is not shown to whoever
+        // stands here then (`awaits`).
+        if self.idle >= limit {
             self.go_idle();
         }
     }
 
-    /// Back to attract mode with nothing of the last visitor left on screen.
+    /// Back to attract mode with nothing of the last visitor left on screen, and no longer
+    /// waiting for the store's answer to their submission.
     pub fn go_idle(&mut self) {
         self.screen = Screen::Attract;
+        self.sending = false;
         self.draft = FormDraft::default();
         self.problems.clear();
         self.receipt = None;
@@ -187,6 +196,7 @@ impl KioskFlow {
             Ok(valid) => {
                 self.problems.clear();
                 self.sending = true;
+                self.sent = self.sent.wrapping_add(1);
                 Some(valid)
             }
             Err(errors) => {
@@ -200,7 +210,16 @@ impl KioskFlow {
         }
     }
 
-    /// The store answered: the receipt screen, or the draft kept with a plain-words fault.
+    /// Whether the store's answer to submission number `ticket` (the [`KioskFlow::sent`] of
+    /// when it was sent) is still awaited: not once the idle wipe gave up on it, its visitor
+    /// gone, nor once another submission followed.
+    #[must_use]
+    pub fn awaits(&self, ticket: u64) -> bool {
+        self.sending && self.sent == ticket
+    }
+
+    /// The store answered the submission on its way: the receipt screen, or the draft kept with
+    /// a plain-words fault.
     pub fn stored(&mut self, result: Result<ReceiptShown, String>) {
         self.sending = false;
         self.idle = 0.0;
@@ -290,9 +309,10 @@ mod tests {
             flow.submit().is_none(),
             "no second submission while sending"
         );
-        // The store is slow: the form does not time out under it.
-        flow.tick(timings.form_clear_after * 2.0, &timings);
+        // The store is slow: the form waits for it, up to its timeout.
+        flow.tick(timings.form_clear_after - 1.0, &timings);
         assert_eq!(flow.screen, Screen::Form);
+        assert!(flow.awaits(flow.sent));
         flow.stored(Ok(ReceiptShown {
             receipt: Receipt::from_bits(42),
             id: NarrativeId(7),
@@ -304,6 +324,32 @@ mod tests {
         flow.tick(timings.receipt_for, &timings);
         assert_eq!(flow.screen, Screen::Attract);
         assert!(flow.receipt.is_none());
+    }
+
+    /// Fails on the old code, where the idle wipe waited for the store's answer however long it
+    /// took: a store that never answered kept the visitor's draft on the screen for good.
+    #[test]
+    fn a_store_that_never_answers_does_not_keep_the_draft() {
+        let timings = KioskTimings::default();
+        let mut flow = KioskFlow::default();
+        flow.touch();
+        written(&mut flow);
+        flow.submit().expect("valid");
+        let ticket = flow.sent;
+        assert!(flow.awaits(ticket));
+        flow.tick(timings.form_clear_after - 1.0, &timings);
+        assert_eq!(flow.screen, Screen::Form, "a slow store is waited for");
+        flow.tick(1.0, &timings);
+        assert_eq!(flow.screen, Screen::Attract, "but not for ever");
+        assert_eq!(flow.draft, FormDraft::default());
+        assert!(!flow.sending);
+        assert!(!flow.awaits(ticket), "its late answer is not shown");
+        // The next visitor writes and sends theirs; only the answer to theirs counts.
+        flow.touch();
+        written(&mut flow);
+        flow.submit().expect("valid");
+        assert!(!flow.awaits(ticket));
+        assert!(flow.awaits(flow.sent));
     }
 
     #[test]

@@ -31,7 +31,7 @@ use crate::{
     narrative::{
         Narrative, NarrativeId, StoreHandle,
         receipt::Receipt,
-        store::{Moderation, Status, Store, StoreError},
+        store::{Moderation, Status, Store, StoreError, Withdrawal},
     },
     piece::PieceSettings,
     schedule::AppSystems,
@@ -108,9 +108,48 @@ pub struct WebInbox(pub Receiver<WebEvent>);
 pub struct PhoneArrival(pub Option<(Receipt, f64)>);
 
 enum StoreReply {
-    Stored(Result<ReceiptShown, String>),
+    /// The answer to the submission with this number ([`KioskFlow::sent`]).
+    Stored(u64, Result<ReceiptShown, String>),
     Found(Receipt, Result<(NarrativeId, bool), String>),
-    Withdrew(Receipt, Result<(), String>),
+    Withdrew(Receipt, Result<Withdrawal, String>),
+}
+
+/// What the kiosk tells a visitor whose dream could not be stored (their draft is kept).
+const NOT_STORED: &str = "The loom is resting: your dream could not be stored just now. It is \
+                          still here; please try again in a moment.";
+
+/// What the kiosk tells a visitor when the store cannot answer about their code.
+const RESTING: &str = "The loom is resting; please try again in a moment.";
+
+/// The writer thread's answer to one request of the kiosk's, sent exactly once: by the job when
+/// it runs, or, should the job be dropped unrun (the writer refused it, stopped with it queued,
+/// or panicked running it), the plain failure it was made with. So the screen never waits for an
+/// answer that cannot come.
+struct Answer {
+    tx: Sender<StoreReply>,
+    unanswered: Option<StoreReply>,
+}
+
+impl Answer {
+    fn new(tx: &Sender<StoreReply>, failure: StoreReply) -> Self {
+        Self {
+            tx: tx.clone(),
+            unanswered: Some(failure),
+        }
+    }
+
+    fn send(mut self, reply: StoreReply) {
+        self.unanswered = None;
+        let _ = self.tx.send(reply);
+    }
+}
+
+impl Drop for Answer {
+    fn drop(&mut self) {
+        if let Some(failure) = self.unanswered.take() {
+            let _ = self.tx.send(failure);
+        }
+    }
 }
 
 /// Answers of type `T` from the store's writer thread, which the frame picks up without waiting.
@@ -215,10 +254,14 @@ fn send_submissions(
     };
     let admission = policy.moderation.admission();
     let shown = valid.get().consent.display;
-    let tx = replies.tx.clone();
+    let ticket = flow.sent;
+    let answer = Answer::new(
+        &replies.tx,
+        StoreReply::Stored(ticket, Err(NOT_STORED.to_owned())),
+    );
     // The frame never waits on the disk: the writer thread answers on the channel once the
-    // transaction is durable.
-    store.0.write_detached(move |db| {
+    // transaction is durable; if the job never runs, `answer` tells the visitor so.
+    let sent = store.0.try_write_detached(move |db| {
         let result = db
             .submit(&valid, admission)
             .map(|(id, receipt)| ReceiptShown {
@@ -229,9 +272,7 @@ fn send_submissions(
             })
             .map_err(|error| {
                 error!("a kiosk submission could not be stored: {error}");
-                "The loom is resting: your dream could not be stored just now. It is still \
-                 here; please try again in a moment."
-                    .to_owned()
+                NOT_STORED.to_owned()
             });
         if let Ok(stored) = &result {
             info!(
@@ -240,8 +281,11 @@ fn send_submissions(
                 stored.status.as_str()
             );
         }
-        let _ = tx.send(StoreReply::Stored(result));
+        answer.send(StoreReply::Stored(ticket, result));
     });
+    if let Err(error) = sent {
+        error!("a kiosk submission could not reach the store: {error}");
+    }
 }
 
 fn send_code_requests(
@@ -253,8 +297,14 @@ fn send_code_requests(
         return;
     };
     for request in requests.read().copied() {
-        let tx = replies.tx.clone();
-        store.0.write_detached(move |db| {
+        let failure = match request {
+            CodeRequest::Find(receipt) => StoreReply::Found(receipt, Err(RESTING.to_owned())),
+            CodeRequest::Withdraw(receipt) => {
+                StoreReply::Withdrew(receipt, Err(RESTING.to_owned()))
+            }
+        };
+        let answer = Answer::new(&replies.tx, failure);
+        let sent = store.0.try_write_detached(move |db| {
             let reply = match request {
                 CodeRequest::Find(receipt) => StoreReply::Found(
                     receipt,
@@ -269,19 +319,25 @@ fn send_code_requests(
                 CodeRequest::Withdraw(receipt) => StoreReply::Withdrew(
                     receipt,
                     db.withdraw(receipt)
-                        .map(|_| info!("{receipt} withdrawn at the kiosk"))
+                        .map(|(_, withdrawal)| {
+                            info!("{receipt} withdrawn at the kiosk ({withdrawal:?})");
+                            withdrawal
+                        })
                         .map_err(|error| plain_store_error(&error)),
                 ),
             };
-            let _ = tx.send(reply);
+            answer.send(reply);
         });
+        if let Err(error) = sent {
+            error!("the kiosk could not reach the store: {error}");
+        }
     }
 }
 
 fn plain_store_error(error: &StoreError) -> String {
     error.for_visitor().unwrap_or_else(|| {
         error!("the kiosk could not reach the store: {error}");
-        "The loom is resting; please try again in a moment.".to_owned()
+        RESTING.to_owned()
     })
 }
 
@@ -293,7 +349,14 @@ fn receive_store_replies(
 ) {
     for reply in replies.rx.try_iter() {
         match reply {
-            StoreReply::Stored(result) => {
+            StoreReply::Stored(ticket, result) => {
+                // The idle wipe gave up on this submission (its visitor has gone) or another
+                // followed: its receipt, and the flight to its thread, are not for whoever
+                // stands here now.
+                if !flow.awaits(ticket) {
+                    info!("a late answer from the store was not shown: its visitor had gone");
+                    continue;
+                }
                 if let Ok(stored) = &result
                     && stored.shown
                     && stored.status == Status::Visible
@@ -312,10 +375,19 @@ fn receive_store_replies(
                      was hidden, or you chose not to show it."
                 ));
             }
-            StoreReply::Withdrew(receipt, Ok(())) => {
-                answer.0 = Some(format!(
-                    "The dream {receipt} is erased, and its thread is leaving the cloak."
-                ));
+            StoreReply::Withdrew(receipt, Ok(withdrawal)) => {
+                answer.0 = Some(match withdrawal {
+                    Withdrawal::Erased => format!(
+                        "The dream {receipt} is erased, and its thread is leaving the cloak."
+                    ),
+                    // Another program still reads the store: an old copy of the words may stay
+                    // on the disk until it is done, and the store then wipes it by itself.
+                    Withdrawal::Pending => format!(
+                        "The dream {receipt} is taken back, and its thread is leaving the cloak. \
+                         Its words are gone from the store; an old copy left on this computer's \
+                         disk is wiped as soon as the store is free."
+                    ),
+                });
                 focus.0 = None;
             }
             StoreReply::Found(_, Err(text)) | StoreReply::Withdrew(_, Err(text)) => {

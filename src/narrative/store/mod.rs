@@ -13,6 +13,13 @@
 //! withdrawal erases a dream completely: the text is overwritten, SQLite's `secure_delete` zeroes
 //! freed bytes, and the WAL is checkpointed and truncated so no old page image survives there.
 //!
+//! That last step needs every reader of the file to be done with the WAL. While another program
+//! keeps a read open (a backup tool, a `sqlite3` shell), it cannot complete, and waiting for it
+//! would stall the one writer and every submission behind it. So a withdrawal commits at once,
+//! with a row in `pending_erasure`, makes one attempt bounded by [`ERASURE_WAIT`] and says
+//! honestly how far it got ([`Withdrawal`]); the writer thread retries, between jobs, every
+//! [`ERASURE_RETRY_INTERVAL`], and the next [`Store::open`] finishes whatever is still pending.
+//!
 //! The parts:
 //! - this module: the types every caller shares (statuses, events, errors, admission policy);
 //! - `sql`: [`Database`], the write connection — it creates and migrates the schema and makes
@@ -27,7 +34,7 @@ mod writer;
 
 use std::{
     path::PathBuf,
-    time::{SystemTime, UNIX_EPOCH},
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use super::{Narrative, NarrativeId, receipt::Receipt};
@@ -37,9 +44,28 @@ pub use sql::Database;
 pub use writer::Store;
 
 /// Schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 /// File name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "dreamloom.sqlite3";
+/// How long one attempt to finish an erasure waits for readers to leave the write-ahead log
+/// before it gives up (until the next attempt).
+pub const ERASURE_WAIT: Duration = Duration::from_millis(100);
+/// How often the writer thread, between jobs, retries erasures that readers held up.
+pub const ERASURE_RETRY_INTERVAL: Duration = Duration::from_secs(2);
+
+/// How far a withdrawal got in erasing the dream from the store's files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Withdrawal {
+    /// Its text, origin and language are gone from the database and its write-ahead log: no
+    /// byte of them is left in the store's files.
+    Erased,
+    /// It is off the cloak and its row no longer holds its text, origin or language, but another
+    /// program (a backup tool, a `sqlite3` shell) keeps a read open on the store, so old page
+    /// images with the text may still be in its files (the write-ahead log) until that program
+    /// is done. The store finishes the erasure by itself: a running one's writer thread retries
+    /// every [`ERASURE_RETRY_INTERVAL`], and the next [`Store::open`] tries again.
+    Pending,
+}
 
 /// Where a narrative is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -152,6 +178,17 @@ pub enum StoreError {
     ReceiptTaken(Receipt),
     #[error("the narrative with receipt {0} was already withdrawn")]
     AlreadyWithdrawn(Receipt),
+    /// SQLite opened the file for reading only (it does so without a word when the file may not
+    /// be written), or cannot write the write-ahead log or its index beside it: every submission
+    /// would fail, so the store refuses to open.
+    #[error(
+        "the narrative store at {path} cannot be written (read-only file or folder?): {source}"
+    )]
+    ReadOnly {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
     #[error("could not create the data folder {path}: {source}")]
     Folder {
         path: PathBuf,

@@ -101,6 +101,12 @@ impl Reader {
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         integrity_check(&self.conn)
     }
+
+    /// How many withdrawn narratives still wait for their old copies to be erased from the
+    /// files (see [`Withdrawal::Pending`](super::Withdrawal::Pending)).
+    pub fn pending_erasures(&self) -> Result<usize, StoreError> {
+        pending_erasures(&self.conn)
+    }
 }
 
 /// Every narrative that is not withdrawn, in the order they arrived.
@@ -206,6 +212,12 @@ pub(super) fn last_seq(conn: &Connection) -> Result<i64, StoreError> {
 /// `PRAGMA integrity_check`'s verdict: `"ok"` for a sound database.
 pub(super) fn integrity_check(conn: &Connection) -> Result<String, StoreError> {
     Ok(conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?)
+}
+
+/// How many withdrawn narratives still wait for their old copies to be erased from the files.
+pub(super) fn pending_erasures(conn: &Connection) -> Result<usize, StoreError> {
+    let count: i64 = conn.query_row("SELECT count(*) FROM pending_erasure", [], |r| r.get(0))?;
+    Ok(usize::try_from(count).unwrap_or(0))
 }
 
 /// Id and status of the narrative with `receipt`. The writer calls it inside its transactions

@@ -2,14 +2,19 @@
 //! change (submissions, moderation, withdrawal, the protocol's events), each in a transaction that
 //! has committed (`synchronous=FULL`) before it returns. It reads with the same queries as a
 //! [`Reader`](super::Reader), which live in `reader.rs`.
+//!
+//! It also finishes erasures: a withdrawal's last step, emptying the write-ahead log, waits for
+//! the file's readers, so it is tried in short, bounded attempts (at the withdrawal, between the
+//! writer thread's jobs, and at every open) until it completes; `pending_erasure` remembers what
+//! is still to do, across restarts.
 
-use std::{path::Path, thread, time::Duration};
+use std::{path::Path, time::Duration};
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
 
 use super::{
-    Admission, Event, EventKind, SCHEMA_VERSION, Status, StatusCounts, StoreError, StoredNarrative,
-    now_ms, reader,
+    Admission, ERASURE_WAIT, Event, EventKind, SCHEMA_VERSION, Status, StatusCounts, StoreError,
+    StoredNarrative, Withdrawal, now_ms, reader,
 };
 use crate::narrative::{
     Narrative, NarrativeId,
@@ -23,6 +28,22 @@ use crate::narrative::{
 /// [`Reader`](super::Reader) instead.
 pub struct Database {
     conn: Connection,
+}
+
+/// How long the write connection waits for another connection's lock before it gives up, in all
+/// its work but the erasure attempts (which wait [`ERASURE_WAIT`]).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where the erasure of withdrawn dreams stands after one attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Erasure {
+    /// Nothing was waiting to be erased.
+    Nothing,
+    /// Everything that was waiting is erased.
+    Done,
+    /// A reader kept the write-ahead log from being emptied (or the attempt failed): the
+    /// erasures still wait in `pending_erasure`.
+    Blocked,
 }
 
 /// Version 1: narratives, the append-only event log, and a key-value table.
@@ -77,16 +98,42 @@ CREATE TRIGGER events_are_never_deleted BEFORE DELETE ON events
     BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 ";
 
+/// Version 3: withdrawals whose erasure from the files is not finished yet (see
+/// [`Withdrawal::Pending`]). Stores of older versions reported every withdrawal erased even when
+/// their checkpoint had given up, so each withdrawal they hold is queued once: the first open
+/// after the migration empties the write-ahead log, or keeps trying until it can.
+const MIGRATION_3: &str = "
+CREATE TABLE pending_erasure (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    narrative INTEGER NOT NULL REFERENCES narratives(id),
+    at_ms     INTEGER NOT NULL
+);
+INSERT INTO pending_erasure (narrative, at_ms)
+    SELECT narrative, max(at_ms) FROM events WHERE kind = 'withdrawn'
+    GROUP BY narrative ORDER BY narrative;
+";
+
 impl Database {
-    /// Opens (creating and migrating if needed) the database at `path`.
+    /// Opens (creating and migrating if needed) the database at `path`, and finishes any erasure
+    /// a withdrawal left pending (one attempt, bounded by [`ERASURE_WAIT`]).
+    ///
+    /// A store that cannot be written is [`StoreError::ReadOnly`], here rather than at the first
+    /// submission.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Self::open_with_flags(path, OpenFlags::default())
+    }
+
+    /// [`Database::open`] on a connection opened with `flags` (`Connection::open` uses the
+    /// default ones). The tests open one read-only, which is what SQLite itself does, silently,
+    /// with a file it may not write.
+    fn open_with_flags(path: &Path, flags: OpenFlags) -> Result<Self, StoreError> {
         let open_error = |source| StoreError::Open {
             path: path.to_owned(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_error)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(open_error)?;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        ensure_writable(&conn, path)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = FULL;
@@ -96,6 +143,14 @@ impl Database {
         .map_err(open_error)?;
         let mut db = Self { conn };
         db.migrate()?;
+        if db.erase_pending() == Erasure::Blocked {
+            bevy::log::warn!(
+                "a withdrawn dream's old copies are still in {} while another program reads the \
+                 store; the erasure is retried every {} s",
+                path.display(),
+                super::ERASURE_RETRY_INTERVAL.as_secs()
+            );
+        }
         Ok(db)
     }
 
@@ -106,7 +161,7 @@ impl Database {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { found: version });
         }
-        for (to, migration) in [(1, MIGRATION_1), (2, MIGRATION_2)] {
+        for (to, migration) in [(1, MIGRATION_1), (2, MIGRATION_2), (3, MIGRATION_3)] {
             if version < to {
                 let tx = self.conn.transaction()?;
                 tx.execute_batch(migration)?;
@@ -201,9 +256,12 @@ impl Database {
         Ok(id)
     }
 
-    /// Withdraws a narrative: erases its text, origin and language, logs the withdrawal, then
-    /// checkpoints the WAL so no copy of the text survives there.
-    pub fn withdraw(&mut self, receipt: Receipt) -> Result<NarrativeId, StoreError> {
+    /// Withdraws a narrative: erases its text, origin and language and logs the withdrawal, with
+    /// its erasure from the files queued, all in one transaction; then makes one attempt, bounded
+    /// by [`ERASURE_WAIT`], to empty the write-ahead log, so no old page image with the text
+    /// survives there. Whether that attempt completed is the [`Withdrawal`]: when a reader held
+    /// it up, the erasure stays queued, and the writer thread and the next open retry it.
+    pub fn withdraw(&mut self, receipt: Receipt) -> Result<(NarrativeId, Withdrawal), StoreError> {
         let tx = self.conn.transaction()?;
         let (id, status) = reader::find(&tx, receipt)?;
         if status == Status::Withdrawn {
@@ -215,23 +273,79 @@ impl Database {
             params![id.0.cast_signed()],
         )?;
         log_event(&tx, id, EventKind::Withdrawn)?;
+        tx.execute(
+            "INSERT INTO pending_erasure (narrative, at_ms) VALUES (?1, ?2)",
+            params![id.0.cast_signed(), now_ms()],
+        )?;
         tx.commit()?;
-        self.checkpoint()?;
-        Ok(id)
+        let withdrawal = match self.erase_pending() {
+            Erasure::Nothing | Erasure::Done => Withdrawal::Erased,
+            Erasure::Blocked => Withdrawal::Pending,
+        };
+        Ok((id, withdrawal))
     }
 
-    /// Copies the WAL into the database and truncates it, retrying while readers hold it.
-    pub fn checkpoint(&self) -> Result<bool, StoreError> {
-        for attempt in 0..50 {
-            let busy: i64 = self
-                .conn
-                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
-            if busy == 0 {
-                return Ok(true);
-            }
-            thread::sleep(Duration::from_millis(10 * (attempt + 1)));
+    /// How many withdrawn narratives still wait for their old copies to be erased from the
+    /// files (see [`Withdrawal::Pending`]).
+    pub fn pending_erasures(&self) -> Result<usize, StoreError> {
+        reader::pending_erasures(&self.conn)
+    }
+
+    /// The writer thread's retry, between jobs: one attempt, bounded by [`ERASURE_WAIT`], to
+    /// finish every pending erasure. Cheap when none is pending (one read of an empty table).
+    pub(super) fn retry_erasures(&mut self) {
+        if self.erase_pending() == Erasure::Done {
+            bevy::log::info!("the pending erasure of withdrawn dreams is complete");
         }
-        Ok(false)
+    }
+
+    /// One attempt to finish every pending erasure; a failure is logged and leaves them pending.
+    fn erase_pending(&mut self) -> Erasure {
+        self.try_erase_pending().unwrap_or_else(|error| {
+            bevy::log::warn!("could not finish erasing withdrawn dreams (retried later): {error}");
+            Erasure::Blocked
+        })
+    }
+
+    fn try_erase_pending(&mut self) -> Result<Erasure, StoreError> {
+        // The newest erasure queued now: the checkpoint below covers it and every older one
+        // (their withdrawals committed before it), but not one another process may queue
+        // meanwhile, which therefore stays.
+        let newest: Option<i64> =
+            self.conn
+                .query_row("SELECT max(seq) FROM pending_erasure", [], |r| r.get(0))?;
+        let Some(newest) = newest else {
+            return Ok(Erasure::Nothing);
+        };
+        if !self.truncate_wal()? {
+            return Ok(Erasure::Blocked);
+        }
+        self.conn
+            .execute("DELETE FROM pending_erasure WHERE seq <= ?1", [newest])?;
+        Ok(Erasure::Done)
+    }
+
+    /// Copies the write-ahead log into the database and truncates it to nothing, waiting at most
+    /// [`ERASURE_WAIT`] for readers to leave it; `true` when it did. Then no old page image is
+    /// left in the log, and every page of the database file holds its newest content.
+    fn truncate_wal(&self) -> Result<bool, StoreError> {
+        self.conn.busy_timeout(ERASURE_WAIT)?;
+        let checkpoint = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            });
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
+        let (busy, log, checkpointed) = checkpoint?;
+        // `busy` is 1 when a reader (or another writer) kept the checkpoint from completing. A
+        // completed TRUNCATE leaves no frame in the log (0, 0); -1, -1 means the store is not in
+        // WAL mode and has no log at all. Frames left, or frames not copied, mean old page
+        // images may remain.
+        Ok(busy == 0 && log <= 0 && checkpointed >= log)
     }
 
     /// Every narrative that is not withdrawn, in the order they arrived.
@@ -308,6 +422,46 @@ impl Database {
     pub fn integrity_check(&self) -> Result<String, StoreError> {
         reader::integrity_check(&self.conn)
     }
+}
+
+/// Fails with [`StoreError::ReadOnly`] unless `conn` can write the database: SQLite opens a file
+/// it may not write (or whose write-ahead log it may not write) for reading only, without a word,
+/// and every submission would then fail while the piece looked fine.
+fn ensure_writable(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let read_only = |source| StoreError::ReadOnly {
+        path: path.to_owned(),
+        source,
+    };
+    // Opened read-only: `BEGIN IMMEDIATE` below would not notice, as SQLite quietly starts a
+    // read transaction instead on a database it opened read-only.
+    let opened_read_only =
+        conn.is_readonly(rusqlite::MAIN_DB)
+            .map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+    if opened_read_only {
+        return Err(read_only(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some("SQLite could open the file for reading only".to_owned()),
+        )));
+    }
+    // Taking the write lock, as every write does first, fails where the write-ahead log or its
+    // index cannot be written. Nothing is written.
+    conn.execute_batch("BEGIN IMMEDIATE; ROLLBACK;")
+        .map_err(|source| {
+            if matches!(
+                source.sqlite_error_code(),
+                Some(ErrorCode::ReadOnly | ErrorCode::PermissionDenied | ErrorCode::CannotOpen)
+            ) {
+                read_only(source)
+            } else {
+                StoreError::Open {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        })
 }
 
 fn insert(
@@ -416,5 +570,97 @@ mod tests {
         );
         let error = db.conn.execute("DELETE FROM events", []).unwrap_err();
         assert!(error.to_string().contains("append-only"));
+    }
+
+    /// A schema 2 store, as the old code left it: one narrative on the cloak, one withdrawn.
+    fn version_2_store(conn: &Connection) {
+        conn.execute_batch(MIGRATION_1).unwrap();
+        conn.execute_batch(MIGRATION_2).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO narratives VALUES (1, 'ABC123', 't', 'o', NULL, 1, 0, 5, 'visible');
+             INSERT INTO narratives VALUES (2, 'DEF456', NULL, NULL, NULL, 1, 0, 6, 'withdrawn');
+             INSERT INTO events (at_ms, narrative, kind) VALUES (5, 1, 'submitted');
+             INSERT INTO events (at_ms, narrative, kind) VALUES (6, 2, 'submitted');
+             INSERT INTO events (at_ms, narrative, kind) VALUES (7, 2, 'withdrawn');",
+        )
+        .unwrap();
+    }
+
+    /// Fails on the old code, which knew schema 2 only: there was no `pending_erasure` table, and
+    /// a withdrawal reported its erasure done whether or not the checkpoint had completed.
+    #[test]
+    fn a_version_2_store_migrates_queueing_the_erasure_of_its_withdrawals() {
+        // The migration queues each withdrawal the old code may have left in the log.
+        let conn = Connection::open_in_memory().unwrap();
+        version_2_store(&conn);
+        conn.execute_batch(MIGRATION_3).unwrap();
+        let queued: (i64, i64, i64) = conn
+            .query_row(
+                "SELECT count(*), min(narrative), min(at_ms) FROM pending_erasure",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(
+            queued,
+            (1, 2, 7),
+            "one erasure, for the withdrawn narrative"
+        );
+        drop(conn);
+
+        // On disk, the open migrates and, with no reader about, finishes that erasure at once.
+        let dir = crate::testing::TempDir::new("migrate-3");
+        let path = dir.path().join(DATABASE_FILE);
+        version_2_store(&Connection::open(&path).unwrap());
+        let mut db = Database::open(&path).unwrap();
+        let version: i64 = db
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(db.pending_erasures().unwrap(), 0, "the open finished it");
+        assert_eq!(db.events_after(0).unwrap().len(), 3, "the log is kept");
+        assert_eq!(db.narratives().unwrap().len(), 1);
+        // A withdrawal on the migrated store queues its erasure and, unhindered, finishes it.
+        let (id, withdrawal) = db.withdraw("ABC123".parse().unwrap()).unwrap();
+        assert_eq!((id, withdrawal), (NarrativeId(1), Withdrawal::Erased));
+        assert_eq!(db.pending_erasures().unwrap(), 0);
+        let error = db.conn.execute("DELETE FROM events", []).unwrap_err();
+        assert!(error.to_string().contains("append-only"));
+    }
+
+    /// Tests run as root here, and root writes a file whatever its mode, so a read-only file
+    /// cannot be made for this test (nor a read-only mount in a container). What SQLite does
+    /// with a file its process may not write is open it read-only, without a word; this test
+    /// opens the real store file read-only in the same way, through every step of
+    /// `Database::open` after the connection is made.
+    ///
+    /// Fails on the old code: there the open went on (the store was current, so nothing had to
+    /// be written) and succeeded, and only the first submission failed, with "attempt to write a
+    /// readonly database", while the kiosk looked fine.
+    #[test]
+    fn a_store_that_cannot_be_written_is_refused_at_open() {
+        let dir = crate::testing::TempDir::new("read-only");
+        let path = dir.path().join(DATABASE_FILE);
+        drop(Database::open(&path).unwrap());
+        let before = std::fs::read(&path).unwrap();
+        let Err(error) = Database::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        ) else {
+            panic!("a store that cannot be written was opened for writing");
+        };
+        assert!(
+            matches!(&error, StoreError::ReadOnly { path: at, .. } if *at == path),
+            "{error}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("cannot be written (read-only file or folder?)")
+                && message.contains(&path.display().to_string()),
+            "{message}"
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing was written");
     }
 }

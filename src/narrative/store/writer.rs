@@ -1,14 +1,18 @@
 //! [`Store`]: the handle to the one thread that owns the store's write connection. Every write
 //! goes there as a job; a caller that needs the result waits for its reply, the running piece
-//! sends and moves on.
+//! sends and moves on. Between jobs, the thread retries erasures that readers held up.
 
 use std::{
     path::{Path, PathBuf},
-    sync::mpsc,
+    sync::mpsc::{self, RecvTimeoutError},
     thread,
+    time::Instant,
 };
 
-use super::{Admission, DATABASE_FILE, Database, Reader, Seed, StoreError};
+use super::{
+    Admission, DATABASE_FILE, Database, ERASURE_RETRY_INTERVAL, Reader, Seed, StoreError,
+    Withdrawal,
+};
 use crate::narrative::{NarrativeId, receipt::Receipt, validate::ValidSubmission};
 
 type Job = Box<dyn FnOnce(&mut Database) + Send>;
@@ -21,7 +25,12 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the store in the data folder `dir` (created if missing), seeding a new one as asked.
+    /// Opens the store in the data folder `dir` (created if missing), seeding a new one as asked,
+    /// and finishes any erasure an earlier withdrawal left pending (or leaves it to the writer
+    /// thread's retries while another program still reads the file).
+    ///
+    /// A store that cannot be written is [`StoreError::ReadOnly`]: the kiosk and every command
+    /// stop at the start with it, rather than fail at each submission.
     pub fn open(dir: &Path, seed: Seed) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
             path: dir.to_owned(),
@@ -39,7 +48,7 @@ impl Store {
                     }
                     Ok(db)
                 });
-                let mut db = match opened {
+                let db = match opened {
                     Ok(db) => {
                         let _ = ready_tx.send(Ok(()));
                         db
@@ -49,9 +58,7 @@ impl Store {
                         return;
                     }
                 };
-                for job in jobs_rx {
-                    job(&mut db);
-                }
+                serve(db, &jobs_rx);
             })
             .map_err(|source| StoreError::Folder {
                 path: dir.to_owned(),
@@ -104,19 +111,53 @@ impl Store {
     }
 
     /// Runs `work` on the writer thread without waiting for it: for the running piece, which must
-    /// never wait on disk. A failure is logged.
-    pub fn write_detached(&self, work: impl FnOnce(&mut Database) + Send + 'static) {
+    /// never wait on disk. When the writer has stopped, `work` is dropped unrun and this is
+    /// [`StoreError::WriterGone`], for the caller to tell whoever waits on it.
+    ///
+    /// A job accepted here can still be dropped unrun, should the writer stop (a job before it
+    /// panics) while it waits in the queue: a caller that must always hear back keeps something
+    /// in `work` that answers when dropped.
+    pub fn try_write_detached(
+        &self,
+        work: impl FnOnce(&mut Database) + Send + 'static,
+    ) -> Result<(), StoreError> {
         let job: Job = Box::new(work);
-        if let Some(jobs) = &self.jobs
-            && jobs.send(job).is_err()
-        {
-            bevy::log::error!("the narrative store's writer has stopped; a write was lost");
+        self.jobs
+            .as_ref()
+            .ok_or(StoreError::WriterGone)?
+            .send(job)
+            .map_err(|_| StoreError::WriterGone)
+    }
+
+    /// [`Store::try_write_detached`] for writes nobody waits on: a failure is logged.
+    pub fn write_detached(&self, work: impl FnOnce(&mut Database) + Send + 'static) {
+        if let Err(error) = self.try_write_detached(work) {
+            bevy::log::error!("{error}; a write was lost");
         }
     }
 
-    /// Withdraws the narrative with `receipt`, erasing its text.
+    /// Withdraws the narrative with `receipt`, erasing its text: it is off the cloak, and its row
+    /// holds no text, once this returns. Whether the old copies are gone from the files yet is
+    /// left out; a caller that tells a person what happened uses [`Store::withdraw_honestly`].
     pub fn withdraw(&self, receipt: Receipt) -> Result<NarrativeId, StoreError> {
+        self.withdraw_honestly(receipt).map(|(id, _)| id)
+    }
+
+    /// Withdraws the narrative with `receipt`, erasing its text, and says how far the erasure
+    /// got: [`Withdrawal::Erased`], or [`Withdrawal::Pending`] while another program's read
+    /// keeps old copies in the write-ahead log (the store finishes it by itself). Returns within
+    /// about [`ERASURE_WAIT`](super::ERASURE_WAIT) plus the transaction, whatever readers do.
+    pub fn withdraw_honestly(
+        &self,
+        receipt: Receipt,
+    ) -> Result<(NarrativeId, Withdrawal), StoreError> {
         self.write(move |db| db.withdraw(receipt))?
+    }
+
+    /// How many withdrawn narratives still wait for their old copies to be erased from the files
+    /// (see [`Withdrawal::Pending`]).
+    pub fn pending_erasures(&self) -> Result<usize, StoreError> {
+        self.write(|db| db.pending_erasures())?
     }
 
     /// A separate, read-only view of the store on a connection of its own, for readers on other
@@ -124,6 +165,27 @@ impl Store {
     /// already).
     pub fn reader(&self) -> Result<Reader, StoreError> {
         Reader::open(&self.database_path())
+    }
+}
+
+/// The writer thread's loop: runs the jobs in the order they come and, between them, every
+/// [`ERASURE_RETRY_INTERVAL`], makes one bounded attempt to finish pending erasures (whatever
+/// queued them: this store, another process, an earlier run). A stream of jobs does not put the
+/// attempts off, and an attempt holds the next job up by at most about
+/// [`ERASURE_WAIT`](super::ERASURE_WAIT). Ends once the [`Store`] is dropped and the queue is
+/// empty.
+fn serve(mut db: Database, jobs: &mpsc::Receiver<Job>) {
+    let mut next_attempt = Instant::now() + ERASURE_RETRY_INTERVAL;
+    loop {
+        match jobs.recv_timeout(next_attempt.saturating_duration_since(Instant::now())) {
+            Ok(job) => job(&mut db),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if Instant::now() >= next_attempt {
+            db.retry_erasures();
+            next_attempt = Instant::now() + ERASURE_RETRY_INTERVAL;
+        }
     }
 }
 
