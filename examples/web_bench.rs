@@ -38,11 +38,19 @@ fn main() {
         &WebConfig {
             listen: "127.0.0.1:0".parse().expect("address"),
             moderation: Moderation::Post,
-            // One phone, many dreams: the limit would (rightly) stop this after six.
+            // One phone, many dreams: the limits would (rightly) stop this after six posts and
+            // sixty page loads.
             rate_limit: RateLimit {
                 burst: u32::MAX,
                 refill: std::time::Duration::from_millis(1),
+                global_per_minute: 0,
             },
+            page_limit: RateLimit {
+                burst: u32::MAX,
+                refill: std::time::Duration::from_millis(1),
+                global_per_minute: 0,
+            },
+            ..WebConfig::default()
         },
         Arc::clone(&store),
         None,

@@ -130,6 +130,7 @@ fn chromium_submits_the_phone_form() {
             listen: "127.0.0.1:0".parse().unwrap(),
             moderation: Moderation::Post,
             rate_limit: RateLimit::default(),
+            ..WebConfig::default()
         },
         Arc::clone(&store),
         None,

@@ -1,10 +1,20 @@
-//! The phone form's server over real HTTP on loopback: what is stored, and every refusal.
+//! The phone form's server over real HTTP on loopback: what is stored, every refusal, and how
+//! it holds up under abuse (floods of page loads, slow or half-sent requests, rebinding pages).
 
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{
+    io::Write,
+    net::{IpAddr, SocketAddr, TcpStream},
+    sync::Arc,
+    thread,
+    time::{Duration, Instant},
+};
 
 use dreamloom::{
     narrative::store::{Moderation, Seed, Status, Store},
-    testing::{TempDir, form_token, http_get, http_post, http_raw},
+    testing::{
+        TempDir, closed_by, form_token, http_get, http_get_from, http_post, http_post_from,
+        http_raw,
+    },
     web::{BODY_LIMIT, RateLimit, WebConfig, WebEvent, WebServer},
 };
 
@@ -15,17 +25,26 @@ struct Served {
     _dir: TempDir,
 }
 
+/// A server on loopback with these limits, the rest as an exhibition runs it.
+fn config(moderation: Moderation, rate_limit: RateLimit) -> WebConfig {
+    WebConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        moderation,
+        rate_limit,
+        ..WebConfig::default()
+    }
+}
+
 impl Served {
     fn start(label: &str, moderation: Moderation, rate_limit: RateLimit) -> Self {
+        Self::with(label, &config(moderation, rate_limit))
+    }
+
+    fn with(label: &str, config: &WebConfig) -> Self {
         let dir = TempDir::new(label);
         let store = Arc::new(Store::open(dir.path(), Seed::Empty).unwrap());
         let (tx, events) = crossbeam_channel::unbounded();
-        let config = WebConfig {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            moderation,
-            rate_limit,
-        };
-        let server = WebServer::start(&config, Arc::clone(&store), Some(tx)).unwrap();
+        let server = WebServer::start(config, Arc::clone(&store), Some(tx)).unwrap();
         Self {
             server,
             store,
@@ -48,13 +67,23 @@ impl Served {
         assert_eq!(page.status, 200);
         form_token(&page.body).expect("token in page")
     }
+
+    fn stored(&self) -> usize {
+        self.store.reader().unwrap().narratives().unwrap().len()
+    }
 }
 
 fn plenty() -> RateLimit {
     RateLimit {
         burst: 1000,
         refill: Duration::from_secs(1),
+        global_per_minute: 0,
     }
+}
+
+/// Another client on this machine: the server sees it as another network than 127.0.0.1.
+fn visitor() -> IpAddr {
+    IpAddr::from([127, 0, 0, 2])
 }
 
 fn encode(fields: &[(&str, &str)]) -> Vec<u8> {
@@ -217,6 +246,7 @@ fn rate_limit_is_429() {
         RateLimit {
             burst: 2,
             refill: Duration::from_hours(1),
+            global_per_minute: 0,
         },
     );
     for i in 0..2 {
@@ -307,7 +337,11 @@ fn withdrawal_by_code_erases_the_text() {
     let body = encode(&[("token", &token), ("code", "ZZZZZZ")]);
     let response = http_post(served.addr(), "/withdraw", &[], &body).unwrap();
     assert_eq!(response.status, 404);
-    assert!(response.body.contains("No dream has the code ZZZZZZ"));
+    assert!(response.body.contains("No dream has this code"));
+    assert!(
+        response.body.contains("value=\"ZZZZZZ\""),
+        "what was typed comes back"
+    );
     // The real one, typed as a person would: lower case with a space.
     let typed = format!(
         "{} {}",
@@ -328,12 +362,65 @@ fn withdrawal_by_code_erases_the_text() {
         !file.windows(story.len()).any(|w| w == story.as_bytes()),
         "the text is gone from the database file"
     );
-    // Twice: 410, in plain words.
+    // Twice: refused in plain words, as an unknown code is.
     let token = served.token("/withdraw");
     let body = encode(&[("token", &token), ("code", receipt.as_str())]);
     let response = http_post(served.addr(), "/withdraw", &[], &body).unwrap();
-    assert_eq!(response.status, 410);
+    assert_eq!(response.status, 404);
     assert!(response.body.contains("already taken back"));
+}
+
+/// A code no dream has and a code already withdrawn get the same answer: same status, same page
+/// (but for the fresh token and the code as typed), so trying codes tells nothing about which
+/// were ever given out. Only a real withdrawal answers otherwise.
+///
+/// Fails on the code before: an unknown code answered 404 ("No dream has the code …") and a
+/// withdrawn one 410 ("… was already taken back"), an oracle for codes that exist.
+#[test]
+fn unknown_and_withdrawn_codes_answer_alike() {
+    let served = Served::start("web-oracle", Moderation::Post, plenty());
+    let token = served.token("/");
+    let body = encode(&[
+        ("token", &token),
+        ("story", "A staircase of fireflies"),
+        ("origin", "Kyoto"),
+    ]);
+    assert_eq!(
+        http_post(served.addr(), "/dream", &[], &body)
+            .unwrap()
+            .status,
+        200
+    );
+    let receipt = served.store.reader().unwrap().narratives().unwrap()[0].receipt;
+    let withdraw = |code: &str| {
+        let token = served.token("/withdraw");
+        let body = encode(&[("token", &token), ("code", code)]);
+        http_post(served.addr(), "/withdraw", &[], &body).unwrap()
+    };
+    assert_eq!(
+        withdraw(receipt.as_str()).status,
+        200,
+        "the real withdrawal"
+    );
+    let unknown = if receipt.as_str() == "ZZZZZZ" {
+        "YYYYYY"
+    } else {
+        "ZZZZZZ"
+    };
+    let never = withdraw(unknown);
+    let again = withdraw(receipt.as_str());
+    assert_eq!(never.status, again.status);
+    assert_eq!(never.status, 404);
+    let page = |response: &dreamloom::testing::HttpResponse, code: &str| {
+        let token = form_token(&response.body).expect("the form comes back");
+        response.body.replace(&token, "TOKEN").replace(code, "CODE")
+    };
+    assert_eq!(page(&never, unknown), page(&again, receipt.as_str()));
+    assert!(
+        never
+            .body
+            .contains("No dream has this code, or it was already taken back.")
+    );
 }
 
 /// How the server answered a raw request.
@@ -348,8 +435,8 @@ enum Answer {
 /// Sends raw bytes (then, unless the request is complete, stops writing as a client that went
 /// away does) and reads what comes back.
 fn answer_to(addr: SocketAddr, request: &[u8], complete: bool) -> (Answer, String) {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    use std::io::Read;
+    let mut stream = TcpStream::connect(addr).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
@@ -471,4 +558,321 @@ fn malformed_requests_never_crash_the_server() {
         served.store.reader().unwrap().narratives().unwrap().len(),
         stored_before + 1
     );
+}
+
+/// A request with this `Host` (and extra header lines), as a browser on another name sends it.
+fn request_for(host: &str, method: &str, path: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for header in headers {
+        request.push_str(header);
+        request.push_str("\r\n");
+    }
+    request.push_str("\r\n");
+    let mut bytes = request.into_bytes();
+    bytes.extend_from_slice(body);
+    bytes
+}
+
+/// 5,000 page loads from one client cannot push out the token of a visitor who opened the form
+/// before them, and are held back (429) past a generous burst; the visitor, another network,
+/// still loads the form and sends it.
+///
+/// Fails on the code before: every page load stored its token in a 4,096-entry store that
+/// dropped the oldest, so the flood pushed the visitor's token out and their post came back 403
+/// ("already sent"); and page loads were never limited, so no 429 came back.
+#[test]
+fn a_flood_of_page_loads_cannot_push_out_a_visitors_token() {
+    let served = Served::start("web-get-flood", Moderation::Post, plenty());
+    let addr = served.addr();
+    let page = http_get_from(visitor(), addr, "/").expect("the visitor's form");
+    assert_eq!(page.status, 200);
+    let token = form_token(&page.body).unwrap();
+    // The flood: four threads, 1,250 page loads each, from 127.0.0.1.
+    let statuses: Vec<u16> = thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    (0..1250)
+                        .map(|_| http_get(addr, "/").map_or(0, |page| page.status))
+                        .collect::<Vec<u16>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| worker.join().unwrap())
+            .collect()
+    });
+    let shown = statuses.iter().filter(|s| **s == 200).count();
+    let held = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(statuses.len(), 5000);
+    assert_eq!(
+        shown + held,
+        5000,
+        "every page load answered, 200 or 429 ({} unanswered)",
+        statuses.iter().filter(|s| **s == 0).count()
+    );
+    assert!(shown >= 60, "the burst is served: {shown}");
+    assert!(
+        held > 4000,
+        "the flood is held back: {shown} served, {held} refused"
+    );
+    // The visitor: their own network's pages are served, and the form they opened before the
+    // flood still sends.
+    let again = http_get_from(visitor(), addr, "/").expect("the form again");
+    assert_eq!(again.status, 200);
+    let body = encode(&[
+        ("token", &token),
+        ("story", "A lighthouse counted the waves for me"),
+        ("origin", "Porto"),
+    ]);
+    let origin = served.origin();
+    let sent = http_post_from(visitor(), addr, "/dream", &[&origin], &body).expect("answer");
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(served.stored(), 1);
+}
+
+/// 200 sockets that each send half a request head: a visitor is still served while they hang,
+/// and the server has closed every one of them within the header timeout and two seconds.
+///
+/// Fails on the code before: `axum::serve` set no timer, so hyper's header-read timeout was off
+/// and half-sent heads held their sockets open indefinitely (75 s and more, measured).
+#[test]
+fn slow_request_heads_are_cut_off() {
+    let served = Served::with(
+        "web-slowloris",
+        &WebConfig {
+            header_timeout: Duration::from_secs(1),
+            // All 200 held, so it is the timeout that closes them (not the per-network cap).
+            max_connections_per_network: 1000,
+            ..config(Moderation::Post, plenty())
+        },
+    );
+    let addr = served.addr();
+    let opened = Instant::now();
+    let mut sockets: Vec<TcpStream> = (0..200)
+        .map(|i| {
+            let mut socket = TcpStream::connect(addr).unwrap();
+            let _ = socket.write_all(
+                format!("GET / HTTP/1.1\r\nHost: {addr}\r\nX-Slow-{i}: drip").as_bytes(),
+            );
+            socket
+        })
+        .collect();
+    let page = http_get(addr, "/").expect("a visitor is served while they hang");
+    assert_eq!(page.status, 200);
+    let deadline = opened + Duration::from_secs(3);
+    let open = sockets
+        .iter_mut()
+        .map(|socket| closed_by(socket, deadline))
+        .filter(|closed| !closed)
+        .count();
+    assert_eq!(open, 0, "half-sent heads still open after the timeout");
+    assert_eq!(http_get(addr, "/").unwrap().status, 200, "and it serves on");
+}
+
+/// Over the connection cap, new connections are closed at once (unanswered): with a cap of 20,
+/// 30 of 50 idle sockets are closed before any timeout, the 20 held ones when the header
+/// timeout passes, and then a visitor is served again.
+///
+/// Fails on the code before: there was no cap (and no header timeout), so all 50 stayed open.
+#[test]
+fn connections_over_the_cap_are_closed_at_once() {
+    let served = Served::with(
+        "web-cap",
+        &WebConfig {
+            header_timeout: Duration::from_secs(3),
+            max_connections: 20,
+            max_connections_per_network: 1000,
+            ..config(Moderation::Post, plenty())
+        },
+    );
+    let addr = served.addr();
+    let opened = Instant::now();
+    let mut sockets: Vec<TcpStream> = (0..50).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // Well before the header timeout: those over the cap are closed, the first 20 held.
+    let early = opened + Duration::from_secs(1);
+    let closed_early = sockets
+        .iter_mut()
+        .map(|socket| closed_by(socket, early))
+        .filter(|closed| *closed)
+        .count();
+    assert!(
+        Instant::now() < opened + Duration::from_secs(3),
+        "checked in time"
+    );
+    assert_eq!(closed_early, 30, "the 30 over the cap are closed at once");
+    // While the cap is full, a new connection (even another network's) is closed unanswered.
+    assert!(http_get_from(visitor(), addr, "/").is_none());
+    // The header timeout frees the held ones.
+    let late = opened + Duration::from_secs(5);
+    let open = sockets
+        .iter_mut()
+        .map(|socket| closed_by(socket, late))
+        .filter(|closed| !closed)
+        .count();
+    assert_eq!(open, 0, "the held sockets are closed by the header timeout");
+    let until = Instant::now() + Duration::from_secs(2);
+    loop {
+        if http_get(addr, "/").is_some_and(|page| page.status == 200) {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "a visitor is served once slots are free"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One client network holds at most its own share of connections: another network's visitor is
+/// served while it sits on its share.
+///
+/// Fails on the code before: there was no per-network cap, so the 10 idle sockets all stayed
+/// open (none was closed at once).
+#[test]
+fn one_network_cannot_hold_every_connection() {
+    let served = Served::with(
+        "web-cap-network",
+        &WebConfig {
+            header_timeout: Duration::from_secs(3),
+            max_connections: 20,
+            max_connections_per_network: 5,
+            ..config(Moderation::Post, plenty())
+        },
+    );
+    let addr = served.addr();
+    let opened = Instant::now();
+    let mut sockets: Vec<TcpStream> = (0..10).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    let page = http_get_from(visitor(), addr, "/").expect("another network is served");
+    assert_eq!(page.status, 200);
+    let early = opened + Duration::from_secs(1);
+    let closed_early = sockets
+        .iter_mut()
+        .map(|socket| closed_by(socket, early))
+        .filter(|closed| *closed)
+        .count();
+    assert_eq!(
+        closed_early, 5,
+        "over its share, a network's connections are closed at once"
+    );
+}
+
+/// Stopping the server while a client has sent half a post: the drop returns within a few
+/// seconds (open connections get a short grace, then are closed).
+///
+/// Fails on the code before: `axum::serve`'s graceful shutdown waited for every connection, and
+/// nothing timed out a body that stopped halfway, so dropping the server hung.
+#[test]
+fn shutdown_does_not_wait_for_a_half_sent_post() {
+    let Served {
+        server,
+        store: _store,
+        events: _events,
+        _dir,
+    } = Served::start("web-shutdown", Moderation::Post, plenty());
+    let addr = server.local_addr();
+    let mut half = TcpStream::connect(addr).unwrap();
+    half.write_all(
+        format!(
+            "POST /dream HTTP/1.1\r\nHost: {addr}\r\n\
+             Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n\
+             story=only+half"
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    // Let the server start reading the body.
+    thread::sleep(Duration::from_millis(300));
+    let stopping = Instant::now();
+    let stopper = thread::spawn(move || drop(server));
+    while !stopper.is_finished() && stopping.elapsed() < Duration::from_secs(10) {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let took = stopping.elapsed();
+    assert!(stopper.is_finished(), "the server did not stop in {took:?}");
+    assert!(took < Duration::from_secs(6), "stopping took {took:?}");
+    // The half-sent post is closed, not answered with a stored dream.
+    assert!(closed_by(
+        &mut half,
+        Instant::now() + Duration::from_secs(1)
+    ));
+}
+
+/// A request naming a host the form is not served under is refused on every route (421), so a
+/// DNS-rebinding page (its own name now pointing here) can neither load the form nor post; and
+/// `Origin` is compared with the hosts the form is served under, never with the request's own
+/// `Host`.
+///
+/// Fails on the code before: every `Host` was served, and `Origin` was only compared with that
+/// `Host`, so `Host: evil.test` with `Origin: http://evil.test` loaded the form (200) and posted
+/// a dream (200); and a post from the form opened as `localhost:PORT` to `127.0.0.1:PORT` was
+/// refused (403).
+#[test]
+fn requests_for_other_hosts_are_refused() {
+    let served = Served::with(
+        "web-rebinding",
+        &WebConfig {
+            hosts: vec!["dreams.example".into()],
+            ..config(Moderation::Post, plenty())
+        },
+    );
+    let addr = served.addr();
+    let port = addr.port();
+    let evil = format!("evil.test:{port}");
+    for host in ["evil.test", evil.as_str()] {
+        for path in ["/", "/withdraw", "/nowhere"] {
+            let page = http_raw(addr, &request_for(host, "GET", path, &[], b"")).unwrap();
+            assert_eq!(page.status, 421, "GET {path} for {host}");
+            assert!(page.body.contains("<h1>"), "a page a person can read");
+            assert!(form_token(&page.body).is_none(), "no form for {host}");
+        }
+    }
+    // A rebinding page posting with a token it got somehow: Host and Origin agree, both evil.
+    let token = served.token("/");
+    let body = encode(&[
+        ("token", &token),
+        ("story", "Rebound"),
+        ("origin", "Elsewhere"),
+    ]);
+    let post = http_raw(
+        addr,
+        &request_for(
+            "evil.test",
+            "POST",
+            "/dream",
+            &["Origin: http://evil.test", "Sec-Fetch-Site: same-origin"],
+            &body,
+        ),
+    )
+    .unwrap();
+    assert_eq!(post.status, 421);
+    // A target naming another host, whatever Host says.
+    let absolute =
+        format!("GET http://evil.test/ HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    assert_eq!(http_raw(addr, absolute.as_bytes()).unwrap().status, 421);
+    assert_eq!(served.stored(), 0);
+    // The names the form is served under.
+    let localhost = format!("localhost:{port}");
+    for host in [localhost.as_str(), "dreams.example", "DREAMS.example"] {
+        let page = http_raw(addr, &request_for(host, "GET", "/", &[], b"")).unwrap();
+        assert_eq!(page.status, 200, "{host}");
+    }
+    // Origin is checked against those names, not against this request's Host.
+    let origin = format!("Origin: http://localhost:{port}");
+    let post = http_post(addr, "/dream", &[&origin], &body).unwrap();
+    assert_eq!(post.status, 200, "{}", post.body);
+    let token = served.token("/");
+    let body = encode(&[
+        ("token", &token),
+        ("story", "Stolen"),
+        ("origin", "Elsewhere"),
+    ]);
+    let post = http_post(addr, "/dream", &["Origin: http://evil.test"], &body).unwrap();
+    assert_eq!(post.status, 403);
+    assert_eq!(served.stored(), 1);
 }

@@ -7,7 +7,10 @@ use image::RgbaImage;
 
 mod http;
 
-pub use http::{HttpResponse, form_token, http_get, http_post, http_raw};
+pub use http::{
+    HttpResponse, closed_by, connect_from, form_token, http_get, http_get_from, http_post,
+    http_post_from, http_raw, http_raw_from,
+};
 
 use crate::capture::gpu;
 

@@ -1,32 +1,42 @@
 //! Phone submission: an embedded HTTP server (axum on a single-threaded tokio runtime, in its own
-//! thread) serving one small form and a withdrawal page. It writes to the same durable store as
-//! the kiosk, with the same validation, and tells the running piece what arrived over a channel.
+//! thread, its connections served by hyper's HTTP/1 builder) serving one small form and a
+//! withdrawal page. It writes to the same durable store as the kiosk, with the same validation,
+//! and tells the running piece what arrived over a channel.
 //!
 //! Off unless `--web ADDR:PORT` is given. Every refusal is a clear 4xx page in plain words:
-//! 413 for an oversized body, 415 for a content type the form never sends, 429 past the per-client
-//! rate limit, 403 for a cross-site post or a missing or used form token.
+//! 413 for an oversized body, 415 for a content type the form never sends, 429 past a rate limit
+//! (per client network, and for everyone together), 403 for a cross-site post or a missing or
+//! used form token, 421 for a request naming a host the form is not served under (DNS
+//! rebinding). Connections are bounded in number, and in how long they may take to send a
+//! request head, a body, or anything at all.
 
 mod guard;
 pub mod pages;
+mod serve;
 
 use std::{
-    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, UdpSocket},
+    net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, UdpSocket},
     sync::{Arc, Mutex, PoisonError},
     thread,
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use axum::{
     Router,
     body::Body,
-    extract::{ConnectInfo, FromRequest, Request, State},
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts},
+    middleware::Next,
     response::{IntoResponse, Response},
     routing::get,
 };
 use crossbeam_channel::Sender;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-pub use guard::{CrossSite, FormTokens, RateLimit, RateLimiter, same_origin};
+pub use guard::{
+    AllowedHosts, CrossSite, FormTokens, Limited, RateLimit, RateLimiter, TOKEN_LIFETIME, network,
+    same_origin,
+};
 use pages::Draft;
 
 use crate::narrative::{
@@ -54,13 +64,124 @@ pub enum WebEvent {
     Withdrawn { receipt: Receipt },
 }
 
-/// How the server runs.
+/// How the server runs. [`WebConfig::default`] is what an exhibition wants but for `listen`
+/// (loopback, port 8080) and `hosts`; build one with `..WebConfig::default()`.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Address to listen on, e.g. `0.0.0.0:8080`.
     pub listen: SocketAddr,
+    /// How a phone's dream enters the store (at once, or pending a curator).
     pub moderation: Moderation,
+    /// Form posts (dreams and withdrawals) per client network, and from everyone together.
+    /// The knob for a gallery whose phones share one public address (one NAT): raise `burst`
+    /// there.
     pub rate_limit: RateLimit,
+    /// Form pages (GET) per client network. Serving a page stores nothing; this only keeps one
+    /// client from spending the server's time.
+    pub page_limit: RateLimit,
+    /// Host names the form is also served under, as phones' browsers write them in `Host`:
+    /// `host:port`, or `host` alone on port 80. Always allowed besides: the listen address,
+    /// `localhost`, `127.0.0.1` and `[::1]` with its port, and the address [`public_url`] names.
+    /// A request for any other host is refused (421), which defeats DNS rebinding. When phones
+    /// open the form under a name (a `public_url` in the kiosk settings), add it with
+    /// [`WebConfig::allowing`].
+    pub hosts: Vec<String>,
+    /// A request head (request line and headers) must arrive within this, or the connection is
+    /// closed; it also bounds how long a kept-alive connection waits for its next request.
+    pub header_timeout: Duration,
+    /// A request body that sends nothing for this long is cut off (400).
+    pub body_timeout: Duration,
+    /// A request answered within this long of its head, body included, or 408.
+    pub request_timeout: Duration,
+    /// A connection on which no byte moves either way for this long is closed.
+    pub idle_timeout: Duration,
+    /// Connections open at once; over it, a new connection is closed at once, unanswered.
+    pub max_connections: usize,
+    /// Connections open at once from one client network (an IPv4 address, an IPv6 /64); over
+    /// it, a new one from there is closed at once. Raise it for a gallery behind one NAT.
+    pub max_connections_per_network: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 8080)),
+            moderation: Moderation::default(),
+            rate_limit: RateLimit::default(),
+            page_limit: RateLimit::pages(),
+            hosts: Vec::new(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(15),
+            request_timeout: Duration::from_secs(20),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 256,
+            max_connections_per_network: 64,
+        }
+    }
+}
+
+impl WebConfig {
+    /// This configuration, also serving the form under the host `public_url` names (the address
+    /// shown to phones when the one the server works out is not theirs: a name, a NAT). A URL
+    /// that does not start with `http://` or `https://` adds nothing.
+    #[must_use]
+    pub fn allowing(mut self, public_url: &str) -> Self {
+        self.hosts.extend(url_hosts(public_url));
+        self
+    }
+}
+
+/// The `Host` values a browser sends for `url`: its authority, and without the port when that
+/// is the scheme's default (browsers leave it out).
+fn url_hosts(url: &str) -> Vec<String> {
+    let Some((scheme, rest)) = url.trim().split_once("://") else {
+        return Vec::new();
+    };
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => 80,
+        "https" => 443,
+        _ => return Vec::new(),
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if authority.is_empty() {
+        return Vec::new();
+    }
+    let bare = authority
+        .strip_suffix(&format!(":{default_port}"))
+        .map(str::to_owned);
+    let mut hosts = vec![authority];
+    hosts.extend(bare);
+    hosts
+}
+
+/// `ip:port` as `Host` writes it.
+fn authority(ip: IpAddr, port: u16) -> String {
+    SocketAddr::new(ip, port).to_string()
+}
+
+/// The hosts the form answers to, for a server bound to `bound`.
+fn allowed_hosts(config: &WebConfig, bound: SocketAddr) -> AllowedHosts {
+    let port = bound.port();
+    let mut ips = vec![
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(Ipv6Addr::LOCALHOST),
+    ];
+    if !bound.ip().is_unspecified() {
+        ips.push(bound.ip());
+    }
+    let mut hosts: Vec<String> = ips
+        .into_iter()
+        .flat_map(|ip| url_hosts(&format!("http://{}/", authority(ip, port))))
+        .collect();
+    hosts.extend(url_hosts(&format!("http://localhost:{port}/")));
+    hosts.extend(url_hosts(&public_url(bound)));
+    hosts.extend(config.hosts.iter().cloned());
+    AllowedHosts::new(hosts)
 }
 
 /// Why the server could not start.
@@ -76,7 +197,8 @@ pub enum WebError {
     Start(#[source] std::io::Error),
 }
 
-/// A running server; dropping it stops the server and waits for its thread.
+/// A running server; dropping it stops the server and waits for its thread (a few seconds at
+/// most: connections still open then are closed).
 pub struct WebServer {
     addr: SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -90,11 +212,7 @@ impl WebServer {
         store: Arc<Store>,
         events: Option<Sender<WebEvent>>,
     ) -> Result<Self, WebError> {
-        let WebConfig {
-            listen,
-            moderation,
-            rate_limit,
-        } = *config;
+        let listen = config.listen;
         let listener = TcpListener::bind(listen).map_err(|source| WebError::Bind {
             addr: listen,
             source,
@@ -109,30 +227,31 @@ impl WebServer {
         let state = Arc::new(WebState {
             store,
             events,
-            moderation,
-            limiter: Mutex::new(RateLimiter::new(rate_limit)),
+            moderation: config.moderation,
+            hosts: Arc::new(allowed_hosts(config, addr)),
+            posts: Mutex::new(RateLimiter::new(config.rate_limit)),
+            pages: Mutex::new(RateLimiter::new(config.page_limit)),
             tokens: Mutex::new(FormTokens::default()),
         });
+        let app = router(state, config.body_timeout, config.request_timeout);
+        // A day is "never" here, and keeps deadline arithmetic from overflowing.
+        let day = Duration::from_secs(86_400);
+        let limits = serve::ConnectionLimits {
+            header: config.header_timeout.min(day),
+            idle: config.idle_timeout.min(day),
+            total: config.max_connections,
+            per_network: config.max_connections_per_network,
+        };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = thread::Builder::new()
             .name("dreamloom-web".into())
             .spawn(move || {
                 runtime.block_on(async move {
-                    let listener = match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => listener,
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => serve::serve(listener, app, limits, stop_rx).await,
                         Err(error) => {
                             bevy::log::error!("the phone form could not start: {error}");
-                            return;
                         }
-                    };
-                    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-                    let served = axum::serve(listener, app)
-                        .with_graceful_shutdown(async {
-                            let _ = stop_rx.await;
-                        })
-                        .await;
-                    if let Err(error) = served {
-                        bevy::log::error!("the phone form stopped: {error}");
                     }
                 });
             })
@@ -191,7 +310,9 @@ struct WebState {
     store: Arc<Store>,
     events: Option<Sender<WebEvent>>,
     moderation: Moderation,
-    limiter: Mutex<RateLimiter>,
+    hosts: Arc<AllowedHosts>,
+    posts: Mutex<RateLimiter>,
+    pages: Mutex<RateLimiter>,
     tokens: Mutex<FormTokens>,
 }
 
@@ -210,6 +331,13 @@ impl WebState {
             .redeem(token, Instant::now())
     }
 
+    fn take(limiter: &Mutex<RateLimiter>, client: IpAddr) -> Result<(), Limited> {
+        limiter
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take(client, Instant::now())
+    }
+
     fn tell(&self, event: WebEvent) {
         if let Some(events) = &self.events {
             // The piece may have stopped listening (tests, shutdown): the store has the dream.
@@ -218,15 +346,99 @@ impl WebState {
     }
 }
 
-fn router(state: Arc<WebState>) -> Router {
+fn router(state: Arc<WebState>, body_timeout: Duration, request_timeout: Duration) -> Router {
+    let hosts = Arc::clone(&state.hosts);
     Router::new()
         .route("/", get(form_page))
         .route("/dream", get(form_page).post(submit_dream))
         .route("/withdraw", get(withdraw_page).post(withdraw_dream))
         .fallback(not_found)
         .method_not_allowed_fallback(not_allowed)
+        // Innermost first: the host check, then the whole request's deadline, then the body's.
+        .layer(axum::middleware::from_fn_with_state(hosts, check_host))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            request_timeout,
+        ))
+        .layer(RequestBodyTimeoutLayer::new(body_timeout))
         .with_state(state)
 }
+
+/// Every route: a request must name a host the form is served under, in its `Host` header and
+/// in its target when that carries one. A page of another name whose address now points here
+/// (DNS rebinding) gets nothing.
+async fn check_host(
+    State(hosts): State<Arc<AllowedHosts>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let allowed = {
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok());
+        let target = request
+            .uri()
+            .authority()
+            .map(axum::http::uri::Authority::as_str);
+        match (host, target) {
+            (None, None) => false,
+            (host, target) => {
+                host.is_none_or(|host| hosts.allows(host))
+                    && target.is_none_or(|target| hosts.allows(target))
+            }
+        }
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        refusal(
+            StatusCode::MISDIRECTED_REQUEST,
+            "This is not the dream form's address",
+            "The dream form is not served under that name. Open it from the code at the kiosk.",
+        )
+    }
+}
+
+/// The client's address, as the connection gave it (unspecified where none was recorded, so
+/// all such requests share one bucket; never, as served).
+struct Client(IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Client(client_of(parts)))
+    }
+}
+
+fn client_of(parts: &Parts) -> IpAddr {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
+}
+
+/// 429, in plain words, with `Retry-After`.
+fn too_many(limited: Limited, own: &str) -> Response {
+    let wait = limited.wait;
+    let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let text = if limited.everyone {
+        format!("Many dreams are arriving at once just now. Please try again in {secs} seconds.")
+    } else {
+        format!("{own} Please try again in {secs} seconds.")
+    };
+    let mut response = refusal(StatusCode::TOO_MANY_REQUESTS, "Please wait a moment", &text);
+    if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// Why a page load is held back.
+const PAGES_WAIT: &str = "This phone opened the form many times in a short time.";
+/// Why a post is held back.
+const POSTS_WAIT: &str = "Many dreams came from this phone in a short time.";
 
 /// An HTML response with the headers every page carries: no scripts, no framing, no caching.
 fn html(status: StatusCode, body: String) -> Response {
@@ -259,7 +471,10 @@ fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
     html(status, pages::message(title, text))
 }
 
-async fn form_page(State(state): State<Arc<WebState>>) -> Response {
+async fn form_page(State(state): State<Arc<WebState>>, Client(client): Client) -> Response {
+    if let Err(limited) = WebState::take(&state.pages, client) {
+        return too_many(limited, PAGES_WAIT);
+    }
     let draft = Draft {
         show: Some("on".into()),
         ..Draft::default()
@@ -270,7 +485,10 @@ async fn form_page(State(state): State<Arc<WebState>>) -> Response {
     )
 }
 
-async fn withdraw_page(State(state): State<Arc<WebState>>) -> Response {
+async fn withdraw_page(State(state): State<Arc<WebState>>, Client(client): Client) -> Response {
+    if let Err(limited) = WebState::take(&state.pages, client) {
+        return too_many(limited, PAGES_WAIT);
+    }
     html(
         StatusCode::OK,
         pages::withdraw_form(&state.issue_token(), "", &[]),
@@ -301,12 +519,8 @@ impl FromRequest<Arc<WebState>> for AdmittedPost {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &Arc<WebState>) -> Result<Self, Response> {
-        // Without connection info (never, as served), all such posts share one bucket.
-        let client = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
         let (parts, body) = request.into_parts();
+        let client = client_of(&parts);
         admit_post(state, client, &parts.headers, body)
             .await
             .map(AdmittedPost)
@@ -320,28 +534,11 @@ async fn admit_post(
     body: Body,
 ) -> Result<axum::body::Bytes, Response> {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let limited = state
-        .limiter
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take(client, Instant::now());
-    if let Err(wait) = limited {
-        let mut response = refusal(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Please wait a moment",
-            &format!(
-                "Many dreams came from this phone in a short time. Please try again in {} \
-                 seconds.",
-                wait.as_secs().max(1)
-            ),
-        );
-        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return Err(response);
+    if let Err(limited) = WebState::take(&state.posts, client) {
+        return Err(too_many(limited, POSTS_WAIT));
     }
     if same_origin(
-        text(header::HOST),
+        &state.hosts,
         text(header::ORIGIN),
         headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()),
     )
@@ -442,8 +639,20 @@ fn unreadable() -> Response {
 const EXPIRED: &str = "This form was already sent, was open too long, or came from elsewhere, \
                        so it was not taken. Nothing is lost: check it below and send it again.";
 
+/// What a withdrawal of a code no dream has, or of one already withdrawn, is told: the same
+/// words and status for both, so the answer cannot tell which codes were ever given out.
+const NO_SUCH_CODE: &str =
+    "No dream has this code, or it was already taken back. Please check each letter and digit.";
+
 fn store_fault(error: &StoreError) -> Response {
-    bevy::log::error!("the phone form could not reach the store: {error}");
+    // Never a receipt code in the log: it is the visitor's key to their dream.
+    let what = match error {
+        StoreError::UnknownReceipt(_)
+        | StoreError::ReceiptTaken(_)
+        | StoreError::AlreadyWithdrawn(_) => "a receipt code was refused".to_owned(),
+        other => other.to_string(),
+    };
+    bevy::log::error!("the phone form could not reach the store: {what}");
     refusal(
         StatusCode::SERVICE_UNAVAILABLE,
         "The loom is resting",
@@ -499,6 +708,8 @@ async fn submit_dream(
     .await;
     match stored {
         Ok(Ok((id, receipt))) => {
+            // The narrative id, never the receipt code.
+            bevy::log::info!("the phone form stored dream #{}", id.0);
             state.tell(WebEvent::Submitted {
                 receipt,
                 id,
@@ -547,15 +758,16 @@ async fn withdraw_dream(
     };
     let store = Arc::clone(&state.store);
     match tokio::task::spawn_blocking(move || store.withdraw(receipt)).await {
-        Ok(Ok(_)) => {
+        Ok(Ok(id)) => {
+            bevy::log::info!("the phone form withdrew dream #{}", id.0);
             state.tell(WebEvent::Withdrawn { receipt });
             html(StatusCode::OK, pages::withdrawn(receipt.as_str()))
         }
-        Ok(Err(error)) => match (&error, error.for_visitor()) {
-            (StoreError::UnknownReceipt(_), Some(text)) => again(StatusCode::NOT_FOUND, text),
-            (StoreError::AlreadyWithdrawn(_), Some(text)) => again(StatusCode::GONE, text),
-            _ => store_fault(&error),
-        },
+        // Unknown and already withdrawn answer alike: no oracle for which codes exist.
+        Ok(Err(StoreError::UnknownReceipt(_) | StoreError::AlreadyWithdrawn(_))) => {
+            again(StatusCode::NOT_FOUND, NO_SUCH_CODE.to_owned())
+        }
+        Ok(Err(error)) => store_fault(&error),
         Err(_) => store_fault(&StoreError::WriterGone),
     }
 }
@@ -577,6 +789,67 @@ mod tests {
         let any = public_url("0.0.0.0:8080".parse().unwrap());
         assert!(!any.contains("0.0.0.0"), "{any}");
         assert!(any.ends_with(":8080/"), "{any}");
+    }
+
+    #[test]
+    fn hosts_a_browser_sends_for_a_url() {
+        assert_eq!(
+            url_hosts("http://Dreams.Gallery:8080/form?x=1"),
+            ["dreams.gallery:8080"]
+        );
+        assert_eq!(
+            url_hosts("http://dreams.gallery:80/"),
+            ["dreams.gallery:80", "dreams.gallery"]
+        );
+        assert_eq!(url_hosts("https://dreams.gallery"), ["dreams.gallery"]);
+        assert_eq!(
+            url_hosts("https://dreams.gallery:443#top"),
+            ["dreams.gallery:443", "dreams.gallery"]
+        );
+        assert_eq!(url_hosts("http://[fe80::1]:8080/"), ["[fe80::1]:8080"]);
+        assert!(url_hosts("dreams.gallery:8080").is_empty());
+        assert!(url_hosts("ftp://dreams.gallery/").is_empty());
+        assert!(url_hosts("http:///").is_empty());
+    }
+
+    #[test]
+    fn the_form_answers_to_its_own_addresses_and_named_hosts() {
+        let config = WebConfig {
+            listen: "192.168.4.20:8080".parse().unwrap(),
+            hosts: vec!["kiosk.lan:8080".into()],
+            ..WebConfig::default()
+        }
+        .allowing("http://dreams.example/");
+        let allowed = allowed_hosts(&config, config.listen);
+        for host in [
+            "192.168.4.20:8080",
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "LOCALHOST:8080",
+            "[::1]:8080",
+            "kiosk.lan:8080",
+            "dreams.example",
+        ] {
+            assert!(allowed.allows(host), "{host}");
+        }
+        for host in [
+            "evil.test",
+            "evil.test:8080",
+            "192.168.4.20:9090",
+            "192.168.4.20",
+            "localhost",
+            "",
+        ] {
+            assert!(!allowed.allows(host), "{host}");
+        }
+        // On port 80 browsers leave the port out.
+        let config = WebConfig {
+            listen: "127.0.0.1:80".parse().unwrap(),
+            ..WebConfig::default()
+        };
+        let allowed = allowed_hosts(&config, config.listen);
+        assert!(allowed.allows("127.0.0.1") && allowed.allows("localhost:80"));
+        assert!(allowed.allows("localhost"));
     }
 
     #[test]
