@@ -547,11 +547,15 @@ pub fn run(settings: KioskSettings) -> AppExit {
     let mut _server = None;
     if let Some(listen) = web {
         let (tx, rx) = crossbeam_channel::bounded(256);
-        let config = WebConfig {
+        let mut config = WebConfig {
             listen,
             moderation,
-            rate_limit: crate::web::RateLimit::default(),
+            ..WebConfig::default()
         };
+        // Phones open the address the QR code names: the form is served under that host too.
+        if let Some(url) = &public_url {
+            config = config.allowing(url);
+        }
         match WebServer::start(&config, Arc::clone(&store), Some(tx)) {
             Ok(server) => {
                 let url = public_url.unwrap_or_else(|| crate::web::public_url(server.local_addr()));
