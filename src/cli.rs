@@ -28,9 +28,13 @@ pub enum Command {
     /// revert (F1 toggles the panel, F12 saves a still, F3 shows the piece's health).
     Tune(ViewArgs),
     /// Run the gallery kiosk: fullscreen, unattended, with the visitor form, attract mode and
-    /// the curator panel (Ctrl+Alt+Shift+C, or hold the top-left corner). Settings and the curator
-    /// PIN are in kiosk.ron in the data folder, written on first start.
+    /// the curator panel (Ctrl+Alt+Shift+C, or hold the top-left corner). Settings are in
+    /// kiosk.ron in the data folder, written on first start; the curator PIN is set with
+    /// `kiosk-pin`.
     Kiosk(KioskArgs),
+    /// Set the kiosk's curator PIN (6 to 12 digits): reads it twice from standard input and keeps
+    /// only a salted hash of it, in curator.pin in the data folder, readable by this user only.
+    KioskPin,
     /// Render one frame without a window and save it as a PNG.
     ///
     /// The frame is fully determined by --seed and --time: the same arguments give the same image.
@@ -345,6 +349,14 @@ mod tests {
         assert_eq!(args.mode, Some(crate::protocol::policy::Mode::NeuroSynch));
         let bad = Cli::try_parse_from(["dreamloom", "simulate", "--ticks", "5", "--mode", "fast"]);
         assert!(bad.unwrap_err().to_string().contains("is not a mode"));
+    }
+
+    #[test]
+    fn kiosk_pin_parses_and_takes_no_pin_on_the_command_line() {
+        let cli = Cli::try_parse_from(["dreamloom", "--data", "d", "kiosk-pin"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::KioskPin)));
+        // A PIN in the arguments would end up in the shell's history and `ps`: refused.
+        assert!(Cli::try_parse_from(["dreamloom", "kiosk-pin", "123456"]).is_err());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! plugin, a real store and its feed, input as Bevy messages, and time stepped by hand.
 
 use std::{
-    sync::Arc,
+    sync::{Arc, Mutex, OnceLock},
     time::{Duration, Instant},
 };
 
@@ -17,16 +17,17 @@ use dreamloom::{
     camera::{CameraRig, Flight},
     clock::DreamClock,
     kiosk::{
-        KioskPolicy, PhoneArrival, SubmitDraft, WebInbox,
-        curator::CuratorAction,
-        flow::{KioskFlow, KioskTimings, Screen},
+        CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, SubmitDraft, WebInbox,
+        curator::{Curator, CuratorAction},
+        flow::{CODE_PAUSE_SECONDS, CODE_TRIES, KioskFlow, KioskTimings, Screen},
         logic_plugin,
         watchdog::{Notifier, watch},
     },
     narrative::{
-        NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle,
+        Consent, NarrativeArchive, NarrativeId, StoreFeedPlugin, StoreHandle, Submission,
         receipt::Receipt,
-        store::{EventKind, Moderation, Seed, Status, Store},
+        store::{Admission, EventKind, Moderation, Seed, Status, Store},
+        validate,
     },
     testing::TempDir,
     weave::Focus,
@@ -72,7 +73,6 @@ impl Kiosk {
         .insert_resource(TIMINGS)
         .insert_resource(KioskPolicy {
             moderation,
-            curator_pin: "2468".into(),
             on_screen_keyboard: true,
         })
         .insert_resource(StoreHandle(Arc::clone(&store)))
@@ -145,6 +145,17 @@ impl Kiosk {
     fn submit(&mut self) {
         self.app.world_mut().write_message(SubmitDraft);
         self.app.update();
+    }
+
+    /// A receipt code typed at the kiosk; returns once the kiosk has answered it.
+    fn code(&mut self, request: CodeRequest) -> String {
+        self.app.world_mut().resource_mut::<CodeAnswer>().0 = None;
+        self.app.world_mut().write_message(request);
+        self.app.update();
+        self.until("the answer to a code", |w| {
+            w.resource::<CodeAnswer>().0.is_some()
+        });
+        self.app.world().resource::<CodeAnswer>().0.clone().unwrap()
     }
 
     fn on_cloak(&self, id: NarrativeId) -> bool {
@@ -561,4 +572,188 @@ fn a_hung_store_does_not_keep_the_draft_and_its_late_answer_is_not_shown() {
         None,
         "no flight to their thread"
     );
+}
+
+/// A dream stored straight into the kiosk's store (as the phone form or an import would).
+fn stored_dream(store: &Store, text: &str, origin: &str) -> Receipt {
+    let valid = validate(&Submission {
+        text: text.into(),
+        origin: origin.into(),
+        language: None,
+        consent: Consent {
+            display: true,
+            sanctuary: false,
+        },
+    })
+    .unwrap();
+    store.submit(valid, Admission::default()).unwrap()
+}
+
+/// Receipt codes are guessable in principle (six characters): the kiosk takes five a minute, then
+/// pauses, and a code in the pause never reaches the store. Today's kiosk sends every code to the
+/// store, so the sixth code here, the right one, would erase the dream.
+#[test]
+fn receipt_codes_are_taken_at_a_visitors_pace() {
+    let mut kiosk = Kiosk::new("kiosk-codes", Moderation::Post);
+    let receipt = stored_dream(
+        &kiosk.store,
+        "Salt bread rising in the lighthouse",
+        "Faroese, Tórshavn",
+    );
+    // Five wrong guesses in a few seconds: each is answered by the store.
+    let mut guess = 1;
+    for _ in 0..CODE_TRIES {
+        if Receipt::from_bits(guess) == receipt {
+            guess += 1;
+        }
+        let answer = kiosk.code(CodeRequest::Find(Receipt::from_bits(guess)));
+        assert!(answer.starts_with("No dream has the code"), "{answer}");
+        guess += 1;
+        kiosk.wait(0.5);
+    }
+    // The sixth code within the minute, even the right one, is refused before the store.
+    let answer = kiosk.code(CodeRequest::Withdraw(receipt));
+    assert!(
+        answer.contains("Too many codes were tried here just now. Please wait 1 minute"),
+        "{answer}"
+    );
+    // A second of the store's writer thread: nothing was erased.
+    let until = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < until {
+        kiosk.app.update();
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = kiosk
+        .store
+        .reader()
+        .unwrap()
+        .lookup(receipt)
+        .unwrap()
+        .status;
+    assert_eq!(
+        status,
+        Status::Visible,
+        "a code in the pause reached the store"
+    );
+    assert!(
+        kiosk
+            .code(CodeRequest::Find(receipt))
+            .contains("Please wait"),
+        "still paused"
+    );
+    // After the pause, codes are taken again.
+    kiosk.wait(CODE_PAUSE_SECONDS as f32 + 1.0);
+    let answer = kiosk.code(CodeRequest::Find(receipt));
+    assert_eq!(answer, format!("Here is your thread, {receipt}."));
+}
+
+/// Every log line, from every thread, of this test binary (installed once).
+fn captured_log() -> Arc<Mutex<Vec<String>>> {
+    use bevy::log::tracing::{
+        self, Event, Metadata, Subscriber,
+        field::{Field, Visit},
+        span,
+    };
+
+    struct Capture(Arc<Mutex<Vec<String>>>);
+
+    struct Line<'a>(&'a mut String);
+
+    impl Visit for Line<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            use std::fmt::Write as _;
+            let _ = write!(self.0, "{}={value:?} ", field.name());
+        }
+    }
+
+    impl Subscriber for Capture {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+            span::Id::from_u64(1)
+        }
+        fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+        fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut line = String::new();
+            event.record(&mut Line(&mut line));
+            self.0.lock().unwrap().push(line);
+        }
+        fn enter(&self, _: &span::Id) {}
+        fn exit(&self, _: &span::Id) {}
+    }
+
+    static LOG: OnceLock<Arc<Mutex<Vec<String>>>> = OnceLock::new();
+    Arc::clone(LOG.get_or_init(|| {
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        tracing::subscriber::set_global_default(Capture(Arc::clone(&lines)))
+            .expect("no other logger in this test binary");
+        lines
+    }))
+}
+
+/// A receipt code withdraws its dream, so it never goes into the log: the kiosk logs the
+/// narrative's id instead. Today's kiosk logs the code when it stores a dream, when a curator
+/// moderates it, when it is withdrawn, and when a dream arrives or is withdrawn from a phone.
+#[test]
+fn receipt_codes_stay_out_of_the_log() {
+    let log = captured_log();
+    let mut kiosk = Kiosk::new("kiosk-log", Moderation::Post);
+    // A visitor weaves a dream in at the form.
+    kiosk.touch();
+    kiosk.write_dream("A fox folded the snow into letters", "Ainu, Hokkaido");
+    kiosk.app.world_mut().write_message(SubmitDraft);
+    kiosk.app.update();
+    kiosk.until("the receipt", |w| {
+        w.resource::<KioskFlow>().screen == Screen::Receipt
+    });
+    let shown = kiosk.flow().receipt.unwrap();
+    // They find it by its code; a curator hides it and restores it.
+    let answer = kiosk.code(CodeRequest::Find(shown.receipt));
+    assert!(answer.starts_with("Here is your thread"), "{answer}");
+    for status in [Status::Hidden, Status::Visible] {
+        kiosk.app.world_mut().resource_mut::<Curator>().message = None;
+        kiosk
+            .app
+            .world_mut()
+            .write_message(CuratorAction::Moderate(shown.receipt, status));
+        kiosk.app.update();
+        kiosk.until("the curator's answer", |w| {
+            w.resource::<Curator>().message.is_some()
+        });
+    }
+    // They take it back by its code.
+    let answer = kiosk.code(CodeRequest::Withdraw(shown.receipt));
+    assert!(answer.contains("is erased"), "{answer}");
+    // A dream arrives from a phone and is withdrawn there.
+    let (tx, rx) = crossbeam_channel::unbounded();
+    kiosk.app.insert_resource(WebInbox(rx));
+    let phone = Receipt::from_bits(424_242);
+    tx.send(WebEvent::Submitted {
+        receipt: phone,
+        id: NarrativeId(4242),
+        status: Status::Visible,
+        shown: true,
+    })
+    .unwrap();
+    tx.send(WebEvent::Withdrawn { receipt: phone }).unwrap();
+    kiosk.app.update();
+
+    let lines = log.lock().unwrap().clone();
+    let ours = format!("narrative {}", shown.id.0);
+    assert!(
+        lines.iter().any(|line| line.contains(&ours)),
+        "the flow was logged, by narrative id: {lines:#?}"
+    );
+    for code in [shown.receipt, phone] {
+        let leaks: Vec<&String> = lines
+            .iter()
+            .filter(|line| line.contains(code.as_str()))
+            .collect();
+        assert!(
+            leaks.is_empty(),
+            "receipt code {code} in the log: {leaks:#?}"
+        );
+    }
 }

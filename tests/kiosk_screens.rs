@@ -26,7 +26,6 @@ fn attract_frame() -> RgbaImage {
         app.add_plugins((overlay::plugin, logic_plugin, screens_plugin))
             .insert_resource(KioskPolicy {
                 moderation: Moderation::Post,
-                curator_pin: "2468".into(),
                 on_screen_keyboard: true,
             })
             .insert_resource(PhoneForm::at(URL.into()))

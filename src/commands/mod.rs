@@ -10,7 +10,7 @@ mod simulate;
 use std::{fmt::Display, path::Path};
 
 pub use self::{
-    modes::{find_on_cloak, kiosk, view},
+    modes::{find_on_cloak, kiosk, kiosk_pin, view},
     narratives::{export, import, submit, withdraw},
     render::{bench, render},
     simulate::simulate,
@@ -75,6 +75,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::View(args) => view(&data, args, false),
         Command::Tune(args) => view(&data, args, true),
         Command::Kiosk(args) => kiosk(&data, args),
+        Command::KioskPin => kiosk_pin(&data, out),
         Command::Render(args) => render(&data, args, out),
         Command::Submit(args) => submit(&data, args, out),
         Command::Import(args) => import(&data, &args),

@@ -1,6 +1,8 @@
-//! `view`, `tune` and `kiosk`: the windowed modes, started from the store.
+//! `view`, `tune` and `kiosk`: the windowed modes, started from the store; and `kiosk-pin`,
+//! which sets the kiosk's curator PIN.
 
 use std::{
+    io::{BufRead, IsTerminal as _, Write},
     path::{Path, PathBuf},
     sync::Arc,
 };
@@ -10,7 +12,11 @@ use bevy::app::AppExit;
 use super::{Failure, open_store};
 use crate::{
     cli::{KioskArgs, ViewArgs},
-    kiosk::{self, KioskSettings, config::KioskConfig},
+    kiosk::{
+        self, KioskSettings,
+        config::{CONFIG_FILE, KioskConfig},
+        curator::{self, PIN_DIGITS, PinGuard, PlainPin},
+    },
     narrative::{
         NarrativeId,
         receipt::Receipt,
@@ -77,11 +83,41 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         seed,
     } = args;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
+    let config_file = data.join(CONFIG_FILE);
     if created {
         eprintln!(
-            "dreamloom kiosk: wrote {} with the curator PIN {} (change it there)",
-            data.join(kiosk::config::CONFIG_FILE).display(),
-            config.curator_pin
+            "dreamloom kiosk: wrote the settings to {} (see the README)",
+            config_file.display()
+        );
+    }
+    // A plain PIN from an older kiosk.ron: moved into the PIN file once, never printed.
+    let plain = std::mem::take(&mut config.legacy_curator_pin);
+    match curator::migrate_plain_pin(data, &plain)? {
+        PlainPin::Absent => {}
+        PlainPin::Moved(path) => eprintln!(
+            "dreamloom kiosk: the curator PIN in {} is now kept as a salted hash in {}; remove \
+             the curator_pin line from {0}",
+            config_file.display(),
+            path.display()
+        ),
+        PlainPin::Ignored => eprintln!(
+            "dreamloom kiosk: {} still holds a plain curator_pin, which is ignored ({} is set); \
+             remove that line",
+            config_file.display(),
+            data.join(curator::PIN_FILE).display()
+        ),
+        PlainPin::Refused(reason) => eprintln!(
+            "dreamloom kiosk: the curator_pin in {} is refused ({reason}): set a PIN with \
+             `dreamloom kiosk-pin` and remove that line",
+            config_file.display()
+        ),
+    }
+    let curator_pin = PinGuard::load(data)?;
+    if !curator_pin.is_set() {
+        eprintln!(
+            "dreamloom kiosk: no curator PIN is set, so the curator panel stays shut; set one \
+             with `dreamloom --data {} kiosk-pin`",
+            data.display()
         );
     }
     if let Some(moderation) = moderation {
@@ -100,12 +136,157 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         narratives,
         store,
         data_dir: data.to_owned(),
+        curator_pin,
     }))
+}
+
+/// `kiosk-pin`: sets the kiosk's curator PIN. Reads it twice from standard input (with the
+/// terminal's echo off when it is one), refuses a PIN of fewer than 6 digits or two that differ,
+/// and keeps only its salted hash, in `curator.pin` in `data` (mode 0600). The PIN is never
+/// printed; `out` gets where its hash went.
+pub fn kiosk_pin(data: &Path, out: &mut impl Write) -> Result<(), Failure> {
+    let stdin = std::io::stdin();
+    let _echo = stdin.is_terminal().then(EchoOff::new);
+    set_kiosk_pin(data, &mut stdin.lock(), &mut std::io::stderr(), out)
+}
+
+/// The terminal's echo, off while a PIN is typed (`stty -echo`) and on again when dropped.
+struct EchoOff {
+    off: bool,
+}
+
+impl EchoOff {
+    fn new() -> Self {
+        let off = std::process::Command::new("stty")
+            .arg("-echo")
+            .status()
+            .is_ok_and(|status| status.success());
+        if !off {
+            eprintln!(
+                "(the terminal's echo could not be turned off: the PIN shows as it is typed)"
+            );
+        }
+        Self { off }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        if self.off {
+            let _ = std::process::Command::new("stty").arg("echo").status();
+        }
+    }
+}
+
+/// One line of `input`, without its line ending and surrounding spaces.
+fn read_pin(input: &mut impl BufRead) -> Result<String, Failure> {
+    let mut line = String::new();
+    if input.read_line(&mut line)? == 0 {
+        return Err(Failure::new(
+            "no PIN was given (standard input ended); the curator PIN was not changed",
+        ));
+    }
+    Ok(line.trim().to_owned())
+}
+
+/// [`kiosk_pin`] over any input and outputs: the prompts go to `prompt`, the outcome to `out`.
+fn set_kiosk_pin(
+    data: &Path,
+    input: &mut impl BufRead,
+    prompt: &mut impl Write,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    let not_changed = |error: curator::PinError| {
+        Failure::new(format!("{error}; the curator PIN was not changed"))
+    };
+    write!(
+        prompt,
+        "New curator PIN ({} to {} digits): ",
+        PIN_DIGITS.start(),
+        PIN_DIGITS.end()
+    )?;
+    prompt.flush()?;
+    let first = read_pin(input)?;
+    writeln!(prompt)?;
+    curator::check_pin(&first).map_err(not_changed)?;
+    write!(prompt, "The same PIN again: ")?;
+    prompt.flush()?;
+    let second = read_pin(input)?;
+    writeln!(prompt)?;
+    if first != second {
+        return Err(Failure::new(
+            "the two PINs differ; the curator PIN was not changed",
+        ));
+    }
+    let path = curator::set_pin(data, &first).map_err(not_changed)?;
+    writeln!(
+        out,
+        "curator PIN set: its salted hash is in {} (readable by this user only); a running kiosk \
+         takes it the next time the PIN pad opens",
+        path.display()
+    )?;
+    Ok(())
 }
 
 fn exit_to_result(exit: AppExit) -> Result<(), Failure> {
     match exit {
         AppExit::Success => Ok(()),
         AppExit::Error(code) => Err(Failure::silent(code.get())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TempDir;
+
+    fn run(data: &Path, input: &str) -> (Result<(), Failure>, String, String) {
+        let mut prompt = Vec::new();
+        let mut out = Vec::new();
+        let result = set_kiosk_pin(data, &mut input.as_bytes(), &mut prompt, &mut out);
+        (
+            result,
+            String::from_utf8(prompt).unwrap(),
+            String::from_utf8(out).unwrap(),
+        )
+    }
+
+    #[test]
+    fn kiosk_pin_reads_the_pin_twice_and_keeps_only_its_hash() {
+        let data = TempDir::new("kiosk-pin-command");
+        let (result, prompt, out) = run(data.path(), "9081726354\n9081726354\n");
+        result.unwrap();
+        assert!(
+            prompt.contains("New curator PIN (6 to 12 digits)"),
+            "{prompt}"
+        );
+        assert!(!prompt.contains("9081726354") && !out.contains("9081726354"));
+        assert!(out.contains("curator.pin"), "{out}");
+        let mut guard = PinGuard::load(data.path()).unwrap();
+        assert_eq!(
+            guard.attempt("9081726354", std::time::SystemTime::now()),
+            curator::PinOutcome::Open
+        );
+    }
+
+    #[test]
+    fn kiosk_pin_refuses_short_pins_mismatches_and_no_input() {
+        let data = TempDir::new("kiosk-pin-command-bad");
+        for (input, expected) in [
+            ("1234\n1234\n", "at least 6 digits; this one has 4"),
+            ("123456\n654321\n", "the two PINs differ"),
+            ("12 34 56\n", "digits (0 to 9) only"),
+            ("", "no PIN was given"),
+            ("123456\n", "no PIN was given"),
+        ] {
+            let (result, _, out) = run(data.path(), input);
+            let failure = result.unwrap_err();
+            assert!(failure.message.contains(expected), "{input:?}: {failure:?}");
+            assert!(out.is_empty());
+        }
+        assert!(
+            !data.path().join(curator::PIN_FILE).exists(),
+            "nothing was set"
+        );
     }
 }

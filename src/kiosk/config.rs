@@ -1,6 +1,8 @@
 //! The exhibition's kiosk settings, `kiosk.ron` in the data folder: the moderation policy, the
-//! curator PIN, the idle timings, and the address phones should open. Written with a fresh random
-//! PIN the first time the kiosk starts, so a gallery never runs with a PIN everyone knows.
+//! idle timings, and the address phones should open. Written with the defaults the first time the
+//! kiosk starts. The curator PIN is not kept here: its salted hash is in `curator.pin`, set with
+//! `dreamloom kiosk-pin` (see `kiosk::curator`); a plain `curator_pin` left here by an older
+//! Dreamloom is read only to be moved there once.
 
 use std::path::{Path, PathBuf};
 
@@ -19,9 +21,11 @@ pub struct KioskConfig {
     /// `post`: visitors' threads appear at once, a curator can hide them; `pre`: they wait,
     /// pending, until a curator approves them.
     pub moderation: Moderation,
-    /// Digits a curator types after the chord (Ctrl+Alt+Shift+C, or holding the top-left corner
-    /// for three seconds) to open the curator panel.
-    pub curator_pin: String,
+    /// A plain curator PIN from before `curator.pin` (an older `kiosk.ron`): moved into the PIN
+    /// file at start if it has enough digits (`kiosk::curator::migrate_plain_pin`), and to be
+    /// removed from the file. Left out when empty, so the kiosk never writes one.
+    #[serde(rename = "curator_pin", skip_serializing_if = "String::is_empty")]
+    pub legacy_curator_pin: String,
     pub timings: KioskTimings,
     /// The address phones open, when the one the kiosk works out is not reachable (NAT, a name).
     pub public_url: Option<String>,
@@ -33,7 +37,7 @@ impl Default for KioskConfig {
     fn default() -> Self {
         Self {
             moderation: Moderation::Post,
-            curator_pin: String::new(),
+            legacy_curator_pin: String::new(),
             timings: KioskTimings::default(),
             public_url: None,
             on_screen_keyboard: true,
@@ -60,20 +64,10 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// PIN lengths accepted.
-const PIN_DIGITS: std::ops::RangeInclusive<usize> = 4..=12;
-
 impl KioskConfig {
-    /// Checks what RON cannot: the PIN and the timings.
+    /// Checks what RON cannot: the timings and the address. (A plain `curator_pin` is checked
+    /// when it is moved into the PIN file.)
     pub fn check(&self) -> Result<(), String> {
-        let pin = &self.curator_pin;
-        if !PIN_DIGITS.contains(&pin.len()) || !pin.chars().all(|c| c.is_ascii_digit()) {
-            return Err(format!(
-                "curator_pin must be {} to {} digits",
-                PIN_DIGITS.start(),
-                PIN_DIGITS.end()
-            ));
-        }
         let t = &self.timings;
         for (name, value) in [
             ("timings.attract_after", t.attract_after),
@@ -97,8 +91,9 @@ impl KioskConfig {
         Ok(())
     }
 
-    /// Reads `kiosk.ron` from `dir`, or writes one with a new random PIN if there is none.
-    /// Returns the settings and whether the file was just created.
+    /// Reads `kiosk.ron` from `dir`, or writes one with the defaults if there is none (no PIN:
+    /// `dreamloom kiosk-pin` sets that). Returns the settings and whether the file was just
+    /// created.
     pub fn load_or_create(dir: &Path) -> Result<(Self, bool), ConfigError> {
         let path = dir.join(CONFIG_FILE);
         match std::fs::read_to_string(&path) {
@@ -114,10 +109,7 @@ impl KioskConfig {
                 Ok((config, false))
             }
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
-                let config = Self {
-                    curator_pin: format!("{:06}", rand::random_range(0..1_000_000u32)),
-                    ..Self::default()
-                };
+                let config = Self::default();
                 let text = ron::ser::to_string_pretty(&config, ron::ser::PrettyConfig::default())
                     .map_err(|e| ConfigError::Invalid {
                     path: path.clone(),
@@ -130,7 +122,10 @@ impl KioskConfig {
                 std::fs::create_dir_all(dir).map_err(write)?;
                 std::fs::write(
                     &path,
-                    format!("// Dreamloom kiosk settings (see the README).\n{text}\n"),
+                    format!(
+                        "// Dreamloom kiosk settings (see the README). The curator PIN is not \
+                         kept here: set it with `dreamloom kiosk-pin`.\n{text}\n"
+                    ),
                 )
                 .map_err(write)?;
                 Ok((config, true))
@@ -145,12 +140,17 @@ mod tests {
     use super::*;
     use crate::testing::TempDir;
 
+    /// Today's first start writes a random 6-digit PIN into kiosk.ron, readable by anyone on the
+    /// machine; now no PIN is written anywhere until `dreamloom kiosk-pin` sets one.
     #[test]
-    fn first_start_writes_a_random_pin_then_reads_it_back() {
+    fn first_start_writes_the_defaults_and_no_pin() {
         let dir = TempDir::new("kiosk-config");
         let (created, fresh) = KioskConfig::load_or_create(dir.path()).unwrap();
         assert!(fresh);
-        assert_eq!(created.curator_pin.len(), 6);
+        assert_eq!(created, KioskConfig::default());
+        let text = std::fs::read_to_string(dir.path().join(CONFIG_FILE)).unwrap();
+        assert!(!text.contains("curator_pin:"), "{text}");
+        assert!(!dir.path().join(crate::kiosk::curator::PIN_FILE).exists());
         let (read, fresh) = KioskConfig::load_or_create(dir.path()).unwrap();
         assert!(!fresh);
         assert_eq!(read, created);
@@ -160,30 +160,38 @@ mod tests {
     fn bad_settings_are_named() {
         let dir = TempDir::new("kiosk-config-bad");
         let path = dir.path().join(CONFIG_FILE);
-        std::fs::write(&path, "(curator_pin: \"12ab\")").unwrap();
-        let error = KioskConfig::load_or_create(dir.path())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            error.contains("curator_pin must be 4 to 12 digits"),
-            "{error}"
-        );
-        std::fs::write(&path, "(curator_pin: \"1234\", moderation: later)").unwrap();
+        std::fs::write(&path, "(moderation: later)").unwrap();
         let error = KioskConfig::load_or_create(dir.path())
             .unwrap_err()
             .to_string();
         assert!(error.contains("later"), "{error}");
-        std::fs::write(
-            &path,
-            "(curator_pin: \"1234\", timings: (attract_after: 0.0))",
-        )
-        .unwrap();
+        std::fs::write(&path, "(timings: (attract_after: 0.0))").unwrap();
         let error = KioskConfig::load_or_create(dir.path())
             .unwrap_err()
             .to_string();
         assert!(error.contains("timings.attract_after"), "{error}");
-        std::fs::write(&path, "(curator_pin: \"1234\", moderation: pre)").unwrap();
+        std::fs::write(&path, "(moderation: pre)").unwrap();
         let (config, _) = KioskConfig::load_or_create(dir.path()).unwrap();
         assert_eq!(config.moderation, Moderation::Pre);
+    }
+
+    /// An older kiosk.ron with a plain PIN still loads; the PIN is handed over for moving (or
+    /// refusing) by `curator::migrate_plain_pin`, and never written back.
+    #[test]
+    fn an_old_plain_pin_is_read_for_moving_only() {
+        let dir = TempDir::new("kiosk-config-old-pin");
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, "(curator_pin: \"1234\", moderation: pre)").unwrap();
+        let (config, fresh) = KioskConfig::load_or_create(dir.path()).unwrap();
+        assert!(!fresh);
+        assert_eq!(config.legacy_curator_pin, "1234");
+        assert_eq!(config.moderation, Moderation::Pre);
+        let without = KioskConfig {
+            legacy_curator_pin: String::new(),
+            ..config
+        };
+        let written =
+            ron::ser::to_string_pretty(&without, ron::ser::PrettyConfig::default()).unwrap();
+        assert!(!written.contains("curator_pin"), "{written}");
     }
 }

@@ -1,7 +1,10 @@
 //! What the kiosk shows and when, as plain data: attract mode, the visitor form, the receipt, and
-//! the idle timeouts that bring it back to attract mode and wipe a half-written dream. The systems
-//! in `mod.rs` only feed it input and time, and mirror its screen into Bevy's `State<Screen>`,
-//! which runs the screens' systems; tests drive it directly.
+//! the idle timeouts that bring it back to attract mode and wipe a half-written dream; the visitor
+//! session that each wipe ends; and the pace at which receipt codes may be tried. The systems in
+//! `mod.rs` only feed it input and time, and mirror its screen into Bevy's `State<Screen>`, which
+//! runs the screens' systems; tests drive it directly.
+
+use std::collections::VecDeque;
 
 use bevy::prelude::*;
 
@@ -117,6 +120,10 @@ pub struct KioskFlow {
     pub receipt: Option<ReceiptShown>,
     /// A fault to tell the visitor in plain words (their draft is kept).
     pub notice: Option<String>,
+    /// The visitor session: a new one after every wipe and every stored dream. The screens salt
+    /// their text fields' ids with it, so nothing a field remembers (egui's undo history above
+    /// all) reaches the next visitor.
+    session: u64,
 }
 
 impl Default for KioskFlow {
@@ -130,6 +137,7 @@ impl Default for KioskFlow {
             sent: 0,
             receipt: None,
             notice: None,
+            session: 0,
         }
     }
 }
@@ -173,8 +181,15 @@ impl KioskFlow {
         }
     }
 
-    /// Back to attract mode with nothing of the last visitor left on screen, and no longer
-    /// waiting for the store's answer to their submission.
+    /// The current visitor session (see [`KioskFlow::go_idle`]).
+    #[must_use]
+    pub fn session(&self) -> u64 {
+        self.session
+    }
+
+    /// Back to attract mode with nothing of the last visitor left on screen, no longer waiting
+    /// for the store's answer to their submission, and a new visitor session: the screens' text
+    /// fields get fresh ids and forget the old ones.
     pub fn go_idle(&mut self) {
         self.screen = Screen::Attract;
         self.sending = false;
@@ -182,6 +197,7 @@ impl KioskFlow {
         self.problems.clear();
         self.receipt = None;
         self.notice = None;
+        self.session = self.session.wrapping_add(1);
     }
 
     /// The visitor pressed "weave my dream in": the draft checked by the narrative rules. On
@@ -229,6 +245,9 @@ impl KioskFlow {
                 self.draft = FormDraft::default();
                 self.problems.clear();
                 self.screen = Screen::Receipt;
+                // The stored dream must not come back into the emptied form (Ctrl+Z) for
+                // whoever is next at the kiosk.
+                self.session = self.session.wrapping_add(1);
             }
             Err(fault) => self.notice = Some(fault),
         }
@@ -240,6 +259,106 @@ impl KioskFlow {
             .iter()
             .filter(move |(f, _)| *f == field)
             .map(|(_, text)| text.as_str())
+    }
+}
+
+/// Receipt codes the kiosk lets visitors try (find or take back) within [`CODE_WINDOW_SECONDS`],
+/// before it pauses code requests.
+pub const CODE_TRIES: usize = 5;
+/// The window in which [`CODE_TRIES`] codes may be tried, in seconds.
+pub const CODE_WINDOW_SECONDS: f64 = 60.0;
+/// The first pause after too many codes, in seconds; each further pause doubles it.
+pub const CODE_PAUSE_SECONDS: f64 = 60.0;
+/// The longest pause, in seconds.
+pub const CODE_PAUSE_MAX_SECONDS: f64 = 3600.0;
+/// After this long without a pause (seconds since the last one ended), pauses start short again.
+pub const CODE_FORGIVE_SECONDS: f64 = 600.0;
+
+/// The kiosk refuses a receipt code for now: too many were tried in a short time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodePause {
+    /// Seconds until codes are taken again.
+    pub seconds: u64,
+    /// This code started the pause (the others fell into it).
+    pub started: bool,
+}
+
+impl CodePause {
+    /// What the visitor reads, in plain words.
+    #[must_use]
+    pub fn message(&self) -> String {
+        format!(
+            "Too many codes were tried here just now. Please wait {} and try again.",
+            wait_in_words(self.seconds)
+        )
+    }
+}
+
+/// The pace at which the kiosk takes receipt codes (find or take back), for the whole kiosk
+/// rather than per visitor, since a guesser can always wait for a new session: [`CODE_TRIES`]
+/// codes in [`CODE_WINDOW_SECONDS`], then a pause of [`CODE_PAUSE_SECONDS`] that doubles with
+/// each further burst, up to [`CODE_PAUSE_MAX_SECONDS`], and starts short again after
+/// [`CODE_FORGIVE_SECONDS`] of calm. Times are real seconds since the kiosk started.
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct CodeLimit {
+    /// When the codes of the current window were tried.
+    tried: VecDeque<f64>,
+    /// No code is taken before this time.
+    paused_until: f64,
+    /// Pauses in a row without [`CODE_FORGIVE_SECONDS`] of calm between them.
+    pauses: u32,
+}
+
+impl CodeLimit {
+    /// A code typed at `now`: `Ok` lets it through to the store, `Err` refuses it and says how
+    /// long to wait. A refused code does not count towards the next window.
+    pub fn try_code(&mut self, now: f64) -> Result<(), CodePause> {
+        if now < self.paused_until {
+            return Err(CodePause {
+                seconds: whole_seconds(self.paused_until - now),
+                started: false,
+            });
+        }
+        if self.pauses > 0 && now - self.paused_until >= CODE_FORGIVE_SECONDS {
+            self.pauses = 0;
+        }
+        while self
+            .tried
+            .front()
+            .is_some_and(|&at| now - at >= CODE_WINDOW_SECONDS)
+        {
+            self.tried.pop_front();
+        }
+        if self.tried.len() >= CODE_TRIES {
+            let doubling = f64::from(1u32 << self.pauses.min(30));
+            let pause = (CODE_PAUSE_SECONDS * doubling).min(CODE_PAUSE_MAX_SECONDS);
+            self.pauses = self.pauses.saturating_add(1);
+            self.paused_until = now + pause;
+            self.tried.clear();
+            return Err(CodePause {
+                seconds: whole_seconds(pause),
+                started: true,
+            });
+        }
+        self.tried.push_back(now);
+        Ok(())
+    }
+}
+
+/// `seconds` rounded up to whole seconds, at least one.
+fn whole_seconds(seconds: f64) -> u64 {
+    (seconds.ceil() as u64).max(1)
+}
+
+/// A wait in plain words: "40 seconds", "1 minute", "3 minutes" (rounded up), "1 hour".
+#[must_use]
+pub fn wait_in_words(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=59 => format!("{seconds} seconds"),
+        60 => "1 minute".to_owned(),
+        3600 => "1 hour".to_owned(),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 
@@ -350,6 +469,110 @@ mod tests {
         flow.submit().expect("valid");
         assert!(!flow.awaits(ticket));
         assert!(flow.awaits(flow.sent));
+    }
+
+    #[test]
+    fn every_wipe_and_every_stored_dream_starts_a_new_session() {
+        let timings = KioskTimings::default();
+        let mut flow = KioskFlow::default();
+        let first = flow.session();
+        flow.touch();
+        written(&mut flow);
+        flow.tick(timings.form_clear_after, &timings);
+        assert_eq!(flow.screen, Screen::Attract);
+        let second = flow.session();
+        assert_ne!(second, first, "an idle wipe ends the session");
+        flow.touch();
+        written(&mut flow);
+        flow.submit().expect("valid");
+        assert_eq!(flow.session(), second, "not while the dream is on its way");
+        flow.stored(Err("The loom is resting".into()));
+        assert_eq!(
+            flow.session(),
+            second,
+            "a fault keeps the draft, and the session"
+        );
+        flow.submit().expect("valid");
+        flow.stored(Ok(ReceiptShown {
+            receipt: Receipt::from_bits(42),
+            id: NarrativeId(7),
+            status: Status::Visible,
+            shown: true,
+        }));
+        assert_ne!(flow.session(), second, "a stored dream ends the session");
+    }
+
+    #[test]
+    fn five_codes_a_minute_then_growing_pauses() {
+        let mut limit = CodeLimit::default();
+        for i in 0..CODE_TRIES {
+            assert_eq!(limit.try_code(i as f64), Ok(()), "code {i}");
+        }
+        let pause = limit.try_code(10.0).unwrap_err();
+        assert_eq!(
+            pause,
+            CodePause {
+                seconds: 60,
+                started: true
+            }
+        );
+        assert!(
+            pause.message().contains("wait 1 minute"),
+            "{}",
+            pause.message()
+        );
+        assert_eq!(
+            limit.try_code(40.0),
+            Err(CodePause {
+                seconds: 30,
+                started: false
+            }),
+            "codes in the pause are refused"
+        );
+        // After the pause, a fresh window; the next burst pauses twice as long, then four times.
+        for i in 0..CODE_TRIES {
+            assert_eq!(limit.try_code(70.0 + i as f64), Ok(()));
+        }
+        assert_eq!(limit.try_code(80.0).unwrap_err().seconds, 120);
+        for i in 0..CODE_TRIES {
+            assert_eq!(limit.try_code(200.0 + i as f64), Ok(()));
+        }
+        assert_eq!(limit.try_code(210.0).unwrap_err().seconds, 240);
+        // Codes spread out never pause.
+        let mut calm = CodeLimit::default();
+        for i in 0..100_u32 {
+            assert_eq!(calm.try_code(f64::from(i) * 13.0), Ok(()), "code {i}");
+        }
+    }
+
+    #[test]
+    fn pauses_stop_growing_at_an_hour_and_are_forgiven_after_calm() {
+        let mut limit = CodeLimit::default();
+        let mut now = 0.0;
+        let mut last = 0;
+        for _ in 0..12 {
+            for _ in 0..CODE_TRIES {
+                assert_eq!(limit.try_code(now), Ok(()));
+            }
+            last = limit.try_code(now).unwrap_err().seconds;
+            now += last as f64;
+        }
+        assert_eq!(last, 3600);
+        // Ten quiet minutes after the last pause: the next one is short again.
+        now += CODE_FORGIVE_SECONDS;
+        for _ in 0..CODE_TRIES {
+            assert_eq!(limit.try_code(now), Ok(()));
+        }
+        assert_eq!(limit.try_code(now).unwrap_err().seconds, 60);
+    }
+
+    #[test]
+    fn waits_in_words() {
+        assert_eq!(wait_in_words(1), "a second");
+        assert_eq!(wait_in_words(30), "30 seconds");
+        assert_eq!(wait_in_words(60), "1 minute");
+        assert_eq!(wait_in_words(61), "2 minutes");
+        assert_eq!(wait_in_words(3600), "1 hour");
     }
 
     #[test]

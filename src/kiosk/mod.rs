@@ -40,7 +40,7 @@ use crate::{
     web::{WebConfig, WebEvent, WebServer},
 };
 use config::KioskConfig;
-use flow::{KioskFlow, KioskTimings, ReceiptShown, Screen};
+use flow::{CodeLimit, KioskFlow, KioskTimings, ReceiptShown, Screen};
 
 /// How the kiosk starts.
 pub struct KioskSettings {
@@ -56,13 +56,15 @@ pub struct KioskSettings {
     pub narratives: Vec<Narrative>,
     pub store: Store,
     pub data_dir: PathBuf,
+    /// The curator PIN's hash and lock, from the data folder ([`curator::PinGuard::load`]).
+    pub curator_pin: curator::PinGuard,
 }
 
-/// The exhibition's moderation policy and curator PIN, as the running kiosk uses them.
+/// The exhibition's moderation policy, as the running kiosk uses it. (The curator PIN is the
+/// [`curator::PinGuard`] resource.)
 #[derive(Resource, Debug, Clone)]
 pub struct KioskPolicy {
     pub moderation: Moderation,
-    pub curator_pin: String,
     /// Show the on-screen keyboard under the form.
     pub on_screen_keyboard: bool,
 }
@@ -178,6 +180,7 @@ pub fn logic_plugin(app: &mut App) {
         .init_resource::<PhoneForm>()
         .init_resource::<PhoneArrival>()
         .init_resource::<CodeAnswer>()
+        .init_resource::<CodeLimit>()
         .init_resource::<Replies<StoreReply>>()
         .init_resource::<Focus>()
         .add_message::<SubmitDraft>()
@@ -275,9 +278,10 @@ fn send_submissions(
                 NOT_STORED.to_owned()
             });
         if let Ok(stored) = &result {
+            // The narrative's id, never its receipt code (which withdraws it).
             info!(
-                "kiosk submission stored as {} ({})",
-                stored.receipt,
+                "kiosk submission stored as narrative {} ({})",
+                stored.id.0,
                 stored.status.as_str()
             );
         }
@@ -288,22 +292,37 @@ fn send_submissions(
     }
 }
 
+/// Receipt codes typed at the kiosk go to the store at the pace [`CodeLimit`] allows; a code
+/// beyond it is answered with a plain "please wait" and never reaches the store.
 fn send_code_requests(
     mut requests: MessageReader<CodeRequest>,
     store: Option<Res<StoreHandle>>,
     replies: Res<Replies<StoreReply>>,
+    time: Res<Time<Real>>,
+    mut limit: ResMut<CodeLimit>,
+    mut answer: ResMut<CodeAnswer>,
 ) {
     let Some(store) = store else {
         return;
     };
     for request in requests.read().copied() {
+        if let Err(pause) = limit.try_code(time.elapsed_secs_f64()) {
+            if pause.started {
+                warn!(
+                    "too many receipt codes tried at the kiosk: codes are paused for {} s",
+                    pause.seconds
+                );
+            }
+            answer.0 = Some(pause.message());
+            continue;
+        }
         let failure = match request {
             CodeRequest::Find(receipt) => StoreReply::Found(receipt, Err(RESTING.to_owned())),
             CodeRequest::Withdraw(receipt) => {
                 StoreReply::Withdrew(receipt, Err(RESTING.to_owned()))
             }
         };
-        let answer = Answer::new(&replies.tx, failure);
+        let guard = Answer::new(&replies.tx, failure);
         let sent = store.0.try_write_detached(move |db| {
             let reply = match request {
                 CodeRequest::Find(receipt) => StoreReply::Found(
@@ -319,14 +338,14 @@ fn send_code_requests(
                 CodeRequest::Withdraw(receipt) => StoreReply::Withdrew(
                     receipt,
                     db.withdraw(receipt)
-                        .map(|(_, withdrawal)| {
-                            info!("{receipt} withdrawn at the kiosk ({withdrawal:?})");
+                        .map(|(id, withdrawal)| {
+                            info!("narrative {} withdrawn at the kiosk ({withdrawal:?})", id.0);
                             withdrawal
                         })
                         .map_err(|error| plain_store_error(&error)),
                 ),
             };
-            answer.send(reply);
+            guard.send(reply);
         });
         if let Err(error) = sent {
             error!("the kiosk could not reach the store: {error}");
@@ -413,7 +432,8 @@ fn receive_web_events(
                 shown,
             } => {
                 info!(
-                    "a dream arrived from a phone: {receipt} ({})",
+                    "a dream arrived from a phone: narrative {} ({})",
+                    id.0,
                     status.as_str()
                 );
                 arrival.0 = Some((receipt, time.elapsed_secs_f64()));
@@ -425,7 +445,8 @@ fn receive_web_events(
                     focus.0 = Some(id);
                 }
             }
-            WebEvent::Withdrawn { receipt } => info!("{receipt} withdrawn from a phone"),
+            // No receipt code in the log: it would let a reader withdraw the dream.
+            WebEvent::Withdrawn { .. } => info!("a dream was withdrawn from a phone"),
         }
     }
 }
@@ -496,10 +517,11 @@ pub fn run(settings: KioskSettings) -> AppExit {
         narratives,
         store,
         data_dir,
+        curator_pin,
     } = settings;
     let KioskConfig {
         moderation,
-        curator_pin,
+        legacy_curator_pin: _,
         timings,
         public_url,
         on_screen_keyboard,
@@ -531,9 +553,9 @@ pub fn run(settings: KioskSettings) -> AppExit {
     .insert_resource(timings)
     .insert_resource(KioskPolicy {
         moderation,
-        curator_pin,
         on_screen_keyboard,
-    });
+    })
+    .insert_resource(curator_pin);
     // The kiosk always plays the show.
     PieceSettings {
         seed,

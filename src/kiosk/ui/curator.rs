@@ -1,15 +1,19 @@
 //! The curator's screens: the PIN pad, and the panel for moderation (the pending queue, approve,
 //! hide, restore, search by receipt, the counts) and for quitting the kiosk. They replace the
-//! visitor's screens while they are open.
+//! visitor's screens while they are open. Without a curator PIN set, the pad says so and how to
+//! set one.
+
+use std::time::SystemTime;
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-use super::{GLOW, Layer, PROBLEM, kiosk_window};
+use super::{GLOW, Layer, PROBLEM, fields::pin_field, kiosk_window};
 use crate::{
     kiosk::{
         KioskPolicy,
-        curator::{Curator, CuratorAction, PinOutcome, Stage},
+        curator::{Curator, CuratorAction, PIN_DIGITS, PinGuard, PinOutcome, Stage},
+        flow::wait_in_words,
     },
     narrative::{
         receipt::Receipt,
@@ -28,8 +32,8 @@ pub(super) fn plugin(app: &mut App) {
 fn curator_screens(
     mut contexts: EguiContexts,
     mut curator: ResMut<Curator>,
+    mut pin: ResMut<PinGuard>,
     policy: Res<KioskPolicy>,
-    time: Res<Time<Real>>,
     mut actions: MessageWriter<CuratorAction>,
     mut confirm_quit: Local<bool>,
 ) -> Result {
@@ -39,7 +43,12 @@ fn curator_screens(
             Ok(())
         }
         Stage::Pin { .. } => {
-            pin_pad(contexts.ctx_mut()?, &mut curator, &policy, time.elapsed());
+            pin_pad(
+                contexts.ctx_mut()?,
+                &mut curator,
+                &mut pin,
+                SystemTime::now(),
+            );
             Ok(())
         }
         Stage::Open => {
@@ -55,12 +64,33 @@ fn curator_screens(
     }
 }
 
-fn pin_pad(
-    ctx: &egui::Context,
-    curator: &mut Curator,
-    policy: &KioskPolicy,
-    now: std::time::Duration,
-) {
+/// Without a PIN: what to do, in plain words, and a way back.
+fn no_pin_pad(ctx: &egui::Context, curator: &mut Curator) {
+    let mut cancel = false;
+    kiosk_window("pin pad", egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, |ui| {
+        ui.set_max_width(620.0);
+        ui.label(egui::RichText::new("No curator PIN is set").size(32.0));
+        ui.label(format!(
+            "The curator panel stays shut until a PIN is set. On this computer, in a terminal, \
+             run `dreamloom kiosk-pin` (with the kiosk's --data folder, if it has one) and type \
+             a PIN of {} to {} digits twice. The pad takes it the next time it opens.",
+            PIN_DIGITS.start(),
+            PIN_DIGITS.end()
+        ));
+        if ui.button("Close").clicked() {
+            cancel = true;
+        }
+    });
+    if cancel {
+        curator.close();
+    }
+}
+
+fn pin_pad(ctx: &egui::Context, curator: &mut Curator, pin: &mut PinGuard, now: SystemTime) {
+    if !pin.is_set() {
+        no_pin_pad(ctx, curator);
+        return;
+    }
     let mut enter = false;
     let mut cancel = false;
     kiosk_window("pin pad", egui::Align2::CENTER_CENTER, [0.0, 0.0]).show(ctx, |ui| {
@@ -68,12 +98,7 @@ fn pin_pad(
         let Stage::Pin { entry } = &mut curator.stage else {
             return;
         };
-        let field = ui.add(
-            egui::TextEdit::singleline(entry)
-                .password(true)
-                .desired_width(260.0)
-                .char_limit(12),
-        );
+        let field = pin_field(ui, entry);
         field.request_focus();
         if ui.input(|i| i.key_pressed(egui::Key::Enter)) {
             enter = true;
@@ -107,7 +132,15 @@ fn pin_pad(
                 }
                 ui.end_row();
             });
-        if let Some(message) = &curator.message {
+        if let Some(wait) = pin.locked_for(now) {
+            ui.colored_label(
+                PROBLEM,
+                format!(
+                    "Locked after too many wrong PINs: try again in {}.",
+                    wait_in_words(wait.as_secs().max(1))
+                ),
+            );
+        } else if let Some(message) = &curator.message {
             ui.colored_label(PROBLEM, message);
         }
         if ui.button("Cancel").clicked() {
@@ -117,16 +150,23 @@ fn pin_pad(
     if cancel {
         curator.close();
     } else if enter {
-        match curator.enter_pin(&policy.curator_pin, now) {
+        match curator.enter_pin(pin, now) {
             PinOutcome::Open => info!("curator panel opened"),
             PinOutcome::Wrong { tries_left } => {
                 warn!("wrong curator PIN");
-                curator.message = Some(format!("Wrong PIN; {tries_left} tries left."));
+                curator.message = Some(match tries_left {
+                    1 => "Wrong PIN; 1 try left before the pad locks.".to_owned(),
+                    n => format!("Wrong PIN; {n} tries left before the pad locks."),
+                });
             }
             PinOutcome::Locked { seconds } => {
                 warn!("curator PIN pad locked for {seconds} s");
-                curator.message = Some(format!("Too many wrong PINs; wait {seconds} s."));
+                curator.message = Some(format!(
+                    "Too many wrong PINs; try again in {}.",
+                    wait_in_words(seconds)
+                ));
             }
+            PinOutcome::Unset => curator.message = Some("No curator PIN is set.".to_owned()),
         }
     }
 }

@@ -3,9 +3,12 @@
 //! panel), and what they share: big type for fingers, the kiosk's panels and colours, the cursor
 //! that hides itself. Every word in plain language. The systems only draw `KioskFlow` and
 //! `Curator` and send messages; the logic lives in `flow`, `curator` and `mod.rs`. Which visitor
-//! screen draws is the app's `State<Screen>`, which `mod.rs` keeps in step with the flow.
+//! screen draws is the app's `State<Screen>`, which `mod.rs` keeps in step with the flow. The text
+//! fields (`fields`) are salted with the visitor session, and egui forgets a session's fields
+//! when it ends, so no visitor can Ctrl+Z the last one's words back.
 
 mod curator;
+mod fields;
 mod visitor;
 
 use bevy::{
@@ -16,7 +19,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::{
     curator::{Curator, Stage},
-    flow::KioskTimings,
+    flow::{KioskFlow, KioskTimings},
 };
 
 /// Warm gold of the piece's highlights.
@@ -50,7 +53,27 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         hide_idle_cursor.after(crate::schedule::AppSystems::ReadInput),
     )
-    .add_systems(EguiPrimaryContextPass, big_type.in_set(Layer::Style));
+    .add_systems(
+        EguiPrimaryContextPass,
+        (big_type, forget_past_visitors).in_set(Layer::Style),
+    );
+}
+
+/// When the flow moves on to a new visitor ([`KioskFlow::session`]), egui forgets the text
+/// fields of the sessions that ended: their undo history holds what was typed in them.
+fn forget_past_visitors(
+    mut contexts: EguiContexts,
+    flow: Res<KioskFlow>,
+    mut seen: Local<u64>,
+) -> Result {
+    let session = flow.session();
+    if *seen == session {
+        return Ok(());
+    }
+    let ctx = contexts.ctx_mut()?;
+    fields::forget_sessions(ctx, *seen, session);
+    *seen = session;
+    Ok(())
 }
 
 /// Height the screens are laid out for, in points: any screen shows them as a 1080p one would.

@@ -6,7 +6,11 @@
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
-use super::{GLOW, Layer, PROBLEM, kiosk_window, panel_frame};
+use super::{
+    GLOW, Layer, PROBLEM,
+    fields::{code_field, origin_field, story_field},
+    kiosk_window, panel_frame,
+};
 use crate::{
     kiosk::{
         CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, PhoneForm, SubmitDraft,
@@ -197,6 +201,7 @@ fn form_screen(
     if policy.on_screen_keyboard && !flow.sending {
         on_screen_keyboard(ctx, &mut flow, &mut keys);
     }
+    let session = flow.session();
     kiosk_window("visitor form", anchor, offset)
         .fixed_size([width, 0.0])
         .show(ctx, |ui| {
@@ -208,13 +213,8 @@ fn form_screen(
             );
             ui.add_space(8.0);
             ui.label(egui::RichText::new("Your dream").strong());
-            let story = ui.add_enabled(
-                !sending,
-                egui::TextEdit::multiline(&mut flow.draft.story)
-                    .desired_rows(if policy.on_screen_keyboard { 3 } else { 4 })
-                    .desired_width(f32::INFINITY)
-                    .hint_text("In any language. What did you dream?"),
-            );
+            let rows = if policy.on_screen_keyboard { 3 } else { 4 };
+            let story = story_field(ui, &mut flow.draft.story, session, rows, !sending);
             if curator.stage == Stage::Closed
                 && flow.draft.story.is_empty()
                 && !story.has_focus()
@@ -240,13 +240,14 @@ fn form_screen(
             });
             field_problems(ui, &flow, Field::Story);
             ui.label(egui::RichText::new("Where your dream comes from").strong());
-            let origin = ui.add_enabled(
+            let origin = origin_field(
+                ui,
+                &mut flow.draft.origin,
+                session,
                 !sending,
-                egui::TextEdit::singleline(&mut flow.draft.origin)
-                    .desired_width(f32::INFINITY)
-                    .hint_text(format!(
-                        "Your culture or place, in your own words (up to {ORIGIN_LIMIT} characters)"
-                    )),
+                &format!(
+                    "Your culture or place, in your own words (up to {ORIGIN_LIMIT} characters)"
+                ),
             );
             if origin.changed() {
                 flow.problems.retain(|(field, _)| *field != Field::Origin);
@@ -436,6 +437,7 @@ fn browse_bar(
     mut entry: ResMut<CodeEntry>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    let session = flow.session();
     let CodeEntry {
         code,
         confirm_withdraw,
@@ -457,12 +459,7 @@ fn browse_bar(
                     }
                     ui.add_space(24.0);
                     ui.label("Your code:");
-                    ui.add(
-                        egui::TextEdit::singleline(&mut *code)
-                            .desired_width(150.0)
-                            .char_limit(12)
-                            .hint_text("7KQ4XM"),
-                    );
+                    code_field(ui, &mut *code, session);
                     let parsed = code.parse::<Receipt>();
                     if ui.button("Find my thread").clicked() {
                         *confirm_withdraw = None;
