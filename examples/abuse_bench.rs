@@ -33,7 +33,7 @@ const SLOWLORIS: usize = 300;
 const REOPEN_AFTER: Duration = Duration::from_secs(1);
 const MAX_SECONDS: u64 = 120;
 
-const FLOOD_FROM: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+const FLOOD_FROM: Ipv4Addr = Ipv4Addr::LOCALHOST;
 const SLOW_FROM: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 3);
 
 fn per_second(count: usize, seconds: f64) -> f64 {

@@ -42,12 +42,13 @@ use pages::Draft;
 use crate::narrative::{
     Consent, NarrativeId, Submission,
     receipt::Receipt,
-    store::{Moderation, Status, Store, StoreError},
+    store::{Moderation, Status, Store, StoreError, Withdrawal},
     validate,
 };
 
-/// Largest request body accepted: a full story in any script, percent-encoded, fits in a third.
-pub const BODY_LIMIT: usize = 16 * 1024;
+/// Largest request body accepted: a story and an origin at their byte limits, every byte
+/// percent-encoded (three characters each), fit with room to spare.
+pub const BODY_LIMIT: usize = 96 * 1024;
 
 /// What the server tells the running piece.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -235,7 +236,7 @@ impl WebServer {
         });
         let app = router(state, config.body_timeout, config.request_timeout);
         // A day is "never" here, and keeps deadline arithmetic from overflowing.
-        let day = Duration::from_secs(86_400);
+        let day = Duration::from_hours(24);
         let limits = serve::ConnectionLimits {
             header: config.header_timeout.min(day),
             idle: config.idle_timeout.min(day),
@@ -757,11 +758,12 @@ async fn withdraw_dream(
         Err(error) => return again(StatusCode::UNPROCESSABLE_ENTITY, format!("{error}.")),
     };
     let store = Arc::clone(&state.store);
-    match tokio::task::spawn_blocking(move || store.withdraw(receipt)).await {
-        Ok(Ok(id)) => {
-            bevy::log::info!("the phone form withdrew dream #{}", id.0);
+    match tokio::task::spawn_blocking(move || store.withdraw_honestly(receipt)).await {
+        Ok(Ok((id, withdrawal))) => {
+            bevy::log::info!("the phone form withdrew dream #{} ({withdrawal:?})", id.0);
             state.tell(WebEvent::Withdrawn { receipt });
-            html(StatusCode::OK, pages::withdrawn(receipt.as_str()))
+            let pending = withdrawal == Withdrawal::Pending;
+            html(StatusCode::OK, pages::withdrawn(receipt.as_str(), pending))
         }
         // Unknown and already withdrawn answer alike: no oracle for which codes exist.
         Ok(Err(StoreError::UnknownReceipt(_) | StoreError::AlreadyWithdrawn(_))) => {

@@ -178,15 +178,25 @@ pub fn withdraw_form(token: &str, code: &str, errors: &[String]) -> String {
     page("Take back a dream", &body)
 }
 
-/// After a withdrawal.
+/// After a withdrawal: erased for good, or (`pending`) off the cloak with an old copy on the
+/// kiosk's disk still to be wiped.
 #[must_use]
-pub fn withdrawn(receipt: &str) -> String {
+pub fn withdrawn(receipt: &str, pending: bool) -> String {
+    let rest = if pending {
+        "Its thread is leaving the cloak and its words are gone from the store; an old copy left          on this computer's disk is wiped as soon as the store is free, within minutes."
+    } else {
+        "Its words are gone from the store, and its thread is leaving the cloak."
+    };
+    let title = if pending {
+        "Your dream is taken back"
+    } else {
+        "Your dream is erased"
+    };
     let body = format!(
-        "<h1>Your dream is erased</h1><p>The words of dream {} are gone from the store, and \
-         its thread is leaving the cloak.</p><p><a href=\"/\">Back to the form</a></p>",
+        "<h1>{title}</h1><p>Dream {}. {rest}</p><p><a href=\"/\">Back to the form</a></p>",
         escape(receipt)
     );
-    page("Your dream is erased", &body)
+    page(title, &body)
 }
 
 /// A refusal or fault, in plain words, with a way back.
