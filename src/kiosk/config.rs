@@ -31,6 +31,11 @@ pub struct KioskConfig {
     pub public_url: Option<String>,
     /// Big keys under the form, for screens without a keyboard.
     pub on_screen_keyboard: bool,
+    /// Dreams one network may send from the phone form at once (then one a minute). Behind one
+    /// NAT — a gallery's own Wi-Fi — every phone is one network: raise it there.
+    pub phone_burst: u32,
+    /// Dreams every phone together may send per minute (0: no shared cap).
+    pub phone_posts_per_minute: u32,
 }
 
 impl Default for KioskConfig {
@@ -41,6 +46,8 @@ impl Default for KioskConfig {
             timings: KioskTimings::default(),
             public_url: None,
             on_screen_keyboard: true,
+            phone_burst: crate::web::RateLimit::default().burst,
+            phone_posts_per_minute: crate::web::RateLimit::default().global_per_minute,
         }
     }
 }
@@ -80,6 +87,18 @@ impl KioskConfig {
                     "{name} is {value}; it must be between 1 and 86400 seconds"
                 ));
             }
+        }
+        if !(1..=10_000).contains(&self.phone_burst) {
+            return Err(format!(
+                "phone_burst is {}; it must be between 1 and 10000",
+                self.phone_burst
+            ));
+        }
+        if self.phone_posts_per_minute > 100_000 {
+            return Err(format!(
+                "phone_posts_per_minute is {}; it must be at most 100000 (0: no cap)",
+                self.phone_posts_per_minute
+            ));
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
@@ -170,9 +189,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("timings.attract_after"), "{error}");
-        std::fs::write(&path, "(moderation: pre)").unwrap();
+        std::fs::write(&path, "(phone_burst: 0)").unwrap();
+        let error = KioskConfig::load_or_create(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("phone_burst"), "{error}");
+        std::fs::write(&path, "(moderation: pre, phone_burst: 40)").unwrap();
         let (config, _) = KioskConfig::load_or_create(dir.path()).unwrap();
         assert_eq!(config.moderation, Moderation::Pre);
+        assert_eq!(config.phone_burst, 40, "a gallery behind one NAT raises it");
     }
 
     /// An older kiosk.ron with a plain PIN still loads; the PIN is handed over for moving (or

@@ -525,6 +525,8 @@ pub fn run(settings: KioskSettings) -> AppExit {
         timings,
         public_url,
         on_screen_keyboard,
+        phone_burst,
+        phone_posts_per_minute,
     } = config;
     let mode = if windowed {
         WindowMode::Windowed
@@ -572,6 +574,11 @@ pub fn run(settings: KioskSettings) -> AppExit {
         let mut config = WebConfig {
             listen,
             moderation,
+            rate_limit: crate::web::RateLimit {
+                burst: phone_burst,
+                global_per_minute: phone_posts_per_minute,
+                ..crate::web::RateLimit::default()
+            },
             ..WebConfig::default()
         };
         // Phones open the address the QR code names: the form is served under that host too.
