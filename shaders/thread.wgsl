@@ -98,7 +98,9 @@ fn outline(v: f32) -> f32 {
         + 0.47 * smoothstep(0.25, 1.0, v);
 }
 
-fn cloth(u: f32, v: f32, t: f32) -> Cloth {
+fn cloth(u: f32, v_asked: f32, t: f32) -> Cloth {
+    // Above the hood's top there is no cloth: a thread's wave that swings past it stays on it.
+    let v = max(v_asked, 0.002);
     let across = 2.0 * u - 1.0;
     let half_width = 0.5 * cloak.width * outline(v);
     // Wrapped round the wearer: the hood round the head, the cloak round the shoulders (drape),
@@ -119,7 +121,7 @@ fn cloth(u: f32, v: f32, t: f32) -> Cloth {
     p.z += 0.2 * sin(u * 3.4 + t * 0.29 + v * 2.1) * hang;
     // The radial direction, tilted by the folds' slope (arc length per unit u: 2 half-angle radius).
     let tangential = vec3<f32>(cos(theta), 0.0, -sin(theta));
-    let normal = normalize(radial - tangential * depth * fold.y / (2.0 * half_angle * radius));
+    let normal = normalize(radial - tangential * depth * fold.y / max(2.0 * half_angle * radius, 1e-4));
     let cavity = clamp(-fold.x, 0.0, 1.0) * clamp(depth / 0.3, 0.0, 1.0);
     return Cloth(p, normal, cavity);
 }

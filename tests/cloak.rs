@@ -221,6 +221,7 @@ fn the_thread_under_a_screen_point_is_the_one_drawn_there() {
     for (entry, thread) in entries.iter().enumerate().skip(WARP_THREADS as usize) {
         for u in [0.2, 0.35, 0.5, 0.65, 0.8] {
             let point = thread_point(&cloak, thread, entry as u32, u, cloak.time);
+            assert!(point.is_finite(), "entry {entry} at u = {u}: {point}");
             let Some(pixel) = project(point) else {
                 continue;
             };

@@ -18,7 +18,7 @@ use dreamloom::{
     clock::DreamClock,
     kiosk::{
         CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, SubmitDraft, WebInbox,
-        curator::{Curator, CuratorAction},
+        curator::{Curator, CuratorAction, Stage},
         flow::{CODE_PAUSE_SECONDS, CODE_TRIES, KioskFlow, KioskTimings, Screen},
         logic_plugin,
         watchdog::{Notifier, watch},
@@ -339,7 +339,7 @@ fn a_dream_from_a_phone_draws_the_camera_in_attract_mode() {
     );
     assert_eq!(
         kiosk.app.world().resource::<PhoneArrival>().0.map(|a| a.0),
-        Some(receipt)
+        Some(NarrativeId(41))
     );
     // While a visitor writes at the kiosk, a phone's dream does not pull the camera away.
     kiosk.touch();
@@ -574,6 +574,44 @@ fn a_hung_store_does_not_keep_the_draft_and_its_late_answer_is_not_shown() {
     );
 }
 
+/// Fails on the old code: the answer to a code that the store gave after the visitor had gone (a
+/// hung disk, then the idle wipe) was still shown — "Here is your thread, CODE." — to whoever
+/// came next, and the camera flew to the thread: a code that can take the dream back.
+#[test]
+fn a_late_answer_to_a_code_is_not_shown_to_the_next_visitor() {
+    let mut kiosk = Kiosk::new("kiosk-late-code", Moderation::Post);
+    let receipt = stored_dream(
+        &kiosk.store,
+        "The moon was a bowl of milk on my grandmother's table",
+        "Mongolian, Ulaanbaatar",
+    );
+    let (resume, hung) = std::sync::mpsc::channel::<()>();
+    kiosk.store.write_detached(move |_| {
+        let _ = hung.recv();
+    });
+    kiosk.touch();
+    kiosk.flow_mut().browse();
+    kiosk
+        .app
+        .world_mut()
+        .write_message(CodeRequest::Find(receipt));
+    kiosk.app.update();
+    // Nobody there any more: back to attract mode, a new visitor session.
+    kiosk.wait(TIMINGS.attract_after + 0.5);
+    assert_eq!(kiosk.flow().screen, Screen::Attract);
+    resume.send(()).unwrap();
+    kiosk.store.write(|_| ()).unwrap();
+    for _ in 0..3 {
+        kiosk.app.update();
+    }
+    let answer = kiosk.app.world().resource::<CodeAnswer>().0.clone();
+    assert!(
+        answer.is_none(),
+        "the gone visitor's answer is shown: {answer:?}"
+    );
+    assert_eq!(kiosk.app.world().resource::<Focus>().0, None);
+}
+
 /// A dream stored straight into the kiosk's store (as the phone form or an import would).
 fn stored_dream(store: &Store, text: &str, origin: &str) -> Receipt {
     let valid = validate(&Submission {
@@ -712,6 +750,8 @@ fn receipt_codes_stay_out_of_the_log() {
     // They find it by its code; a curator hides it and restores it.
     let answer = kiosk.code(CodeRequest::Find(shown.receipt));
     assert!(answer.starts_with("Here is your thread"), "{answer}");
+    // The curator's panel is open (its answers are taken only while it is).
+    kiosk.app.world_mut().resource_mut::<Curator>().stage = Stage::Open;
     for status in [Status::Hidden, Status::Visible] {
         kiosk.app.world_mut().resource_mut::<Curator>().message = None;
         kiosk

@@ -281,16 +281,10 @@ fn violations(src: &Path) -> Vec<String> {
         let is_mod_file = relative.file_name().is_some_and(|n| n == "mod.rs");
         let code = without_test_items(&code_only(&fs::read_to_string(&file).expect("readable")));
         let mut refs = references(&code, "crate::");
-        // `super::` reaches the crate root from `src/x.rs` and `src/x/mod.rs`; `super::super::`
-        // from `src/x/y.rs`.
-        let to_root = match (depth, is_mod_file) {
-            (1, _) | (2, true) => Some("super::"),
-            (2, false) | (3, true) => Some("super::super::"),
-            _ => None,
-        };
-        if let Some(prefix) = to_root {
-            refs.extend(references(&code, prefix));
-        }
+        // `super::` reaches the crate root from `src/x.rs` and `src/x/mod.rs`, `super::super::`
+        // from `src/x/y.rs` and `src/x/y/mod.rs`, and so on down.
+        let climbs = depth - usize::from(is_mod_file);
+        refs.extend(references(&code, &"super::".repeat(climbs)));
         let own = layer_of(&module);
         for (target, line) in refs {
             if target == module || target == "self" || target == "super" {

@@ -876,3 +876,36 @@ fn requests_for_other_hosts_are_refused() {
     assert_eq!(post.status, 403);
     assert_eq!(served.stored(), 1);
 }
+
+/// Fails on the old code, where withdrawals shared the posts' budget (six at once, then one a
+/// minute, 120 a minute from everyone): a guesser spread over many networks could try codes at
+/// that pace. Withdrawals now have their own: three at once per network, then one every ten
+/// minutes — while dreams from the same phone still go through.
+#[test]
+fn code_guesses_are_rationed_more_tightly_than_dreams() {
+    let served = Served::start("web-guesses", Moderation::Post, RateLimit::default());
+    let guess = |code: &str| {
+        let token = served.token("/withdraw");
+        let body = encode(&[("token", &token), ("code", code)]);
+        http_post(served.addr(), "/withdraw", &[], &body)
+            .unwrap()
+            .status
+    };
+    for code in ["ZZZZZ1", "ZZZZZ2", "ZZZZZ3"] {
+        assert_eq!(guess(code), 404, "{code}");
+    }
+    assert_eq!(guess("ZZZZZ4"), 429, "the fourth guess in a row");
+    let token = served.token("/");
+    let body = encode(&[
+        ("token", &token),
+        ("story", "The tide brought back my father's boat"),
+        ("origin", "Breton, Ouessant"),
+    ]);
+    assert_eq!(
+        http_post(served.addr(), "/dream", &[], &body)
+            .unwrap()
+            .status,
+        200,
+        "a dream is still welcome"
+    );
+}

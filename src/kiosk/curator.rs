@@ -39,6 +39,9 @@ pub const PIN_DIGITS: RangeInclusive<usize> = 6..=12;
 pub const PIN_HASH_ROUNDS: u32 = 210_000;
 /// The fewest rounds a PIN file may name (a weaker file is refused as damaged).
 const PIN_HASH_MIN_ROUNDS: u32 = 100_000;
+/// The most rounds a PIN file may name: a damaged file asking for billions must not hang the
+/// pad (each check runs them all).
+const PIN_HASH_MAX_ROUNDS: u32 = 10_000_000;
 /// The PIN's salted hash, in the data folder.
 pub const PIN_FILE: &str = "curator.pin";
 /// Wrong tries and the lock, in the data folder.
@@ -235,6 +238,11 @@ impl PinHash {
         let rounds: u32 = rounds
             .parse()
             .map_err(|_| format!("\"{rounds}\" is not a number of rounds"))?;
+        if rounds > PIN_HASH_MAX_ROUNDS {
+            return Err(format!(
+                "{rounds} rounds are more than a PIN file names (at most {PIN_HASH_MAX_ROUNDS})"
+            ));
+        }
         if rounds < PIN_HASH_MIN_ROUNDS {
             return Err(format!(
                 "{rounds} rounds are too few (at least {PIN_HASH_MIN_ROUNDS})"
@@ -593,7 +601,8 @@ impl Curator {
     pub fn close(&mut self) {
         self.stage = Stage::Closed;
         self.search.clear();
-        self.snapshot.found = None;
+        // Nothing the curator saw (dreams, codes, the queue) stays for the next opening.
+        self.snapshot = Snapshot::default();
         self.message = None;
     }
 }
@@ -758,6 +767,11 @@ fn carry_out_actions(
 
 fn receive_replies(replies: Res<Replies<Reply>>, mut curator: ResMut<Curator>) {
     for reply in replies.rx.try_iter() {
+        // An answer that comes after the panel closed is not kept for its next opening (whoever
+        // opens it then asks afresh).
+        if curator.stage != Stage::Open {
+            continue;
+        }
         if reply.message.is_some() {
             curator.message = reply.message;
         }
@@ -1049,6 +1063,15 @@ mod tests {
         let error = PinGuard::load(dir.path()).unwrap_err().to_string();
         assert!(error.contains("curator.pin is damaged"), "{error}");
         assert!(error.contains("kiosk-pin"), "{error}");
+        // A file asking for billions of rounds would hang the pad at every try.
+        let salt_and_hash = format!("{}${}", "00".repeat(16), "00".repeat(32));
+        std::fs::write(
+            dir.path().join(PIN_FILE),
+            format!("pbkdf2-sha256$4000000000${salt_and_hash}\n"),
+        )
+        .unwrap();
+        let error = PinGuard::load(dir.path()).unwrap_err().to_string();
+        assert!(error.contains("more than a PIN file names"), "{error}");
         set_pin(dir.path(), "343434").unwrap();
         std::fs::write(dir.path().join(LOCK_FILE), "three").unwrap();
         let mut guard = PinGuard::load(dir.path()).unwrap();

@@ -105,15 +105,18 @@ pub struct CodeAnswer(pub Option<String>);
 #[derive(Resource)]
 pub struct WebInbox(pub Receiver<WebEvent>);
 
-/// The last dream that arrived from a phone, and when (real seconds since start).
+/// The last dream that arrived from a phone (its narrative, never its receipt code), and when
+/// (real seconds since start).
 #[derive(Resource, Debug, Clone, Copy, Default)]
-pub struct PhoneArrival(pub Option<(Receipt, f64)>);
+pub struct PhoneArrival(pub Option<(NarrativeId, f64)>);
 
 enum StoreReply {
     /// The answer to the submission with this number ([`KioskFlow::sent`]).
     Stored(u64, Result<ReceiptShown, String>),
-    Found(Receipt, Result<(NarrativeId, bool), String>),
-    Withdrew(Receipt, Result<Withdrawal, String>),
+    /// The answer to a code typed in the visitor session with this number
+    /// ([`KioskFlow::session`]).
+    Found(u64, Receipt, Result<(NarrativeId, bool), String>),
+    Withdrew(u64, Receipt, Result<Withdrawal, String>),
 }
 
 /// What the kiosk tells a visitor whose dream could not be stored (their draft is kept).
@@ -301,10 +304,13 @@ fn send_code_requests(
     time: Res<Time<Real>>,
     mut limit: ResMut<CodeLimit>,
     mut answer: ResMut<CodeAnswer>,
+    flow: Res<KioskFlow>,
 ) {
     let Some(store) = store else {
         return;
     };
+    // A late answer is for this visitor only (see `receive_store_replies`).
+    let session = flow.session();
     for request in requests.read().copied() {
         if let Err(pause) = limit.try_code(time.elapsed_secs_f64()) {
             if pause.started {
@@ -317,15 +323,18 @@ fn send_code_requests(
             continue;
         }
         let failure = match request {
-            CodeRequest::Find(receipt) => StoreReply::Found(receipt, Err(RESTING.to_owned())),
+            CodeRequest::Find(receipt) => {
+                StoreReply::Found(session, receipt, Err(RESTING.to_owned()))
+            }
             CodeRequest::Withdraw(receipt) => {
-                StoreReply::Withdrew(receipt, Err(RESTING.to_owned()))
+                StoreReply::Withdrew(session, receipt, Err(RESTING.to_owned()))
             }
         };
         let guard = Answer::new(&replies.tx, failure);
         let sent = store.0.try_write_detached(move |db| {
             let reply = match request {
                 CodeRequest::Find(receipt) => StoreReply::Found(
+                    session,
                     receipt,
                     db.lookup(receipt)
                         .map(|stored| {
@@ -336,6 +345,7 @@ fn send_code_requests(
                         .map_err(|error| plain_store_error(&error)),
                 ),
                 CodeRequest::Withdraw(receipt) => StoreReply::Withdrew(
+                    session,
                     receipt,
                     db.withdraw(receipt)
                         .map(|(id, withdrawal)| {
@@ -367,6 +377,14 @@ fn receive_store_replies(
     mut answer: ResMut<CodeAnswer>,
 ) {
     for reply in replies.rx.try_iter() {
+        // The answer to a code from a visitor who has gone (the idle wipe came first) names
+        // that code, which can take their dream back: it is not for whoever stands here now.
+        if let StoreReply::Found(session, ..) | StoreReply::Withdrew(session, ..) = &reply
+            && *session != flow.session()
+        {
+            info!("a late answer to a receipt code was not shown: its visitor had gone");
+            continue;
+        }
         match reply {
             StoreReply::Stored(ticket, result) => {
                 // The idle wipe gave up on this submission (its visitor has gone) or another
@@ -384,17 +402,17 @@ fn receive_store_replies(
                 }
                 flow.stored(result);
             }
-            StoreReply::Found(receipt, Ok((id, true))) => {
+            StoreReply::Found(_, receipt, Ok((id, true))) => {
                 focus.0 = Some(id);
                 answer.0 = Some(format!("Here is your thread, {receipt}."));
             }
-            StoreReply::Found(receipt, Ok((_, false))) => {
+            StoreReply::Found(_, receipt, Ok((_, false))) => {
                 answer.0 = Some(format!(
                     "The dream {receipt} is kept but not on the cloak: it waits for a curator, \
                      was hidden, or you chose not to show it."
                 ));
             }
-            StoreReply::Withdrew(receipt, Ok(withdrawal)) => {
+            StoreReply::Withdrew(_, receipt, Ok(withdrawal)) => {
                 answer.0 = Some(match withdrawal {
                     Withdrawal::Erased => format!(
                         "The dream {receipt} is erased, and its thread is leaving the cloak."
@@ -409,7 +427,7 @@ fn receive_store_replies(
                 });
                 focus.0 = None;
             }
-            StoreReply::Found(_, Err(text)) | StoreReply::Withdrew(_, Err(text)) => {
+            StoreReply::Found(_, _, Err(text)) | StoreReply::Withdrew(_, _, Err(text)) => {
                 answer.0 = Some(text);
             }
         }
@@ -426,7 +444,7 @@ fn receive_web_events(
     for event in inbox.0.try_iter() {
         match event {
             WebEvent::Submitted {
-                receipt,
+                receipt: _,
                 id,
                 status,
                 shown,
@@ -436,7 +454,7 @@ fn receive_web_events(
                     id.0,
                     status.as_str()
                 );
-                arrival.0 = Some((receipt, time.elapsed_secs_f64()));
+                arrival.0 = Some((id, time.elapsed_secs_f64()));
                 // Fly to it unless a visitor is busy at the kiosk itself.
                 if status == Status::Visible
                     && shown

@@ -340,19 +340,29 @@ fn check_text(raw: &str, rules: &TextRules, errors: &mut Vec<ValidationError>) -
         return text;
     }
     let mut overloaded: Option<Problem> = None;
+    // The first character of each kind is named; a text full of them (pasted, or sent by a
+    // script) gets one message a kind, not one a character.
+    let (mut line_break, mut direction, mut control) = (false, false, false);
     for (index, grapheme) in text.graphemes(true).enumerate() {
         let position = index + 1;
         let mut marks = 0;
         for c in grapheme.chars() {
             let code = u32::from(c);
             if c == '\n' {
-                if !rules.multiline {
+                if !rules.multiline && !line_break {
+                    line_break = true;
                     report(Problem::LineBreak { position });
                 }
             } else if is_direction_control(c) {
-                report(Problem::DirectionControl { position, code });
+                if !direction {
+                    direction = true;
+                    report(Problem::DirectionControl { position, code });
+                }
             } else if c.is_control() {
-                report(Problem::ControlCharacter { position, code });
+                if !control {
+                    control = true;
+                    report(Problem::ControlCharacter { position, code });
+                }
             } else if is_combining_mark(c) {
                 marks += 1;
             }
@@ -653,6 +663,22 @@ mod tests {
         let text = "one\u{2028}two\u{2029}three\u{85}four\u{B}five\u{C}six\r\nseven";
         let valid = validate(&story(text)).unwrap();
         assert_eq!(valid.get().text, "one\ntwo\nthree\nfour\nfive\nsix\nseven");
+    }
+
+    /// Fails on the old code, which named every such character: 2,000 line breaks in an origin
+    /// were 2,000 messages (a page of megabytes for a phone).
+    #[test]
+    fn a_text_full_of_refused_characters_gets_one_message_a_kind() {
+        let origin = format!("Lagos{}", "\n\u{202E}\u{7}".repeat(2000));
+        let errors = validate(&Submission {
+            text: "A dream".into(),
+            origin,
+            language: None,
+            consent: Consent::default(),
+        })
+        .unwrap_err();
+        // A line break, a direction control, a control character, and the length.
+        assert_eq!(errors.0.len(), 4, "{errors:?}");
     }
 
     #[test]

@@ -29,7 +29,8 @@ pub struct CloakUniform {
     pub entries: u32,
     /// Warp threads (running down the cloak) at the start of the buffer.
     pub warp_count: u32,
-    /// Weft threads, one per narrative, after the warp.
+    /// Weft threads that stay on the cloak (not unravelling); the buffer holds the leaving ones
+    /// too, after the warp.
     pub weft_count: u32,
     /// Width of the cloak in world units.
     pub width: f32,

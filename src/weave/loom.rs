@@ -322,12 +322,14 @@ impl Loom {
     fn lay_out(&mut self, now: f32, settled: bool) {
         let order = self.placing_order();
         let count = order.len();
-        let max_rows = self.layout.max_rows.max(1) as usize;
-        let per_row = count.div_ceil(max_rows).max(1);
-        let rows = count.div_ceil(per_row).max(1);
+        // Every row is used: a row each up to the most rows, then as evenly shared as can be.
+        let rows = count.min(self.layout.max_rows.max(1) as usize).max(1);
         self.rows = rows;
         let cell = |rank: usize| match self.layout.grouping {
-            Grouping::Bands | Grouping::Interleaved => (rank / per_row, rank % per_row),
+            Grouping::Bands | Grouping::Interleaved => {
+                let row = rank * rows / count;
+                (row, rank - (row * count).div_ceil(rows))
+            }
             Grouping::Blocks => (rank % rows, rank / rows),
         };
         let mut in_row = vec![0usize; rows];
@@ -699,11 +701,14 @@ mod tests {
             );
             let ids: Vec<u64> = (1..=count).collect();
             loom.sync(&narratives(&ids), 0.0, true);
+            // A row each while there is room; past it, every row used, none with more than
+            // one thread over another.
             let rows = loom.rows();
-            assert!(rows <= max_rows as usize, "{count}: {rows} rows");
-            if count <= u64::from(max_rows) {
-                assert_eq!(rows, count as usize, "a row each while there is room");
-            }
+            assert_eq!(
+                rows,
+                (count as usize).min(max_rows as usize),
+                "{count} threads"
+            );
             // Every row is woven from edge to edge: its threads' spans and gaps add up to it.
             let mut by_row: HashMap<u32, Vec<(f32, f32)>> = HashMap::new();
             for t in loom.threads() {
@@ -713,6 +718,14 @@ mod tests {
                     .push(t.span);
             }
             assert_eq!(by_row.len(), rows);
+            let (fewest, most) = by_row
+                .values()
+                .map(Vec::len)
+                .fold((usize::MAX, 0), |(a, b), n| (a.min(n), b.max(n)));
+            assert!(
+                most - fewest <= 1,
+                "{count}: rows of {fewest} to {most} threads"
+            );
             for spans in by_row.values_mut() {
                 spans.sort_by(|a, b| a.0.total_cmp(&b.0));
                 let shared = spans.len() as f32;

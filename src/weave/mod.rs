@@ -216,7 +216,8 @@ fn focus_thread(
         *flown_to = None;
         return;
     };
-    let Some(centre) = thread_centre(&loom, &shape, id, clock.seconds) else {
+    let Some(centre) = thread_centre(&loom, &shape, id, clock.seconds).filter(|c| c.is_finite())
+    else {
         return; // not woven yet: try again next frame
     };
     loom.highlight(Some(id));

@@ -4,7 +4,7 @@
 
 use std::f32::consts::{PI, TAU};
 
-use bevy::math::{IVec3, Vec3, Vec4Swizzles};
+use bevy::math::{IVec3, Vec3};
 
 use super::{
     gpu::{CloakUniform, GpuThread},
@@ -102,6 +102,7 @@ fn outline(v: f32) -> f32 {
 /// the wearer, folded and breathing.
 #[must_use]
 pub fn cloth(cloak: &CloakUniform, u: f32, v: f32, t: f32) -> Cloth {
+    let v = v.max(0.002);
     let across = 2.0 * u - 1.0;
     let half_width = 0.5 * cloak.width * outline(v);
     let body =
@@ -122,7 +123,8 @@ pub fn cloth(cloak: &CloakUniform, u: f32, v: f32, t: f32) -> Cloth {
     p.x += 0.22 * (t * 0.17 + v * 1.7).sin() * hang;
     p.z += 0.2 * (u * 3.4 + t * 0.29 + v * 2.1).sin() * hang;
     let tangential = Vec3::new(theta.cos(), 0.0, -theta.sin());
-    let normal = (radial - tangential * depth * slope / (2.0 * half_angle * radius)).normalize();
+    let normal =
+        (radial - tangential * depth * slope / (2.0 * half_angle * radius).max(1e-4)).normalize();
     let cavity = (-fold).clamp(0.0, 1.0) * (depth / 0.3).clamp(0.0, 1.0);
     Cloth {
         point: p,
@@ -217,12 +219,6 @@ pub fn thread_point(cloak: &CloakUniform, d: &GpuThread, entry: u32, u: f32, t: 
     }
 }
 
-/// The colour a thread's body is drawn with (linear RGB), for tests that look for it on screen.
-#[must_use]
-pub fn body_colour(d: &GpuThread) -> Vec3 {
-    d.primary.xyz()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,7 +254,7 @@ mod tests {
         let width_at =
             |v: f32| cloth(&flat, 1.0, v, 0.0).point.x - cloth(&flat, 0.0, v, 0.0).point.x;
         let top = cloth(&flat, 0.5, 0.0, 0.0).point;
-        assert!((top.y - 2.5).abs() < 1e-5, "{top}");
+        assert!((top.y - 2.5).abs() < 0.02, "{top}");
         // The hood: narrow at its top, a head's width, narrowing at the neck.
         assert!(width_at(0.01) < 1.0, "{}", width_at(0.01));
         let hood = width_at(0.11);
@@ -281,6 +277,26 @@ mod tests {
             (cloth(&flat, 0.05, 0.3, 0.0).point.z - cloth(&flat, 0.5, 0.3, 0.0).point.z).abs()
                 < 0.1
         );
+    }
+
+    /// Waves swing the top row past the hood's top (v < 0) and the warp starts at v = 0: the
+    /// cloth must still give a point and a normal there, never NaN (a NaN point vanishes on the
+    /// GPU and would send the camera's flight to nowhere).
+    #[test]
+    fn the_cloth_is_finite_above_its_top_and_below_its_hem() {
+        for drape in [0.0, 0.55, 1.0] {
+            let c = cloak(drape, 0.4);
+            for i in 0..=40 {
+                let v = -0.1 + 1.3 * i as f32 / 40.0;
+                for u in [0.0, 0.3, 0.5, 1.0] {
+                    let cloth = cloth(&c, u, v, 7.0);
+                    assert!(
+                        cloth.point.is_finite() && cloth.normal.is_finite(),
+                        "drape {drape}, u {u}, v {v}: {cloth:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

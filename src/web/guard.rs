@@ -30,6 +30,20 @@ pub struct RateLimit {
     pub global_per_minute: u32,
 }
 
+impl RateLimit {
+    /// Withdrawals by receipt code: 3 a network, then one every 10 minutes, and 6 a minute from
+    /// every phone together. A receipt code has 30 bits: at 6 guesses a minute and 20,000 dreams
+    /// on the cloak, a guesser would hit one dream in about six days.
+    #[must_use]
+    pub fn withdrawals() -> Self {
+        Self {
+            burst: 3,
+            refill: Duration::from_mins(10),
+            global_per_minute: 6,
+        }
+    }
+}
+
 impl Default for RateLimit {
     /// Posts: enough for a family sharing one phone and a visitor who fixes a typo; far too few
     /// to flood the cloak or guess receipt codes. At most 120 dreams a minute reach the piece

@@ -99,7 +99,8 @@ pub struct WebConfig {
     /// Connections open at once; over it, a new connection is closed at once, unanswered.
     pub max_connections: usize,
     /// Connections open at once from one client network (an IPv4 address, an IPv6 /64); over
-    /// it, a new one from there is closed at once. Raise it for a gallery behind one NAT.
+    /// it, a new one from there is closed at once. 64 leaves room for every phone of a gallery
+    /// behind one NAT, each keeping a connection or two open.
     pub max_connections_per_network: usize,
 }
 
@@ -231,6 +232,7 @@ impl WebServer {
             moderation: config.moderation,
             hosts: Arc::new(allowed_hosts(config, addr)),
             posts: Mutex::new(RateLimiter::new(config.rate_limit)),
+            withdrawals: Mutex::new(RateLimiter::new(RateLimit::withdrawals())),
             pages: Mutex::new(RateLimiter::new(config.page_limit)),
             tokens: Mutex::new(FormTokens::default()),
         });
@@ -313,6 +315,9 @@ struct WebState {
     moderation: Moderation,
     hosts: Arc<AllowedHosts>,
     posts: Mutex<RateLimiter>,
+    /// Withdrawals by receipt code: far fewer than posts, and a small shared cap, because a
+    /// guessed code takes a stranger's dream back.
+    withdrawals: Mutex<RateLimiter>,
     pages: Mutex<RateLimiter>,
     tokens: Mutex<FormTokens>,
 }
@@ -522,7 +527,12 @@ impl FromRequest<Arc<WebState>> for AdmittedPost {
     async fn from_request(request: Request, state: &Arc<WebState>) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
         let client = client_of(&parts);
-        admit_post(state, client, &parts.headers, body)
+        let limiter = if parts.uri.path() == "/withdraw" {
+            &state.withdrawals
+        } else {
+            &state.posts
+        };
+        admit_post(state, limiter, client, &parts.headers, body)
             .await
             .map(AdmittedPost)
     }
@@ -530,14 +540,14 @@ impl FromRequest<Arc<WebState>> for AdmittedPost {
 
 async fn admit_post(
     state: &WebState,
+    limiter: &Mutex<RateLimiter>,
     client: IpAddr,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<axum::body::Bytes, Response> {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Err(limited) = WebState::take(&state.posts, client) {
-        return Err(too_many(limited, POSTS_WAIT));
-    }
+    // Cross-site posts are refused before they are counted: they cannot spend the budget that
+    // every phone shares.
     if same_origin(
         &state.hosts,
         text(header::ORIGIN),
@@ -564,6 +574,9 @@ async fn admit_post(
             "This was not sent by the form",
             "The server only takes what the dream form itself sends. Please use the form.",
         ));
+    }
+    if let Err(limited) = WebState::take(limiter, client) {
+        return Err(too_many(limited, POSTS_WAIT));
     }
     let too_big = || {
         refusal(
