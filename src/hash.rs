@@ -29,6 +29,33 @@ pub fn unit(hash: u64, shift: u32) -> f32 {
     f32::from(((hash >> shift) & 0xffff) as u16) / 65_536.0
 }
 
+/// Bytes as lower-case hexadecimal (tokens, the PIN's salt and hash).
+#[must_use]
+pub fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes
+        .iter()
+        .fold(String::with_capacity(2 * bytes.len()), |mut text, byte| {
+            let _ = write!(text, "{byte:02x}");
+            text
+        })
+}
+
+/// Exactly `N` bytes from `2 * N` hexadecimal digits (either case), or `None`.
+#[must_use]
+pub fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
+    let text = text.as_bytes();
+    if text.len() != 2 * N {
+        return None;
+    }
+    let digit = |c: u8| char::from(c).to_digit(16);
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +72,16 @@ mod tests {
         );
         assert_eq!(splitmix64(7), 0x63cb_e1e4_5932_0dd7);
         assert_ne!(stable_hash(b"a"), stable_hash(b"b"));
+    }
+
+    #[test]
+    fn hex_round_trips_and_refuses_what_is_not_hex() {
+        let bytes = [0x00, 0x7f, 0xab, 0xff];
+        assert_eq!(to_hex(&bytes), "007fabff");
+        assert_eq!(from_hex::<4>("007FABff"), Some(bytes));
+        assert_eq!(from_hex::<4>("007fab"), None, "too short");
+        assert_eq!(from_hex::<2>("0g00"), None, "not a digit");
+        assert_eq!(from_hex::<1>("+f"), None, "a sign is not a digit");
     }
 
     #[test]

@@ -909,3 +909,37 @@ fn code_guesses_are_rationed_more_tightly_than_dreams() {
         "a dream is still welcome"
     );
 }
+
+/// Fails on the old code, where a store that failed answered with a plain 503 page after the
+/// form's token was spent: what the visitor typed was gone. Now the form comes back filled in,
+/// with a fresh token, saying the loom is resting.
+#[test]
+fn a_failing_store_gives_the_form_back_with_the_words_in_it() {
+    let served = Served::start("web-store-down", Moderation::Post, plenty());
+    // The store's writer stops, as a fault would stop it.
+    served
+        .store
+        .write_detached(|_| panic!("the store's writer stops here, as the test asks"));
+    assert!(served.store.write(|_| ()).is_err(), "the writer still runs");
+    let token = served.token("/");
+    let story = "Ma grand-mère tissait la pluie en fils d'argent";
+    let body = encode(&[
+        ("token", &token),
+        ("story", story),
+        ("origin", "Wolof, Saint-Louis"),
+    ]);
+    let response = http_post(served.addr(), "/dream", &[], &body).unwrap();
+    assert_eq!(response.status, 503);
+    assert!(
+        response.body.contains("The loom is resting"),
+        "{}",
+        response.body
+    );
+    assert!(
+        response.body.contains("Ma grand-mère tissait la pluie"),
+        "the words are lost: {}",
+        response.body
+    );
+    let fresh = form_token(&response.body).expect("a fresh token to send it again");
+    assert_ne!(fresh, token);
+}

@@ -21,6 +21,7 @@ use super::{
     Replies,
     flow::{KioskFlow, capitalise},
 };
+use crate::hash::{from_hex, to_hex};
 use crate::narrative::{
     StoreHandle,
     receipt::Receipt,
@@ -141,27 +142,6 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         difference = std::hint::black_box(difference | (x ^ y));
     }
     difference == 0
-}
-
-/// Bytes as lower-case hexadecimal.
-fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut text, byte| {
-        let _ = write!(text, "{byte:02x}");
-        text
-    })
-}
-
-/// Hexadecimal (either case) as exactly `N` bytes.
-fn from_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    if text.len() != 2 * N || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mut bytes = [0u8; N];
-    for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks_exact(2)) {
-        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-    }
-    Some(bytes)
 }
 
 /// A curator PIN as it is kept: PBKDF2-HMAC-SHA-256 of the PIN with a random 16-byte salt.

@@ -4,13 +4,15 @@
 
 use std::{
     collections::{HashMap, HashSet, hash_map::Entry},
-    fmt::{self, Write as _},
+    fmt,
     net::{IpAddr, Ipv6Addr},
     time::{Duration, Instant},
 };
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
+
+use crate::hash::{from_hex, to_hex};
 
 /// How many requests one client network may make: a burst, then one more per `refill`; and how
 /// many all networks together may make in a minute.
@@ -101,6 +103,9 @@ pub struct RateLimiter {
     limit: RateLimit,
     buckets: HashMap<IpAddr, (f64, Instant)>,
     shared: Option<(f64, Instant)>,
+    /// When the buckets were last swept for full ones (at most once a second while the map
+    /// is full: a sweep reads every bucket).
+    swept: Option<Instant>,
 }
 
 fn seconds(value: f64) -> Duration {
@@ -115,6 +120,7 @@ impl RateLimiter {
             limit,
             buckets: HashMap::new(),
             shared: None,
+            swept: None,
         }
     }
 
@@ -125,7 +131,22 @@ impl RateLimiter {
         let burst = f64::from(self.limit.burst.max(1));
         let refill = self.limit.refill.as_secs_f64().max(1e-3);
         if self.buckets.len() >= MAX_CLIENTS && !self.buckets.contains_key(&key) {
-            self.forget_full_buckets(now, burst, refill);
+            if self
+                .swept
+                .is_none_or(|at| now.saturating_duration_since(at) >= Duration::from_secs(1))
+            {
+                self.swept = Some(now);
+                self.forget_full_buckets(now, burst, refill);
+            }
+            // Every remembered network is still being held back: a new one is too, rather than
+            // pushing one out (which would give it a fresh burst) — a flood from more networks
+            // than are remembered cannot rotate its way past the limit.
+            if self.buckets.len() >= MAX_CLIENTS {
+                return Err(Limited {
+                    wait: Duration::from_secs(1),
+                    everyone: false,
+                });
+            }
         }
         let (tokens, last) = self.buckets.entry(key).or_insert((burst, now));
         let mine =
@@ -163,17 +184,6 @@ impl RateLimiter {
         self.buckets.retain(|_, (tokens, last)| {
             *tokens + now.saturating_duration_since(*last).as_secs_f64() / refill < burst
         });
-        if self.buckets.len() >= MAX_CLIENTS {
-            // Everyone is still limited: forget the one that waited longest.
-            if let Some(oldest) = self
-                .buckets
-                .iter()
-                .min_by_key(|(_, (_, last))| *last)
-                .map(|(ip, _)| *ip)
-            {
-                self.buckets.remove(&oldest);
-            }
-        }
     }
 }
 
@@ -258,17 +268,19 @@ impl FormTokens {
             .chain_update(nonce)
             .finalize()
             .into_bytes();
-        let mut token = String::with_capacity(TOKEN_BYTES * 2);
-        for byte in issued.iter().chain(nonce.iter()).chain(tag.iter()) {
-            let _ = write!(token, "{byte:02x}");
-        }
-        token
+        let bytes: Vec<u8> = issued
+            .iter()
+            .chain(&nonce)
+            .chain(tag.iter())
+            .copied()
+            .collect();
+        to_hex(&bytes)
     }
 
     /// The issue time and nonce of `token`, if this server signed it and it is still fresh
     /// (whether it was used is not looked at). The signature is compared in constant time.
     fn check(&self, token: &str, now: Instant) -> Option<(u64, [u8; NONCE_BYTES])> {
-        let bytes = decode_hex::<TOKEN_BYTES>(token.trim())?;
+        let bytes = from_hex::<TOKEN_BYTES>(token.trim())?;
         let (issued, rest) = bytes.split_at(ISSUED_BYTES);
         let (nonce, tag) = rest.split_at(NONCE_BYTES);
         self.mac()?
@@ -325,20 +337,6 @@ impl FormTokens {
             .retain(|_, issued| now_secs.saturating_sub(*issued) < lifetime);
         self.next_sweep = now_secs + SWEEP_EVERY;
     }
-}
-
-/// Exactly `N` bytes from `2 * N` hex digits.
-fn decode_hex<const N: usize>(text: &str) -> Option<[u8; N]> {
-    let text = text.as_bytes();
-    if text.len() != 2 * N {
-        return None;
-    }
-    let digit = |c: u8| char::from(c).to_digit(16);
-    let mut out = [0u8; N];
-    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        *byte = u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()?;
-    }
-    Some(out)
 }
 
 /// The host names the form is served under, as a browser writes them in `Host` and `Origin`:
@@ -516,6 +514,40 @@ mod tests {
             let _ = limiter.take(IpAddr::from(i.to_be_bytes()), now);
         }
         assert!(limiter.buckets.len() <= MAX_CLIENTS);
+    }
+
+    /// Fails on the old code, which pushed the longest-waiting network out to make room for a new
+    /// one: a flood from more networks than are remembered then found every network fresh again.
+    #[test]
+    fn a_flood_from_more_networks_than_remembered_cannot_rotate_past_the_limit() {
+        let limit = RateLimit {
+            burst: 1,
+            refill: Duration::from_mins(1),
+            global_per_minute: 0,
+        };
+        let mut limiter = RateLimiter::new(limit);
+        let now = Instant::now();
+        let net = |i: u32| IpAddr::from((i + 1).to_be_bytes());
+        // Each network spends its one request: all remembered, all held back.
+        for i in 0..MAX_CLIENTS as u32 {
+            assert!(limiter.take(net(i), now).is_ok());
+        }
+        // The flood goes on from new networks, then comes back round to the first ones.
+        for i in MAX_CLIENTS as u32..MAX_CLIENTS as u32 + 100 {
+            assert!(
+                limiter.take(net(i), now).is_err(),
+                "a new network at capacity"
+            );
+        }
+        for i in 0..100 {
+            assert!(
+                limiter.take(net(i), now).is_err(),
+                "network {i} came back with a fresh burst"
+            );
+        }
+        // A minute later the buckets are full again: room for newcomers.
+        let later = now + Duration::from_mins(1);
+        assert!(limiter.take(net(MAX_CLIENTS as u32 + 5000), later).is_ok());
     }
 
     #[test]

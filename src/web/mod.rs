@@ -658,8 +658,9 @@ const EXPIRED: &str = "This form was already sent, was open too long, or came fr
 const NO_SUCH_CODE: &str =
     "No dream has this code, or it was already taken back. Please check each letter and digit.";
 
-fn store_fault(error: &StoreError) -> Response {
-    // Never a receipt code in the log: it is the visitor's key to their dream.
+/// Says in the log why the store failed — never with a receipt code, the visitor's key to their
+/// dream.
+fn log_store_fault(error: &StoreError) {
     let what = match error {
         StoreError::UnknownReceipt(_)
         | StoreError::ReceiptTaken(_)
@@ -667,6 +668,10 @@ fn store_fault(error: &StoreError) -> Response {
         other => other.to_string(),
     };
     bevy::log::error!("the phone form could not reach the store: {what}");
+}
+
+fn store_fault(error: &StoreError) -> Response {
+    log_store_fault(error);
     refusal(
         StatusCode::SERVICE_UNAVAILABLE,
         "The loom is resting",
@@ -735,9 +740,25 @@ async fn submit_dream(
                 pages::thanks(receipt.as_str(), admission.status == Status::Pending, shown),
             )
         }
-        Ok(Err(error)) => store_fault(&error),
-        Err(_) => store_fault(&StoreError::WriterGone),
+        // The store failed: the form comes back with what was typed and a fresh token (the
+        // visitor's words are never lost), saying the loom is resting.
+        Ok(Err(error)) => resting_form(&state, draft, &error),
+        Err(_) => resting_form(&state, draft, &StoreError::WriterGone),
     }
+}
+
+/// What the phone says when the store could not keep a dream (the form comes back filled in).
+const RESTING: &str = "The loom is resting: your dream could not be stored just now. It is still \
+                       here; please send it again in a minute, or share it at the kiosk.";
+
+/// The dream form again, filled in, with a fresh token, after the store failed to keep it.
+fn resting_form(state: &WebState, mut draft: Draft, error: &StoreError) -> Response {
+    log_store_fault(error);
+    draft.token = state.issue_token();
+    html(
+        StatusCode::SERVICE_UNAVAILABLE,
+        pages::form(&draft.token, &draft, &[RESTING.to_owned()]),
+    )
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
