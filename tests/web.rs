@@ -943,3 +943,38 @@ fn a_failing_store_gives_the_form_back_with_the_words_in_it() {
     let fresh = form_token(&response.body).expect("a fresh token to send it again");
     assert_ne!(fresh, token);
 }
+
+/// Fails on the old code: when a slow store made the request time out (408), the submission
+/// waiting on the writer was stored anyway — a dream on the cloak whose owner never saw its code
+/// and so could never take it back. Now an abandoned submission is not stored.
+#[test]
+fn a_submission_whose_request_timed_out_is_not_stored() {
+    let served = Served::with(
+        "web-timeout",
+        &WebConfig {
+            request_timeout: Duration::from_secs(1),
+            ..config(Moderation::Post, plenty())
+        },
+    );
+    // The disk hangs: the writer is busy until the test says so.
+    let (resume, hung) = std::sync::mpsc::channel::<()>();
+    served.store.write_detached(move |_| {
+        let _ = hung.recv();
+    });
+    let token = served.token("/");
+    let body = encode(&[
+        ("token", &token),
+        ("story", "The owls counted the wells for us"),
+        ("origin", "Tuareg, Agadez"),
+    ]);
+    let response = http_post(served.addr(), "/dream", &[], &body).unwrap();
+    assert_eq!(response.status, 408, "{}", response.body);
+    resume.send(()).unwrap();
+    // Jobs run in order: once this one has run, the abandoned submission has had its turn.
+    served.store.write(|_| ()).unwrap();
+    assert_eq!(
+        served.store.reader().unwrap().narratives().unwrap().len(),
+        0,
+        "a dream stored for nobody"
+    );
+}

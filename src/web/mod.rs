@@ -719,12 +719,23 @@ async fn submit_dream(
     let shown = valid.get().consent.display;
     let admission = state.moderation.admission();
     let store = Arc::clone(&state.store);
+    // If the request times out (408) while the store is slow, this handler is dropped and its
+    // visitor never sees a receipt: the submission waiting on the writer must then not be
+    // stored either, or it would sit on the cloak with no code to take it back.
+    let abandoned = Abandoned::default();
+    let gone = abandoned.flag();
     let stored = tokio::task::spawn_blocking(move || {
         store
-            .write(move |db| db.submit(&valid, admission))
+            .write(move |db| {
+                if gone.load(std::sync::atomic::Ordering::SeqCst) {
+                    return Err(StoreError::WriterGone);
+                }
+                db.submit(&valid, admission)
+            })
             .and_then(|stored| stored)
     })
     .await;
+    abandoned.complete();
     match stored {
         Ok(Ok((id, receipt))) => {
             // The narrative id, never the receipt code.
@@ -744,6 +755,32 @@ async fn submit_dream(
         // visitor's words are never lost), saying the loom is resting.
         Ok(Err(error)) => resting_form(&state, draft, &error),
         Err(_) => resting_form(&state, draft, &StoreError::WriterGone),
+    }
+}
+
+/// Set when the request it belongs to is dropped before it completes (a timeout).
+#[derive(Default)]
+struct Abandoned {
+    flag: Arc<std::sync::atomic::AtomicBool>,
+    completed: bool,
+}
+
+impl Abandoned {
+    fn flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        Arc::clone(&self.flag)
+    }
+
+    /// The request got its answer: nothing to abandon.
+    fn complete(mut self) {
+        self.completed = true;
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.completed {
+            self.flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 }
 
