@@ -171,6 +171,10 @@ pub struct ViewArgs {
     /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
+    /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) on this address,
+    /// e.g. 127.0.0.1:9464; off unless given.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +198,10 @@ pub struct KioskArgs {
     /// Seed of the dreamscape.
     #[arg(long, default_value_t = Dreamscape::default().seed)]
     pub seed: u64,
+    /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) on this address,
+    /// e.g. 127.0.0.1:9464; off unless given.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 fn parse_moderation(text: &str) -> Result<crate::narrative::store::Moderation, String> {

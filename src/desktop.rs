@@ -4,7 +4,7 @@
 
 use bevy::{prelude::*, render::RenderPlugin, window::ExitCondition};
 
-use crate::{capture::gpu, overlay, piece::DreamloomPlugin};
+use crate::{capture::gpu, metrics::AdapterName, overlay, piece::DreamloomPlugin};
 
 /// Title of every Dreamloom window.
 pub const WINDOW_TITLE: &str = "Dreamloom — Cloak of Collective Dreams";
@@ -47,6 +47,7 @@ pub fn windowed_app(window: Window, attendance: Attendance) -> Result<App, AppEx
                 ..default()
             }),
     )
-    .add_plugins((DreamloomPlugin, overlay::plugin));
+    .add_plugins((DreamloomPlugin, overlay::plugin))
+    .insert_resource(AdapterName(adapter.name.clone()));
     Ok(app)
 }

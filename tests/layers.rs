@@ -33,6 +33,9 @@ const LAYERS: &[&[&str]] = &[
     &["piece"],
     // Modes.
     &["capture", "web"],
+    // Monitoring: served by the phone form's serving code (`web`), counting what the phone form
+    // and the kiosk tell it.
+    &["metrics"],
     &["desktop"],
     &["viewer"],
     &["kiosk"],

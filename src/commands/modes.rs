@@ -48,6 +48,7 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         find,
         show,
         preset,
+        metrics,
     } = args;
     let store = open_store(data)?;
     let reader = store.reader()?;
@@ -69,6 +70,7 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         preset_file,
         tune,
         data_dir: data.to_owned(),
+        metrics,
     }))
 }
 
@@ -81,6 +83,7 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         moderation,
         windowed,
         seed,
+        metrics,
     } = args;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
     let config_file = data.join(CONFIG_FILE);
@@ -137,6 +140,7 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         store,
         data_dir: data.to_owned(),
         curator_pin,
+        metrics,
     }))
 }
 

@@ -28,6 +28,7 @@ use crate::{
     camera::{CameraRig, Flight},
     clock::DreamClock,
     desktop::{Attendance, WINDOW_TITLE, windowed_app},
+    metrics::{Counters, MetricsPlugin, Source},
     narrative::{
         Narrative, NarrativeId, StoreHandle,
         receipt::Receipt,
@@ -37,7 +38,7 @@ use crate::{
     schedule::AppSystems,
     tuning::preset::Preset,
     weave::Focus,
-    web::{WebConfig, WebEvent, WebServer},
+    web::{Outcome, WebConfig, WebEvent, WebServer},
 };
 use config::KioskConfig;
 use flow::{CodeLimit, KioskFlow, KioskTimings, ReceiptShown, Screen};
@@ -58,6 +59,8 @@ pub struct KioskSettings {
     pub data_dir: PathBuf,
     /// The curator PIN's hash and lock, from the data folder ([`curator::PinGuard::load`]).
     pub curator_pin: curator::PinGuard,
+    /// Serve `/metrics` and `/healthz` on this address.
+    pub metrics: Option<SocketAddr>,
 }
 
 /// The exhibition's moderation policy, as the running kiosk uses it. (The curator PIN is the
@@ -245,14 +248,26 @@ fn send_submissions(
     policy: Res<KioskPolicy>,
     store: Option<Res<StoreHandle>>,
     replies: Res<Replies<StoreReply>>,
+    counters: Option<Res<Counters>>,
 ) {
     if submits.read().count() == 0 {
         return;
     }
+    let count = |outcome| {
+        if let Some(counters) = &counters {
+            counters.submission(Source::Kiosk, outcome);
+        }
+    };
+    // A press while the last one is still on its way is not another submission.
+    let already_sending = flow.sending;
     let Some(valid) = flow.submit() else {
+        if !already_sending {
+            count(Outcome::Invalid);
+        }
         return;
     };
     let Some(store) = store else {
+        count(Outcome::StoreFailed);
         flow.stored(Err(
             "The loom is resting: your dream could not be stored.".into()
         ));
@@ -375,8 +390,18 @@ fn receive_store_replies(
     mut flow: ResMut<KioskFlow>,
     mut focus: ResMut<Focus>,
     mut answer: ResMut<CodeAnswer>,
+    counters: Option<Res<Counters>>,
 ) {
     for reply in replies.rx.try_iter() {
+        // Counted whether or not its visitor is still here to see the answer.
+        if let (StoreReply::Stored(_, result), Some(counters)) = (&reply, &counters) {
+            let outcome = if result.is_ok() {
+                Outcome::Stored
+            } else {
+                Outcome::StoreFailed
+            };
+            counters.submission(Source::Kiosk, outcome);
+        }
         // The answer to a code from a visitor who has gone (the idle wipe came first) names
         // that code, which can take their dream back: it is not for whoever stands here now.
         if let StoreReply::Found(session, ..) | StoreReply::Withdrew(session, ..) = &reply
@@ -536,6 +561,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         store,
         data_dir,
         curator_pin,
+        metrics,
     } = settings;
     let KioskConfig {
         moderation,
@@ -576,6 +602,10 @@ pub fn run(settings: KioskSettings) -> AppExit {
         on_screen_keyboard,
     })
     .insert_resource(curator_pin);
+    // Before the phone form, which counts into its counters.
+    if let Some(listen) = metrics {
+        app.add_plugins(MetricsPlugin::new(listen));
+    }
     // The kiosk always plays the show.
     PieceSettings {
         seed,
@@ -597,6 +627,11 @@ pub fn run(settings: KioskSettings) -> AppExit {
                 global_per_minute: phone_posts_per_minute,
                 ..crate::web::RateLimit::default()
             },
+            outcomes: app
+                .world()
+                .get_resource::<Counters>()
+                .map(Counters::phone)
+                .unwrap_or_default(),
             ..WebConfig::default()
         };
         // Phones open the address the QR code names: the form is served under that host too.

@@ -11,7 +11,7 @@ use bevy::{
     render::error_handler::{ErrorType, RenderError, RenderErrorHandler, RenderErrorPolicy},
 };
 
-use crate::capture::gpu;
+use crate::{capture::gpu, metrics::Counters};
 
 /// Exit status after a render fault the kiosk does not recover from (`EX_SOFTWARE`).
 pub const RENDER_FAULT_EXIT: u8 = 70;
@@ -74,6 +74,9 @@ fn handle_render_error(
     );
     match decision {
         Decision::Recover => {
+            if let Some(counters) = main_world.get_resource::<Counters>() {
+                counters.render_recovered();
+            }
             warn!(
                 "the GPU device was lost ({}); creating the renderer anew",
                 error.description

@@ -12,6 +12,7 @@ use crate::{
     camera::{CameraRig, DISTANCE_RANGE, PITCH_LIMIT, camera_bundle},
     clock::DreamClock,
     desktop::{Attendance, WINDOW_TITLE, windowed_app},
+    metrics::MetricsPlugin,
     narrative::{Narrative, NarrativeArchive, NarrativeId},
     overlay::OverlayTarget,
     palette::palette_for_origin,
@@ -35,6 +36,8 @@ pub struct ViewerSettings {
     pub tune: bool,
     /// The data folder: saved looks go in `presets/`, F12 stills in `stills/`.
     pub data_dir: std::path::PathBuf,
+    /// Serve `/metrics` and `/healthz` on this address.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -46,6 +49,7 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         preset_file,
         tune,
         data_dir,
+        metrics,
     } = settings;
     let window = Window {
         title: WINDOW_TITLE.into(),
@@ -56,6 +60,9 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         Err(exit) => return exit,
     };
     app.add_plugins(plugin);
+    if let Some(listen) = metrics {
+        app.add_plugins(MetricsPlugin::new(listen));
+    }
     start_piece(&mut app, piece, find);
     if let Some(path) = preset_file {
         app.add_plugins(PresetFilePlugin { path });

@@ -9,6 +9,9 @@
 //! used form token, 421 for a request naming a host the form is not served under (DNS
 //! rebinding). Connections are bounded in number, and in how long they may take to send a
 //! request head, a body, or anything at all.
+//!
+//! What became of each dream posted ([`Outcome`]) can be counted ([`WebConfig::outcomes`]), and
+//! the serving itself (`WebServer::serve`) serves other endpoints of the program (monitoring).
 
 mod guard;
 pub mod pages;
@@ -37,6 +40,7 @@ pub use guard::{
     AllowedHosts, CrossSite, FormTokens, Limited, RateLimit, RateLimiter, TOKEN_LIFETIME, network,
     same_origin,
 };
+pub(crate) use serve::ConnectionLimits;
 use pages::Draft;
 
 use crate::narrative::{
@@ -102,6 +106,93 @@ pub struct WebConfig {
     /// it, a new one from there is closed at once. 64 leaves room for every phone of a gallery
     /// behind one NAT, each keeping a connection or two open.
     pub max_connections_per_network: usize,
+    /// Told what became of each dream posted to the form (monitoring counts them); by default,
+    /// no one.
+    pub outcomes: Outcomes,
+}
+
+/// What became of a dream sent to be woven, as monitoring counts it: the phone form tells each
+/// post to `/dream` ([`WebConfig::outcomes`]); the kiosk uses the same words for its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Stored: on the cloak, or pending a curator.
+    Stored,
+    /// Refused by the narrative rules (422 on the phone; problems beside the fields on the kiosk).
+    Invalid,
+    /// Over a rate limit (429).
+    RateLimited,
+    /// Sent from another site (403).
+    CrossSite,
+    /// Larger than any dream can be (413).
+    TooLarge,
+    /// Not what the form sends: another content type (415), or a body that is no form (400).
+    NotAForm,
+    /// A form token used before, too old, or missing (403; the form comes back filled in).
+    StaleToken,
+    /// The body stopped arriving before it was whole (400).
+    Incomplete,
+    /// The store could not keep it (503 on the phone; "the loom is resting" on the kiosk).
+    StoreFailed,
+}
+
+impl Outcome {
+    /// Every outcome, so that a count can start from zero.
+    pub const ALL: [Self; 9] = [
+        Self::Stored,
+        Self::Invalid,
+        Self::RateLimited,
+        Self::CrossSite,
+        Self::TooLarge,
+        Self::NotAForm,
+        Self::StaleToken,
+        Self::Incomplete,
+        Self::StoreFailed,
+    ];
+
+    /// Its name in monitoring (the `reason` label).
+    #[must_use]
+    pub const fn reason(self) -> &'static str {
+        match self {
+            Self::Stored => "stored",
+            Self::Invalid => "invalid",
+            Self::RateLimited => "rate_limited",
+            Self::CrossSite => "cross_site",
+            Self::TooLarge => "too_large",
+            Self::NotAForm => "not_a_form",
+            Self::StaleToken => "stale_token",
+            Self::Incomplete => "incomplete",
+            Self::StoreFailed => "store_failed",
+        }
+    }
+}
+
+/// Who is told the [`Outcome`] of each dream posted to the phone form: by default no one. The
+/// server's thread calls it once a post, so it must be cheap (an atomic counter).
+#[derive(Clone, Default)]
+pub struct Outcomes(Option<Arc<dyn Fn(Outcome) + Send + Sync>>);
+
+impl Outcomes {
+    /// Tells `count` of every outcome.
+    #[must_use]
+    pub fn to(count: impl Fn(Outcome) + Send + Sync + 'static) -> Self {
+        Self(Some(Arc::new(count)))
+    }
+
+    fn tell(&self, outcome: Outcome) {
+        if let Some(count) = &self.0 {
+            count(outcome);
+        }
+    }
+}
+
+impl std::fmt::Debug for Outcomes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Outcomes(counted)"
+        } else {
+            "Outcomes(uncounted)"
+        })
+    }
 }
 
 impl Default for WebConfig {
@@ -118,6 +209,7 @@ impl Default for WebConfig {
             idle_timeout: Duration::from_secs(30),
             max_connections: 256,
             max_connections_per_network: 64,
+            outcomes: Outcomes::default(),
         }
     }
 }
@@ -214,21 +306,12 @@ impl WebServer {
         store: Arc<Store>,
         events: Option<Sender<WebEvent>>,
     ) -> Result<Self, WebError> {
-        let listen = config.listen;
-        let listener = TcpListener::bind(listen).map_err(|source| WebError::Bind {
-            addr: listen,
-            source,
-        })?;
-        listener.set_nonblocking(true).map_err(WebError::Start)?;
+        let listener = bind(config.listen)?;
         let addr = listener.local_addr().map_err(WebError::Start)?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .enable_time()
-            .build()
-            .map_err(WebError::Start)?;
         let state = Arc::new(WebState {
             store,
             events,
+            outcomes: config.outcomes.clone(),
             moderation: config.moderation,
             hosts: Arc::new(allowed_hosts(config, addr)),
             posts: Mutex::new(RateLimiter::new(config.rate_limit)),
@@ -237,23 +320,49 @@ impl WebServer {
             tokens: Mutex::new(FormTokens::default()),
         });
         let app = router(state, config.body_timeout, config.request_timeout);
-        // A day is "never" here, and keeps deadline arithmetic from overflowing.
-        let day = Duration::from_hours(24);
-        let limits = serve::ConnectionLimits {
-            header: config.header_timeout.min(day),
-            idle: config.idle_timeout.min(day),
+        let limits = ConnectionLimits {
+            header: config.header_timeout,
+            idle: config.idle_timeout,
             total: config.max_connections,
             per_network: config.max_connections_per_network,
         };
+        Self::serve(listener, app, limits, "dreamloom-web", "the phone form")
+    }
+
+    /// Serves `app` on `listener` (from [`bind`]) on a thread named `thread_name`, as the phone
+    /// form is served: hyper's HTTP/1 builder with its header timeout, `limits` on connections,
+    /// a bounded shutdown when the server is dropped. `serving` names it in the log.
+    pub(crate) fn serve(
+        listener: TcpListener,
+        app: Router,
+        limits: ConnectionLimits,
+        thread_name: &str,
+        serving: &'static str,
+    ) -> Result<Self, WebError> {
+        let addr = listener.local_addr().map_err(WebError::Start)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(WebError::Start)?;
+        // A day is "never" here, and keeps deadline arithmetic from overflowing.
+        let day = Duration::from_hours(24);
+        let limits = ConnectionLimits {
+            header: limits.header.min(day),
+            idle: limits.idle.min(day),
+            ..limits
+        };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = thread::Builder::new()
-            .name("dreamloom-web".into())
+            .name(thread_name.to_owned())
             .spawn(move || {
                 runtime.block_on(async move {
                     match tokio::net::TcpListener::from_std(listener) {
-                        Ok(listener) => serve::serve(listener, app, limits, stop_rx).await,
+                        Ok(listener) => {
+                            serve::serve(listener, app, limits, serving, stop_rx).await;
+                        }
                         Err(error) => {
-                            bevy::log::error!("the phone form could not start: {error}");
+                            bevy::log::error!("{serving} could not start: {error}");
                         }
                     }
                 });
@@ -271,6 +380,16 @@ impl WebServer {
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
+}
+
+/// Binds `listen` now (so a taken port is reported at once), ready for [`WebServer::serve`].
+pub(crate) fn bind(listen: SocketAddr) -> Result<TcpListener, WebError> {
+    let listener = TcpListener::bind(listen).map_err(|source| WebError::Bind {
+        addr: listen,
+        source,
+    })?;
+    listener.set_nonblocking(true).map_err(WebError::Start)?;
+    Ok(listener)
 }
 
 impl Drop for WebServer {
@@ -312,6 +431,7 @@ fn lan_address() -> Option<IpAddr> {
 struct WebState {
     store: Arc<Store>,
     events: Option<Sender<WebEvent>>,
+    outcomes: Outcomes,
     moderation: Moderation,
     hosts: Arc<AllowedHosts>,
     posts: Mutex<RateLimiter>,
@@ -527,24 +647,33 @@ impl FromRequest<Arc<WebState>> for AdmittedPost {
     async fn from_request(request: Request, state: &Arc<WebState>) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
         let client = client_of(&parts);
-        let limiter = if parts.uri.path() == "/withdraw" {
+        let withdrawal = parts.uri.path() == "/withdraw";
+        let limiter = if withdrawal {
             &state.withdrawals
         } else {
             &state.posts
         };
-        admit_post(state, limiter, client, &parts.headers, body)
-            .await
-            .map(AdmittedPost)
+        match admit_post(state, limiter, client, &parts.headers, body).await {
+            Ok(bytes) => Ok(AdmittedPost(bytes)),
+            Err((outcome, refused)) => {
+                // Dreams are counted; withdrawals are not submissions.
+                if !withdrawal {
+                    state.outcomes.tell(outcome);
+                }
+                Err(refused)
+            }
+        }
     }
 }
 
+/// The body of a post that passed the checks, or why not (for counting) and the refusal page.
 async fn admit_post(
     state: &WebState,
     limiter: &Mutex<RateLimiter>,
     client: IpAddr,
     headers: &HeaderMap,
     body: Body,
-) -> Result<axum::body::Bytes, Response> {
+) -> Result<axum::body::Bytes, (Outcome, Response)> {
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     // Cross-site posts are refused before they are counted: they cannot spend the budget that
     // every phone shares.
@@ -555,11 +684,14 @@ async fn admit_post(
     )
     .is_err()
     {
-        return Err(refusal(
-            StatusCode::FORBIDDEN,
-            "This form must be sent from its own page",
-            "The request came from another website, so it was refused. Open the dream form \
-             directly (scan the code at the kiosk) and send it from there.",
+        return Err((
+            Outcome::CrossSite,
+            refusal(
+                StatusCode::FORBIDDEN,
+                "This form must be sent from its own page",
+                "The request came from another website, so it was refused. Open the dream form \
+                 directly (scan the code at the kiosk) and send it from there.",
+            ),
         ));
     }
     let form_type = text(header::CONTENT_TYPE)
@@ -569,14 +701,17 @@ async fn admit_post(
                 .eq_ignore_ascii_case("application/x-www-form-urlencoded")
         });
     if !form_type {
-        return Err(refusal(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "This was not sent by the form",
-            "The server only takes what the dream form itself sends. Please use the form.",
+        return Err((
+            Outcome::NotAForm,
+            refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "This was not sent by the form",
+                "The server only takes what the dream form itself sends. Please use the form.",
+            ),
         ));
     }
     if let Err(limited) = WebState::take(limiter, client) {
-        return Err(too_many(limited, POSTS_WAIT));
+        return Err((Outcome::RateLimited, too_many(limited, POSTS_WAIT)));
     }
     let too_big = || {
         refusal(
@@ -587,7 +722,7 @@ async fn admit_post(
     };
     let declared = text(header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<usize>().ok());
     if declared.is_some_and(|length| length > BODY_LIMIT) {
-        return Err(too_big());
+        return Err((Outcome::TooLarge, too_big()));
     }
     axum::body::to_bytes(body, BODY_LIMIT)
         .await
@@ -597,12 +732,16 @@ async fn admit_post(
                 .is_some_and(|s| s.to_string().contains("length limit"))
                 || error.to_string().contains("length limit")
             {
-                too_big()
+                (Outcome::TooLarge, too_big())
             } else {
-                refusal(
-                    StatusCode::BAD_REQUEST,
-                    "The form did not arrive whole",
-                    "The connection broke while the form was being sent. Please send it again.",
+                (
+                    Outcome::Incomplete,
+                    refusal(
+                        StatusCode::BAD_REQUEST,
+                        "The form did not arrive whole",
+                        "The connection broke while the form was being sent. Please send it \
+                         again.",
+                    ),
                 )
             }
         })
@@ -685,9 +824,11 @@ async fn submit_dream(
     AdmittedPost(bytes): AdmittedPost,
 ) -> Response {
     let Some(mut draft) = read_form::<Draft>(&bytes) else {
+        state.outcomes.tell(Outcome::NotAForm);
         return unreadable();
     };
     if !state.redeem(&draft.token) {
+        state.outcomes.tell(Outcome::StaleToken);
         // Never lose the words: the form comes back filled in, with a token that works.
         draft.token = state.issue_token();
         return html(
@@ -707,6 +848,7 @@ async fn submit_dream(
     let valid = match validate(&submission) {
         Ok(valid) => valid,
         Err(errors) => {
+            state.outcomes.tell(Outcome::Invalid);
             // Refused, never lost: the form comes back with what was typed and a new token.
             draft.token = state.issue_token();
             let problems: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
@@ -738,6 +880,7 @@ async fn submit_dream(
     abandoned.complete();
     match stored {
         Ok(Ok((id, receipt))) => {
+            state.outcomes.tell(Outcome::Stored);
             // The narrative id, never the receipt code.
             bevy::log::info!("the phone form stored dream #{}", id.0);
             state.tell(WebEvent::Submitted {
@@ -790,6 +933,7 @@ const RESTING: &str = "The loom is resting: your dream could not be stored just 
 
 /// The dream form again, filled in, with a fresh token, after the store failed to keep it.
 fn resting_form(state: &WebState, mut draft: Draft, error: &StoreError) -> Response {
+    state.outcomes.tell(Outcome::StoreFailed);
     log_store_fault(error);
     draft.token = state.issue_token();
     html(

@@ -2,6 +2,7 @@
 //! hyper's own HTTP/1 builder with a timer, so a client that never finishes its request head is
 //! cut off; a cap on open connections, in all and per client network; and a shutdown that gives
 //! connections a moment to finish, then closes them, so no half-sent request can hold it up.
+//! Any axum `Router` can be served this way: the monitoring endpoint is (`WebServer::serve`).
 
 use std::{
     collections::HashMap,
@@ -34,20 +35,21 @@ pub(super) const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
 /// What the accept loop enforces on each connection.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct ConnectionLimits {
+pub(crate) struct ConnectionLimits {
     /// The whole request head must arrive within this (hyper's header-read timeout). Hyper
     /// starts this clock whenever it waits for a request, so it also bounds how long a kept-alive
     /// connection may sit idle between requests.
-    pub header: Duration,
+    pub(crate) header: Duration,
     /// A connection on which no byte moves either way for this long is closed.
-    pub idle: Duration,
+    pub(crate) idle: Duration,
     /// Connections open at once, from everyone.
-    pub total: usize,
+    pub(crate) total: usize,
     /// Connections open at once from one client network.
-    pub per_network: usize,
+    pub(crate) per_network: usize,
 }
 
 /// Serves `app` on `listener` until `stop` fires (or its sender is dropped), then closes.
+/// `serving` names what is served in the log ("the phone form").
 ///
 /// Over either connection cap, a new connection is closed at once, unanswered: waiting would
 /// only hold more sockets for the client that is already holding too many.
@@ -55,6 +57,7 @@ pub(super) async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    serving: &'static str,
     mut stop: oneshot::Receiver<()>,
 ) {
     let permits = Arc::new(Semaphore::new(
@@ -94,7 +97,7 @@ pub(super) async fn serve(
         let slot = NetworkSlot::take(&per_network, network(remote.ip()), limits.per_network);
         let permit = Arc::clone(&permits).try_acquire_owned().ok();
         let (Some(slot), Some(permit)) = (slot, permit) else {
-            warn_full(&mut warned_full, limits);
+            warn_full(&mut warned_full, limits, serving);
             drop(stream);
             continue;
         };
@@ -143,12 +146,12 @@ pub(super) async fn serve(
     drop(connections);
 }
 
-/// Says (at most once a minute) that connections are being turned away.
-fn warn_full(warned: &mut Option<Instant>, limits: ConnectionLimits) {
+/// Says (at most once a minute) that connections to `serving` are being turned away.
+fn warn_full(warned: &mut Option<Instant>, limits: ConnectionLimits, serving: &str) {
     if warned.is_none_or(|at| at.elapsed() > Duration::from_mins(1)) {
         *warned = Some(Instant::now());
         bevy::log::warn!(
-            "the phone form is at a connection limit ({} in all, {} per network): new \
+            "{serving} is at a connection limit ({} in all, {} per network): new \
              connections are closed until open ones end",
             limits.total,
             limits.per_network
