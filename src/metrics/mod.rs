@@ -491,7 +491,10 @@ fn copy_state(
     }
     if let Some(adapter) = adapter.filter(|a| a.is_changed()) {
         gauges.adapter.clear();
-        gauges.adapter.get_or_create(&[("name", adapter.0.clone())]).set(1);
+        gauges
+            .adapter
+            .get_or_create(&[("name", adapter.0.clone())])
+            .set(1);
     }
 }
 

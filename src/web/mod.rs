@@ -40,8 +40,8 @@ pub use guard::{
     AllowedHosts, CrossSite, FormTokens, Limited, RateLimit, RateLimiter, TOKEN_LIFETIME, network,
     same_origin,
 };
-pub(crate) use serve::ConnectionLimits;
 use pages::Draft;
+pub(crate) use serve::ConnectionLimits;
 
 use crate::narrative::{
     Consent, NarrativeId, Submission,
