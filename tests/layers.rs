@@ -32,7 +32,7 @@ const LAYERS: &[&[&str]] = &[
     // The piece assembled.
     &["piece"],
     // Modes.
-    &["capture", "web"],
+    &["capture", "web", "osc"],
     &["desktop"],
     &["viewer"],
     &["kiosk"],

@@ -22,6 +22,7 @@ use crate::{
         receipt::Receipt,
         store::{Reader, Status},
     },
+    osc::OscPlugin,
     piece::PieceSettings,
     tuning::preset::Preset,
     viewer::{self, ViewerSettings},
@@ -48,6 +49,8 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         find,
         show,
         preset,
+        osc_listen,
+        osc_send,
     } = args;
     let store = open_store(data)?;
     let reader = store.reader()?;
@@ -69,6 +72,7 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         preset_file,
         tune,
         data_dir: data.to_owned(),
+        osc: OscPlugin::from_args(osc_listen, osc_send),
     }))
 }
 
@@ -81,6 +85,8 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         moderation,
         windowed,
         seed,
+        osc_listen,
+        osc_send,
     } = args;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
     let config_file = data.join(CONFIG_FILE);
@@ -137,6 +143,7 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         store,
         data_dir: data.to_owned(),
         curator_pin,
+        osc: OscPlugin::from_args(osc_listen, osc_send),
     }))
 }
 

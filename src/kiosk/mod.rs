@@ -33,6 +33,7 @@ use crate::{
         receipt::Receipt,
         store::{Moderation, Status, Store, StoreError, Withdrawal},
     },
+    osc::OscPlugin,
     piece::PieceSettings,
     schedule::AppSystems,
     tuning::preset::Preset,
@@ -58,6 +59,8 @@ pub struct KioskSettings {
     pub data_dir: PathBuf,
     /// The curator PIN's hash and lock, from the data folder ([`curator::PinGuard::load`]).
     pub curator_pin: curator::PinGuard,
+    /// OSC show control (`--osc-listen`, `--osc-send`), if asked for.
+    pub osc: Option<OscPlugin>,
 }
 
 /// The exhibition's moderation policy, as the running kiosk uses it. (The curator PIN is the
@@ -536,6 +539,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         store,
         data_dir,
         curator_pin,
+        osc,
     } = settings;
     let KioskConfig {
         moderation,
@@ -585,6 +589,9 @@ pub fn run(settings: KioskSettings) -> AppExit {
         store: Some(Arc::clone(&store)),
     }
     .apply(&mut app);
+    if let Some(osc) = osc {
+        app.add_plugins(osc);
+    }
     // The server lives as long as this function: dropping it at the end stops it.
     let mut _server = None;
     if let Some(listen) = web {

@@ -13,6 +13,7 @@ use crate::{
     clock::DreamClock,
     desktop::{Attendance, WINDOW_TITLE, windowed_app},
     narrative::{Narrative, NarrativeArchive, NarrativeId},
+    osc::OscPlugin,
     overlay::OverlayTarget,
     palette::palette_for_origin,
     piece::PieceSettings,
@@ -35,6 +36,8 @@ pub struct ViewerSettings {
     pub tune: bool,
     /// The data folder: saved looks go in `presets/`, F12 stills in `stills/`.
     pub data_dir: std::path::PathBuf,
+    /// OSC show control (`--osc-listen`, `--osc-send`), if asked for.
+    pub osc: Option<OscPlugin>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -46,6 +49,7 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         preset_file,
         tune,
         data_dir,
+        osc,
     } = settings;
     let window = Window {
         title: WINDOW_TITLE.into(),
@@ -59,6 +63,9 @@ pub fn run(settings: ViewerSettings) -> AppExit {
     start_piece(&mut app, piece, find);
     if let Some(path) = preset_file {
         app.add_plugins(PresetFilePlugin { path });
+    }
+    if let Some(osc) = osc {
+        app.add_plugins(osc);
     }
     // Run from a checkout, the viewer follows the WGSL in shaders/: edit a shader, see it.
     let shaders = std::path::PathBuf::from("shaders");
