@@ -175,6 +175,14 @@ pub struct ViewArgs {
     /// e.g. 127.0.0.1:9464; off unless given.
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<std::net::SocketAddr>,
+    /// Listen for OSC show control (UDP) on this address, e.g. 0.0.0.0:9000 (the addresses are
+    /// in the README, "Show control (OSC)").
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub osc_listen: Option<std::net::SocketAddr>,
+    /// Send the piece's events and diversity meter as OSC (UDP) to this address; repeat for
+    /// several.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub osc_send: Vec<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +210,14 @@ pub struct KioskArgs {
     /// e.g. 127.0.0.1:9464; off unless given.
     #[arg(long, value_name = "ADDR:PORT")]
     pub metrics: Option<std::net::SocketAddr>,
+    /// Listen for OSC show control (UDP) on this address, e.g. 0.0.0.0:9000 (the addresses are
+    /// in the README, "Show control (OSC)").
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub osc_listen: Option<std::net::SocketAddr>,
+    /// Send the piece's events and diversity meter as OSC (UDP) to this address; repeat for
+    /// several.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub osc_send: Vec<std::net::SocketAddr>,
 }
 
 fn parse_moderation(text: &str) -> Result<crate::narrative::store::Moderation, String> {
@@ -365,6 +381,34 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::KioskPin)));
         // A PIN in the arguments would end up in the shell's history and `ps`: refused.
         assert!(Cli::try_parse_from(["dreamloom", "kiosk-pin", "123456"]).is_err());
+    }
+
+    #[test]
+    fn osc_addresses_parse_and_send_repeats() {
+        let cli = Cli::try_parse_from([
+            "dreamloom",
+            "view",
+            "--osc-listen",
+            "0.0.0.0:9000",
+            "--osc-send",
+            "127.0.0.1:9001",
+            "--osc-send",
+            "192.168.1.20:9001",
+        ])
+        .unwrap();
+        let Some(Command::View(args)) = cli.command else {
+            panic!("view")
+        };
+        assert_eq!(args.osc_listen, Some("0.0.0.0:9000".parse().unwrap()));
+        assert_eq!(args.osc_send.len(), 2);
+        let cli =
+            Cli::try_parse_from(["dreamloom", "kiosk", "--osc-send", "127.0.0.1:9001"]).unwrap();
+        let Some(Command::Kiosk(args)) = cli.command else {
+            panic!("kiosk")
+        };
+        assert_eq!(args.osc_listen, None);
+        assert_eq!(args.osc_send, vec!["127.0.0.1:9001".parse().unwrap()]);
+        assert!(Cli::try_parse_from(["dreamloom", "tune", "--osc-listen", "9000"]).is_err());
     }
 
     #[test]

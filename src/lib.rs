@@ -6,8 +6,9 @@
 //! and its store ([`narrative`]); the dream [`clock`], the [`camera`] and the embedded
 //! [`shaders`]; the cloak ([`weave`]) and the [`dreamscape`]; the [`protocol`], [`tuning`] and
 //! the egui [`overlay`]; the piece assembled ([`piece`]: [`SimulationPlugin`] without pixels,
-//! [`DreamloomPlugin`] with them); the modes ([`capture`], [`web`], [`metrics`], [`desktop`],
-//! [`viewer`], [`kiosk`]); and the [`commands`] behind the command line ([`cli`]).
+//! [`DreamloomPlugin`] with them); the modes ([`capture`], [`web`], [`osc`] show control,
+//! [`metrics`], [`desktop`], [`viewer`], [`kiosk`]); and the [`commands`] behind the command line
+//! ([`cli`]).
 
 // Layers, from the bottom up: a module imports only from layers below its own (checked by
 // `tests/layers.rs`; the order and its reasons are in docs/ARCHITECTURE.md).
@@ -31,12 +32,13 @@ pub mod protocol;
 pub mod tuning;
 // The piece assembled: simulation and render halves.
 pub mod piece;
-// Modes: headless capture, the phone form, monitoring (served as the phone form is), windowed
-// start-up, the viewer, the kiosk.
+// Modes: headless capture, the phone form, OSC show control, monitoring (served as the phone
+// form is), windowed start-up, the viewer, the kiosk.
 pub mod capture;
 pub mod desktop;
 pub mod kiosk;
 pub mod metrics;
+pub mod osc;
 pub mod viewer;
 pub mod web;
 // Commands behind the command line.

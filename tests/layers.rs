@@ -32,7 +32,7 @@ const LAYERS: &[&[&str]] = &[
     // The piece assembled.
     &["piece"],
     // Modes.
-    &["capture", "web"],
+    &["capture", "web", "osc"],
     // Monitoring: served by the phone form's serving code (`web`), counting what the phone form
     // and the kiosk tell it.
     &["metrics"],

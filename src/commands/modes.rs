@@ -22,6 +22,7 @@ use crate::{
         receipt::Receipt,
         store::{Reader, Status},
     },
+    osc::OscPlugin,
     piece::PieceSettings,
     tuning::preset::Preset,
     viewer::{self, ViewerSettings},
@@ -49,6 +50,8 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         show,
         preset,
         metrics,
+        osc_listen,
+        osc_send,
     } = args;
     let store = open_store(data)?;
     let reader = store.reader()?;
@@ -71,6 +74,7 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         tune,
         data_dir: data.to_owned(),
         metrics,
+        osc: OscPlugin::from_args(osc_listen, osc_send),
     }))
 }
 
@@ -84,6 +88,8 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         windowed,
         seed,
         metrics,
+        osc_listen,
+        osc_send,
     } = args;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
     let config_file = data.join(CONFIG_FILE);
@@ -141,6 +147,7 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         data_dir: data.to_owned(),
         curator_pin,
         metrics,
+        osc: OscPlugin::from_args(osc_listen, osc_send),
     }))
 }
 

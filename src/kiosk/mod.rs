@@ -34,6 +34,7 @@ use crate::{
         receipt::Receipt,
         store::{Moderation, Status, Store, StoreError, Withdrawal},
     },
+    osc::OscPlugin,
     piece::PieceSettings,
     schedule::AppSystems,
     tuning::preset::Preset,
@@ -61,6 +62,8 @@ pub struct KioskSettings {
     pub curator_pin: curator::PinGuard,
     /// Serve `/metrics` and `/healthz` on this address.
     pub metrics: Option<SocketAddr>,
+    /// OSC show control (`--osc-listen`, `--osc-send`), if asked for.
+    pub osc: Option<OscPlugin>,
 }
 
 /// The exhibition's moderation policy, as the running kiosk uses it. (The curator PIN is the
@@ -562,6 +565,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         data_dir,
         curator_pin,
         metrics,
+        osc,
     } = settings;
     let KioskConfig {
         moderation,
@@ -615,6 +619,9 @@ pub fn run(settings: KioskSettings) -> AppExit {
         store: Some(Arc::clone(&store)),
     }
     .apply(&mut app);
+    if let Some(osc) = osc {
+        app.add_plugins(osc);
+    }
     // The server lives as long as this function: dropping it at the end stops it.
     let mut _server = None;
     if let Some(listen) = web {

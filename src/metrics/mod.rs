@@ -528,7 +528,9 @@ mod tests {
         let types: Vec<&str> = text.lines().filter(|l| l.starts_with("# TYPE ")).collect();
         let unique: std::collections::BTreeSet<&str> = types.iter().copied().collect();
         assert_eq!(types.len(), unique.len(), "{text}");
-        assert!(types.len() >= 16, "{text}");
+        // Families with no series yet (the recent quantiles before a second has passed, the
+        // adapter before it is known) are not written at all.
+        assert!(types.len() >= 14, "{text}");
         assert!(
             text.contains("dreamloom_submissions_total{source=\"phone\",reason=\"stored\"} 0\n"),
             "{text}"

@@ -31,6 +31,7 @@ pub(crate) fn plugin(app: &mut App) {
         .init_resource::<Protocol>()
         .init_resource::<DiversityHistory>()
         .init_resource::<ProtocolEvents>()
+        .add_message::<ThreadFate>()
         .add_systems(
             Update,
             (advance_protocol, hand_fate_to_loom)
@@ -102,6 +103,11 @@ const TICKS_PER_READING: u64 = (1.0 / TICK_SECONDS) as u64;
 #[derive(Resource, Debug, Default)]
 pub struct ProtocolEvents(pub Vec<ProtocolEvent>);
 
+/// One thing the protocol did to a thread, as a Bevy message, so that any number of readers (the
+/// OSC output, …) see it as it happens; [`ProtocolEvents`] still gathers them for the store's log.
+#[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThreadFate(pub ProtocolEvent);
+
 /// Runs the protocol up to the dream clock, under the show's policy when it plays.
 fn advance_protocol(
     clock: Res<DreamClock>,
@@ -112,6 +118,7 @@ fn advance_protocol(
     mut protocol: ResMut<Protocol>,
     mut history: ResMut<DiversityHistory>,
     mut events: ResMut<ProtocolEvents>,
+    mut fates: MessageWriter<ThreadFate>,
     mut current_loop: Local<Option<u64>>,
 ) {
     // The archive is read in place, and only when it changed: a frame costs nothing per thread
@@ -146,6 +153,9 @@ fn advance_protocol(
             None => *policy,
         };
         let happened = protocol.tick(&tick_policy);
+        if !happened.is_empty() {
+            fates.write_batch(happened.iter().copied().map(ThreadFate));
+        }
         events.0.extend(happened);
         if protocol.tick_count().is_multiple_of(TICKS_PER_READING) {
             if history.readings.len() == HISTORY_READINGS {

@@ -14,6 +14,7 @@ use crate::{
     desktop::{Attendance, WINDOW_TITLE, windowed_app},
     metrics::MetricsPlugin,
     narrative::{Narrative, NarrativeArchive, NarrativeId},
+    osc::OscPlugin,
     overlay::OverlayTarget,
     palette::palette_for_origin,
     piece::PieceSettings,
@@ -38,6 +39,8 @@ pub struct ViewerSettings {
     pub data_dir: std::path::PathBuf,
     /// Serve `/metrics` and `/healthz` on this address.
     pub metrics: Option<std::net::SocketAddr>,
+    /// OSC show control (`--osc-listen`, `--osc-send`), if asked for.
+    pub osc: Option<OscPlugin>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -50,6 +53,7 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         tune,
         data_dir,
         metrics,
+        osc,
     } = settings;
     let window = Window {
         title: WINDOW_TITLE.into(),
@@ -66,6 +70,9 @@ pub fn run(settings: ViewerSettings) -> AppExit {
     start_piece(&mut app, piece, find);
     if let Some(path) = preset_file {
         app.add_plugins(PresetFilePlugin { path });
+    }
+    if let Some(osc) = osc {
+        app.add_plugins(osc);
     }
     // Run from a checkout, the viewer follows the WGSL in shaders/: edit a shader, see it.
     let shaders = std::path::PathBuf::from("shaders");
