@@ -623,47 +623,63 @@ pub fn run(settings: KioskSettings) -> AppExit {
         app.add_plugins(osc);
     }
     // The server lives as long as this function: dropping it at the end stops it.
-    let mut _server = None;
-    if let Some(listen) = web {
-        let (tx, rx) = crossbeam_channel::bounded(256);
-        let mut config = WebConfig {
-            listen,
-            moderation,
-            rate_limit: crate::web::RateLimit {
-                burst: phone_burst,
-                global_per_minute: phone_posts_per_minute,
-                ..crate::web::RateLimit::default()
-            },
-            outcomes: app
-                .world()
-                .get_resource::<Counters>()
-                .map(Counters::phone)
-                .unwrap_or_default(),
-            ..WebConfig::default()
+    let _server = web.and_then(|listen| {
+        let budget = crate::web::RateLimit {
+            burst: phone_burst,
+            global_per_minute: phone_posts_per_minute,
+            ..crate::web::RateLimit::default()
         };
-        // Phones open the address the QR code names: the form is served under that host too.
-        if let Some(url) = &public_url {
-            config = config.allowing(url);
-        }
-        match WebServer::start(&config, Arc::clone(&store), Some(tx)) {
-            Ok(server) => {
-                let url = public_url.unwrap_or_else(|| crate::web::public_url(server.local_addr()));
-                info!(
-                    "phone form: listening on {}, shown as {url}",
-                    server.local_addr()
-                );
-                eprintln!("dreamloom kiosk: phone form at {url}");
-                app.insert_resource(PhoneForm::at(url))
-                    .insert_resource(WebInbox(rx));
-                _server = Some(server);
-            }
-            // The piece runs on without phones; the log says why.
-            Err(error) => error!("the phone form is off: {error}"),
-        }
-    }
+        start_phone_form(&mut app, listen, moderation, budget, public_url, &store)
+    });
     eprintln!(
         "dreamloom kiosk: data in {}, moderation {moderation:?}",
         data_dir.display(),
     );
     app.run()
+}
+
+/// Starts the phone form's server for the kiosk in `app` and puts its address (and QR code) and
+/// its inbox into the app; `None`, with the reason in the log, if it cannot listen.
+fn start_phone_form(
+    app: &mut App,
+    listen: SocketAddr,
+    moderation: Moderation,
+    rate_limit: crate::web::RateLimit,
+    public_url: Option<String>,
+    store: &Arc<Store>,
+) -> Option<WebServer> {
+    let (tx, rx) = crossbeam_channel::bounded(256);
+    let mut config = WebConfig {
+        listen,
+        moderation,
+        rate_limit,
+        outcomes: app
+            .world()
+            .get_resource::<Counters>()
+            .map(Counters::phone)
+            .unwrap_or_default(),
+        ..WebConfig::default()
+    };
+    // Phones open the address the QR code names: the form is served under that host too.
+    if let Some(url) = &public_url {
+        config = config.allowing(url);
+    }
+    match WebServer::start(&config, Arc::clone(store), Some(tx)) {
+        Ok(server) => {
+            let url = public_url.unwrap_or_else(|| crate::web::public_url(server.local_addr()));
+            info!(
+                "phone form: listening on {}, shown as {url}",
+                server.local_addr()
+            );
+            eprintln!("dreamloom kiosk: phone form at {url}");
+            app.insert_resource(PhoneForm::at(url))
+                .insert_resource(WebInbox(rx));
+            Some(server)
+        }
+        // The piece runs on without phones; the log says why.
+        Err(error) => {
+            error!("the phone form is off: {error}");
+            None
+        }
+    }
 }

@@ -466,7 +466,7 @@ fn copy_state(
     stats: Option<Res<StoreStats>>,
     adapter: Option<Res<AdapterName>>,
 ) {
-    if let Some(protocol) = protocol.filter(|p| p.is_changed()) {
+    if let Some(protocol) = protocol.filter(DetectChanges::is_changed) {
         let strands = protocol.strands();
         let (mut visible, mut sanctuary) = (0usize, 0usize);
         for strand in strands.iter().filter(|s| s.presence > 0.0) {
@@ -479,17 +479,17 @@ fn copy_state(
             .set(count(strands.len().saturating_sub(visible)));
         gauges.threads_sanctuary.set(count(sanctuary));
     }
-    if let Some(history) = history.filter(|h| h.is_changed())
+    if let Some(history) = history.filter(DetectChanges::is_changed)
         && let Some(last) = history.readings.back()
     {
         gauges.origin_entropy.set(f64::from(last.origin_entropy));
         gauges.hue_entropy.set(f64::from(last.hue_entropy));
         gauges.homogenisation.set(f64::from(last.homogenisation));
     }
-    if let Some(stats) = stats.filter(|s| s.is_changed()) {
+    if let Some(stats) = stats.filter(DetectChanges::is_changed) {
         gauges.store_bytes.set(stats.bytes);
     }
-    if let Some(adapter) = adapter.filter(|a| a.is_changed()) {
+    if let Some(adapter) = adapter.filter(DetectChanges::is_changed) {
         gauges.adapter.clear();
         gauges
             .adapter

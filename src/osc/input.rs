@@ -601,7 +601,7 @@ mod tests {
     fn time_tags_before_1970_and_the_immediate_tag_are_due_now() {
         assert_eq!(due_time(OscTime::from((0, 1))), None);
         assert_eq!(due_time(OscTime::from((NTP_UNIX_OFFSET - 1, 0))), None);
-        let later = SystemTime::now() + Duration::from_secs(60);
+        let later = SystemTime::now() + Duration::from_mins(1);
         let due = due_time(OscTime::try_from(later).unwrap()).unwrap();
         let off = due.duration_since(later).unwrap_or_else(|e| e.duration());
         assert!(off < Duration::from_micros(10), "{off:?}");
