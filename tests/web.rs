@@ -13,7 +13,7 @@ use dreamloom::{
     narrative::store::{Moderation, Seed, Status, Store},
     testing::{
         TempDir, closed_by, form_token, http_get, http_get_from, http_post, http_post_from,
-        http_raw,
+        http_raw, request_bytes,
     },
     web::{BODY_LIMIT, RateLimit, WebConfig, WebEvent, WebServer},
 };
@@ -560,23 +560,6 @@ fn malformed_requests_never_crash_the_server() {
     );
 }
 
-/// A request with this `Host` (and extra header lines), as a browser on another name sends it.
-fn request_for(host: &str, method: &str, path: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for header in headers {
-        request.push_str(header);
-        request.push_str("\r\n");
-    }
-    request.push_str("\r\n");
-    let mut bytes = request.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
-}
-
 /// 5,000 page loads from one client cannot push out the token of a visitor who opened the form
 /// before them, and are held back (429) past a generous burst; the visitor, another network,
 /// still loads the form and sends it.
@@ -826,7 +809,7 @@ fn requests_for_other_hosts_are_refused() {
     let evil = format!("evil.test:{port}");
     for host in ["evil.test", evil.as_str()] {
         for path in ["/", "/withdraw", "/nowhere"] {
-            let page = http_raw(addr, &request_for(host, "GET", path, &[], b"")).unwrap();
+            let page = http_raw(addr, &request_bytes("GET", host, path, &[], b"")).unwrap();
             assert_eq!(page.status, 421, "GET {path} for {host}");
             assert!(page.body.contains("<h1>"), "a page a person can read");
             assert!(form_token(&page.body).is_none(), "no form for {host}");
@@ -841,9 +824,9 @@ fn requests_for_other_hosts_are_refused() {
     ]);
     let post = http_raw(
         addr,
-        &request_for(
-            "evil.test",
+        &request_bytes(
             "POST",
+            "evil.test",
             "/dream",
             &["Origin: http://evil.test", "Sec-Fetch-Site: same-origin"],
             &body,
@@ -859,7 +842,7 @@ fn requests_for_other_hosts_are_refused() {
     // The names the form is served under.
     let localhost = format!("localhost:{port}");
     for host in [localhost.as_str(), "dreams.example", "DREAMS.example"] {
-        let page = http_raw(addr, &request_for(host, "GET", "/", &[], b"")).unwrap();
+        let page = http_raw(addr, &request_bytes("GET", host, "/", &[], b"")).unwrap();
         assert_eq!(page.status, 200, "{host}");
     }
     // Origin is checked against those names, not against this request's Host.

@@ -180,8 +180,21 @@ fn get_request(addr: SocketAddr, path: &str) -> Vec<u8> {
 }
 
 fn post_request(addr: SocketAddr, path: &str, headers: &[&str], body: &[u8]) -> Vec<u8> {
+    request_bytes("POST", &addr.to_string(), path, headers, body)
+}
+
+/// The bytes of a request (`Connection: close`) for `host`, as a form sends it unless `headers`
+/// (each `Name: value`) name another content type.
+#[must_use]
+pub fn request_bytes(
+    method: &str,
+    host: &str,
+    path: &str,
+    headers: &[&str],
+    body: &[u8],
+) -> Vec<u8> {
     let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     );
     if !headers

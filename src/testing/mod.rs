@@ -9,7 +9,7 @@ mod http;
 
 pub use http::{
     HttpResponse, closed_by, connect_from, form_token, http_get, http_get_from, http_post,
-    http_post_from, http_raw, http_raw_from,
+    http_post_from, http_raw, http_raw_from, request_bytes,
 };
 
 use crate::capture::gpu;
