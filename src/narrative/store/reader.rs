@@ -274,7 +274,7 @@ fn select(
 mod tests {
     use super::*;
     use crate::{
-        narrative::store::{DATABASE_FILE, Seed, Store, sql::MIGRATION_1},
+        narrative::store::{DATABASE_FILE, Seed, Store, sql::version_1_store},
         testing::TempDir,
     };
 
@@ -341,16 +341,7 @@ mod tests {
     fn a_reader_leaves_an_old_store_as_it_found_it() {
         let dir = TempDir::new("reader-old-schema");
         let path = dir.path().join(DATABASE_FILE);
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATION_1).unwrap();
-            conn.pragma_update(None, "user_version", 1).unwrap();
-            conn.execute(
-                "INSERT INTO narratives VALUES (1, 'ABC123', 't', 'o', NULL, 1, 0, 5, 'visible')",
-                [],
-            )
-            .unwrap();
-        }
+        drop(version_1_store(&path));
         let Err(error) = Reader::open(&path) else {
             panic!("a reader opened a schema 1 store");
         };

@@ -47,7 +47,7 @@ enum Erasure {
 }
 
 /// Version 1: narratives, the append-only event log, and a key-value table.
-pub(super) const MIGRATION_1: &str = "
+const MIGRATION_1: &str = "
 CREATE TABLE narratives (
     id            INTEGER PRIMARY KEY,
     receipt       TEXT    NOT NULL UNIQUE,
@@ -521,6 +521,21 @@ fn log_event(tx: &Connection, id: NarrativeId, kind: EventKind) -> Result<(), St
     Ok(())
 }
 
+/// A store as version 1 of the schema left it, with one narrative on the cloak, at `path` (for
+/// the migration and reader tests).
+#[cfg(test)]
+pub(super) fn version_1_store(path: &Path) -> Connection {
+    let conn = Connection::open(path).unwrap();
+    conn.execute_batch(MIGRATION_1).unwrap();
+    conn.pragma_update(None, "user_version", 1).unwrap();
+    conn.execute(
+        "INSERT INTO narratives VALUES (1, 'ABC123', 't', 'o', NULL, 1, 0, 5, 'visible')",
+        [],
+    )
+    .unwrap();
+    conn
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,14 +546,7 @@ mod tests {
         let dir = crate::testing::TempDir::new("migrate");
         let path = dir.path().join(DATABASE_FILE);
         {
-            let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(MIGRATION_1).unwrap();
-            conn.pragma_update(None, "user_version", 1).unwrap();
-            conn.execute(
-                "INSERT INTO narratives VALUES (1, 'ABC123', 't', 'o', NULL, 1, 0, 5, 'visible')",
-                [],
-            )
-            .unwrap();
+            let conn = version_1_store(&path);
             conn.execute(
                 "INSERT INTO events (at_ms, narrative, kind) VALUES (5, 1, 'submitted')",
                 [],
