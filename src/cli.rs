@@ -156,6 +156,23 @@ pub struct WithdrawArgs {
     pub code: String,
 }
 
+/// How a windowed mode talks to the rest of the gallery: monitoring and show control.
+#[derive(Debug, Args, Default)]
+pub struct OutsideArgs {
+    /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) on this address,
+    /// e.g. 127.0.0.1:9464; off unless given.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub metrics: Option<std::net::SocketAddr>,
+    /// Listen for OSC show control (UDP) on this address, e.g. 0.0.0.0:9000 (the addresses are
+    /// in the README, "Show control (OSC)").
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub osc_listen: Option<std::net::SocketAddr>,
+    /// Send the piece's events and diversity meter as OSC (UDP) to this address; repeat for
+    /// several.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub osc_send: Vec<std::net::SocketAddr>,
+}
+
 #[derive(Debug, Args, Default)]
 pub struct ViewArgs {
     /// Seed of the dreamscape: the same seed, the same sky.
@@ -171,18 +188,8 @@ pub struct ViewArgs {
     /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
-    /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) on this address,
-    /// e.g. 127.0.0.1:9464; off unless given.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub metrics: Option<std::net::SocketAddr>,
-    /// Listen for OSC show control (UDP) on this address, e.g. 0.0.0.0:9000 (the addresses are
-    /// in the README, "Show control (OSC)").
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub osc_listen: Option<std::net::SocketAddr>,
-    /// Send the piece's events and diversity meter as OSC (UDP) to this address; repeat for
-    /// several.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub osc_send: Vec<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub outside: OutsideArgs,
 }
 
 #[derive(Debug, Args)]
@@ -206,18 +213,8 @@ pub struct KioskArgs {
     /// Seed of the dreamscape.
     #[arg(long, default_value_t = Dreamscape::default().seed)]
     pub seed: u64,
-    /// Serve Prometheus metrics (`/metrics`) and a health check (`/healthz`) on this address,
-    /// e.g. 127.0.0.1:9464; off unless given.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub metrics: Option<std::net::SocketAddr>,
-    /// Listen for OSC show control (UDP) on this address, e.g. 0.0.0.0:9000 (the addresses are
-    /// in the README, "Show control (OSC)").
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub osc_listen: Option<std::net::SocketAddr>,
-    /// Send the piece's events and diversity meter as OSC (UDP) to this address; repeat for
-    /// several.
-    #[arg(long, value_name = "ADDR:PORT")]
-    pub osc_send: Vec<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub outside: OutsideArgs,
 }
 
 fn parse_moderation(text: &str) -> Result<crate::narrative::store::Moderation, String> {
@@ -399,15 +396,21 @@ mod tests {
         let Some(Command::View(args)) = cli.command else {
             panic!("view")
         };
-        assert_eq!(args.osc_listen, Some("0.0.0.0:9000".parse().unwrap()));
-        assert_eq!(args.osc_send.len(), 2);
+        assert_eq!(
+            args.outside.osc_listen,
+            Some("0.0.0.0:9000".parse().unwrap())
+        );
+        assert_eq!(args.outside.osc_send.len(), 2);
         let cli =
             Cli::try_parse_from(["dreamloom", "kiosk", "--osc-send", "127.0.0.1:9001"]).unwrap();
         let Some(Command::Kiosk(args)) = cli.command else {
             panic!("kiosk")
         };
-        assert_eq!(args.osc_listen, None);
-        assert_eq!(args.osc_send, vec!["127.0.0.1:9001".parse().unwrap()]);
+        assert_eq!(args.outside.osc_listen, None);
+        assert_eq!(
+            args.outside.osc_send,
+            vec!["127.0.0.1:9001".parse().unwrap()]
+        );
         assert!(Cli::try_parse_from(["dreamloom", "tune", "--osc-listen", "9000"]).is_err());
     }
 

@@ -11,7 +11,7 @@ use bevy::app::AppExit;
 
 use super::{Failure, open_store};
 use crate::{
-    cli::{KioskArgs, ViewArgs},
+    cli::{KioskArgs, OutsideArgs, ViewArgs},
     kiosk::{
         self, KioskSettings,
         config::{CONFIG_FILE, KioskConfig},
@@ -49,9 +49,12 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         find,
         show,
         preset,
-        metrics,
-        osc_listen,
-        osc_send,
+        outside:
+            OutsideArgs {
+                metrics,
+                osc_listen,
+                osc_send,
+            },
     } = args;
     let store = open_store(data)?;
     let reader = store.reader()?;
@@ -87,9 +90,12 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
         moderation,
         windowed,
         seed,
-        metrics,
-        osc_listen,
-        osc_send,
+        outside:
+            OutsideArgs {
+                metrics,
+                osc_listen,
+                osc_send,
+            },
     } = args;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
     let config_file = data.join(CONFIG_FILE);
