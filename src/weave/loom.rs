@@ -153,19 +153,22 @@ pub struct Bridge {
 }
 
 impl LoomThread {
+    /// How far through its glide it is at `now`, eased in and out: 0 where it starts, 1 arrived.
+    fn glided(&self, now: f32) -> f32 {
+        let k = ((now - self.slot_moved_at) / SLOT_GLIDE_SECONDS).clamp(0.0, 1.0);
+        k * k * (3.0 - 2.0 * k)
+    }
+
     /// Its slot at `now`, part-way through a glide.
     #[must_use]
     pub fn slot_at(&self, now: f32) -> f32 {
-        let k = ((now - self.slot_moved_at) / SLOT_GLIDE_SECONDS).clamp(0.0, 1.0);
-        let eased = k * k * (3.0 - 2.0 * k);
-        self.slot_from + (self.slot - self.slot_from) * eased
+        self.slot_from + (self.slot - self.slot_from) * self.glided(now)
     }
 
     /// The part of its row it lies across at `now`, gliding like its slot.
     #[must_use]
     pub fn span_at(&self, now: f32) -> (f32, f32) {
-        let k = ((now - self.slot_moved_at) / SLOT_GLIDE_SECONDS).clamp(0.0, 1.0);
-        let eased = k * k * (3.0 - 2.0 * k);
+        let eased = self.glided(now);
         (
             self.span_from.0 + (self.span.0 - self.span_from.0) * eased,
             self.span_from.1 + (self.span.1 - self.span_from.1) * eased,
