@@ -26,7 +26,7 @@ use dreamloom::{
         policy::{CouncilPolicy, Mode},
         show::Show,
     },
-    testing::{TempDir, set_clock, simulation_app, update_until},
+    testing::{TempDir, dissolving_fast, set_clock, simulation_app, update_until},
     tuning::preset::Preset,
     weave::{FOCUS_DISTANCE, Focus},
 };
@@ -427,14 +427,7 @@ fn dissolutions_preservations_segments_and_the_meter_are_told() {
     let samples = sample_narratives().unwrap();
     let (mut app, to, cues) =
         piece_with_osc(PieceSettings::on(samples.clone()), vec![events_at], 20.0);
-    app.insert_resource(CouncilPolicy {
-        mode: Mode::NeuroSynch,
-        synch_strength: 0.5,
-        balance: 1.0,
-        origin_floor: 0.0,
-        dissolve_rate: 0.5,
-        ..CouncilPolicy::default()
-    });
+    app.insert_resource(dissolving_fast());
     set_clock(&mut app, 0.0);
     app.update();
     set_clock(&mut app, 30.0);

@@ -26,7 +26,7 @@ use dreamloom::{
         policy::{CouncilPolicy, Mode},
         show::Show,
     },
-    testing::{TempDir, set_clock, simulation_app},
+    testing::{TempDir, dissolving_fast, set_clock, simulation_app},
     viewer,
     weave::{CloakShape, FOCUS_DISTANCE, FOCUS_FLIGHT_SECONDS, Focus, Loom, thread_centre},
 };
@@ -164,14 +164,7 @@ fn dissolutions_and_preservations_reach_the_event_log() {
         },
         0.0,
     );
-    app.insert_resource(CouncilPolicy {
-        mode: Mode::NeuroSynch,
-        synch_strength: 0.5,
-        balance: 1.0,
-        origin_floor: 0.0,
-        dissolve_rate: 0.5,
-        ..CouncilPolicy::default()
-    });
+    app.insert_resource(dissolving_fast());
     app.update();
     set_clock(&mut app, 30.0);
     app.update();

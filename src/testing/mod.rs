@@ -380,3 +380,18 @@ pub fn detail(frame: &RgbaImage, (x0, y0, width, height): (u32, u32, u32, u32)) 
         local_contrast: if total > 0.0 { laplacian / total } else { 0.0 },
     }
 }
+
+/// A council that dissolves every thread outside the Sanctuary within half a minute of dream
+/// time (no origin floor), for tests of what the protocol's dissolution tells.
+#[must_use]
+pub fn dissolving_fast() -> crate::protocol::policy::CouncilPolicy {
+    use crate::protocol::policy::{CouncilPolicy, Mode};
+    CouncilPolicy {
+        mode: Mode::NeuroSynch,
+        synch_strength: 0.5,
+        balance: 1.0,
+        origin_floor: 0.0,
+        dissolve_rate: 0.5,
+        ..CouncilPolicy::default()
+    }
+}
