@@ -17,6 +17,7 @@ pub mod hash;
 pub mod palette;
 pub mod range;
 pub mod schedule;
+pub mod text;
 // The narrative model and store.
 pub mod narrative;
 // Time, the camera, the embedded shaders.

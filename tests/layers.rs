@@ -18,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
     // Pure helpers.
     &["hash", "range", "schedule"],
     &["palette"],
+    &["text", "i18n"],
     // The narrative model and store.
     &["narrative"],
     // Time, the embedded shaders.
