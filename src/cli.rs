@@ -47,6 +47,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Withdraw a narrative by its receipt code: its text is erased and its thread leaves the cloak.
     Withdraw(WithdrawArgs),
+    /// Draw a visitor's keepsake card (their dream in their own script, their origin, their
+    /// thread in its colours, their receipt code) as a PNG, without a window.
+    Card(CardArgs),
     /// Measure frame cost against thread count, headless, on synthetic narratives.
     Bench(BenchArgs),
     /// Run the Neuro-Synch Protocol on the narratives without rendering and print the diversity
@@ -122,8 +125,11 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
     /// The dream, up to 600 characters.
-    #[arg(long)]
-    pub text: String,
+    #[arg(long, required_unless_present = "text_file", conflicts_with = "text_file")]
+    pub text: Option<String>,
+    /// Read the dream from this UTF-8 file instead, exactly as it is written there.
+    #[arg(long, value_name = "FILE")]
+    pub text_file: Option<PathBuf>,
     /// Cultural origin in your own words, e.g. "Yoruba, Lagos".
     #[arg(long)]
     pub origin: String,
@@ -148,6 +154,21 @@ pub struct ImportArgs {
 pub struct ExportArgs {
     /// File to write; `-` or nothing writes to standard output.
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CardArgs {
+    /// The receipt code, as printed at submission (case, spaces and dashes do not matter).
+    pub code: String,
+    /// PNG file to write.
+    #[arg(long, default_value = "card.png")]
+    pub out: PathBuf,
+    /// Width in pixels (240 to 8192).
+    #[arg(long, default_value_t = crate::card::DEFAULT_SIZE.0)]
+    pub width: u32,
+    /// Height in pixels (240 to 8192).
+    #[arg(long, default_value_t = crate::card::DEFAULT_SIZE.1)]
+    pub height: u32,
 }
 
 #[derive(Debug, Args)]

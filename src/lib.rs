@@ -27,6 +27,8 @@ pub mod shaders;
 // The cloak and the dreamscape.
 pub mod dreamscape;
 pub mod weave;
+
+pub mod card;
 // The protocol on the cloak, the artists' tuning, the egui overlay.
 pub mod overlay;
 pub mod protocol;

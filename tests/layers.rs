@@ -26,6 +26,8 @@ const LAYERS: &[&[&str]] = &[
     &["camera"],
     // The cloak and the dreamscape.
     &["weave", "dreamscape"],
+    // The keepsake card: a narrative's words and thread, drawn on the CPU.
+    &["card"],
     // The protocol on the cloak.
     &["protocol"],
     // The artists' tools, the egui overlay.

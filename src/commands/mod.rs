@@ -11,7 +11,7 @@ use std::{fmt::Display, path::Path};
 
 pub use self::{
     modes::{find_on_cloak, kiosk, kiosk_pin, view},
-    narratives::{export, import, submit, withdraw},
+    narratives::{card, export, import, submit, withdraw},
     render::{bench, render},
     simulate::simulate,
 };
@@ -81,6 +81,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Import(args) => import(&data, &args),
         Command::Export(args) => export(&data, &args, out),
         Command::Withdraw(args) => withdraw(&data, &args, out),
+        Command::Card(args) => card(&data, &args, out),
         Command::Bench(args) => bench(args, out),
         Command::Simulate(args) => simulate(&data, args, out),
     }

@@ -1,4 +1,4 @@
-//! `submit`, `import`, `export`, `withdraw`: narratives in and out of the store.
+//! `submit`, `import`, `export`, `withdraw`, `card`: narratives in and out of the store.
 
 use std::{
     fs::File,
@@ -9,12 +9,13 @@ use std::{
 
 use super::{Failure, open_store};
 use crate::{
-    cli::{ExportArgs, ImportArgs, SubmitArgs, WithdrawArgs},
+    card::{self, CardWords},
+    cli::{CardArgs, ExportArgs, ImportArgs, SubmitArgs, WithdrawArgs},
     narrative::{
         Consent, import as import_lines,
         receipt::Receipt,
         records::write_records,
-        store::{Admission, Withdrawal},
+        store::{Admission, Status, Withdrawal},
         validate::{Submission, validate},
     },
 };
@@ -23,11 +24,22 @@ use crate::{
 pub fn submit(data: &Path, args: SubmitArgs, out: &mut impl Write) -> Result<(), Failure> {
     let SubmitArgs {
         text,
+        text_file,
         origin,
         language,
         sanctuary,
         no_display,
     } = args;
+    let text = match (text, text_file) {
+        (Some(text), _) => text,
+        (None, Some(path)) => std::fs::read_to_string(&path).map_err(|error| {
+            Failure::new(format!(
+                "cannot read the dream from {}: {error} (it must be UTF-8 text)",
+                path.display()
+            ))
+        })?,
+        (None, None) => return Err(Failure::new("give the dream with --text or --text-file")),
+    };
     let valid = validate(&Submission {
         text,
         origin,
@@ -132,5 +144,34 @@ pub fn withdraw(data: &Path, args: &WithdrawArgs, out: &mut impl Write) -> Resul
             store.database_path().display()
         )?,
     }
+    Ok(())
+}
+
+/// Draws the keepsake card of the narrative with receipt `code` into `args.out`.
+pub fn card(data: &Path, args: &CardArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let CardArgs {
+        code,
+        out: path,
+        width,
+        height,
+    } = args;
+    let receipt: Receipt = code.parse()?;
+    card::check_size(*width, *height)?;
+    let store = open_store(data)?;
+    let stored = store.reader()?.lookup(receipt)?;
+    if stored.status == Status::Withdrawn {
+        return Err(Failure::new(format!(
+            "the dream with receipt {receipt} was withdrawn: its words are gone, and so is its card"
+        )));
+    }
+    let words = CardWords {
+        narrative: &stored.narrative,
+        code: receipt.as_str(),
+    };
+    let painted = card::paint(&mut crate::text::Texts.lock(), words, *width, *height)?;
+    let bytes = card::png(&painted, words)?;
+    std::fs::write(path, bytes)
+        .map_err(|error| Failure::new(format!("cannot write {}: {error}", path.display())))?;
+    writeln!(out, "card for {receipt} written to {}", path.display())?;
     Ok(())
 }

@@ -1,50 +1,22 @@
-//! Fonts for every script a visitor may write in. egui's own fonts cover Latin, Greek and
-//! Cyrillic; these fallbacks, embedded so the binary shows them on any machine, add Chinese and
-//! Japanese (Droid Sans Fallback), Korean (Nanum Gothic cut to Hangul and renamed),
-//! Arabic, Hebrew, Devanagari and
-//! Thai (Noto Sans). egui draws glyphs one by one,
-//! left to right, without shaping: CJK and Thai read well; Hebrew and Arabic run left to right
-//! (Arabic unjoined), and Devanagari lacks its conjuncts. The store, the phone form and exports keep
-//! every text exactly as typed. Sources and licences: `assets/fonts/README.md`.
+//! egui's fonts: its own, then every embedded font of the text stack (`crate::text::fonts`) as a
+//! fallback, so that what a visitor types into a text field shows a glyph for every letter while
+//! they type. egui still lays glyphs out one by one, unshaped; a visitor's words are shown shaped
+//! (`overlay::words`) everywhere but inside the field being typed in, which has a shaped preview.
+//! Sources and licences: `assets/fonts/README.md`.
 
 use bevy_egui::egui::{self, FontData, FontDefinitions, FontFamily};
 
-/// (name, bytes) of each fallback font, in the order egui tries them.
-const FALLBACKS: [(&str, &[u8]); 6] = [
-    (
-        "noto-arabic",
-        include_bytes!("../../assets/fonts/NotoSansArabic-Regular.ttf"),
-    ),
-    (
-        "noto-hebrew",
-        include_bytes!("../../assets/fonts/NotoSansHebrew-Regular.ttf"),
-    ),
-    (
-        "noto-devanagari",
-        include_bytes!("../../assets/fonts/NotoSansDevanagari-Regular.ttf"),
-    ),
-    (
-        "noto-thai",
-        include_bytes!("../../assets/fonts/NotoSansThai-Regular.ttf"),
-    ),
-    (
-        "dreamloom-hangul",
-        include_bytes!("../../assets/fonts/DreamloomHangul-Regular.ttf"),
-    ),
-    (
-        "droid-fallback",
-        include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf"),
-    ),
-];
+use crate::text::fonts::FONTS;
 
 /// egui's fonts with the fallbacks after them in both families.
 #[must_use]
 pub fn definitions() -> FontDefinitions {
     let mut fonts = FontDefinitions::default();
-    for (name, bytes) in FALLBACKS {
+    for font in &FONTS {
+        let name = font.file;
         fonts
             .font_data
-            .insert(name.to_owned(), FontData::from_static(bytes).into());
+            .insert(name.to_owned(), FontData::from_static(font.bytes).into());
         for family in [FontFamily::Proportional, FontFamily::Monospace] {
             fonts
                 .families
@@ -81,6 +53,9 @@ mod tests {
             "ความฝัน",
             "сон",
             "ὄνειρος",
+            "ọ̀rẹ́ ɛ ɔ",
+            "ሕልም",
+            "கனவு",
         ] {
             for c in text.chars() {
                 assert!(

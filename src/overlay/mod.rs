@@ -16,6 +16,7 @@ use bevy_egui::{
 };
 
 pub mod fonts;
+pub mod words;
 
 /// Render layer no mesh is on: the overlay camera sees only egui.
 const OVERLAY_LAYER: usize = 31;

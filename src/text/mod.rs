@@ -14,27 +14,30 @@ pub mod fonts;
 pub mod raster;
 pub mod shape;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
 use bevy::prelude::Resource;
 
 pub use raster::{AtlasEntry, GlyphAtlas, Mask};
-pub use shape::{Align, PlacedGlyph, Shaped, TextLook, TextStack, missing_characters};
+pub use shape::{Align, MissingReport, PlacedGlyph, Shaped, TextLook, TextStack, missing_characters};
 
-/// The text stack as a resource, shared by the overlay, the kiosk, the cloak's words and the
-/// card. Shaping needs `&mut` caches; a mutex keeps the resource `Sync` without copying them.
-#[derive(Resource)]
-pub struct Texts(Mutex<TextStack>);
-
-impl Default for Texts {
-    fn default() -> Self {
-        Self(Mutex::new(TextStack::new()))
-    }
+/// The one text stack of the process: a font database, like egui's fonts, that every part shapes
+/// with — systems through [`Texts`], egui helpers that only have a `Ui` through [`shared`].
+/// Registering the fonts takes a few milliseconds, once.
+#[must_use]
+pub fn shared() -> &'static Mutex<TextStack> {
+    static STACK: OnceLock<Mutex<TextStack>> = OnceLock::new();
+    STACK.get_or_init(|| Mutex::new(TextStack::new()))
 }
+
+/// The shared text stack as a resource, for the overlay, the kiosk, the cloak's words and the
+/// card. Shaping needs `&mut` caches; the mutex keeps it `Sync` without copying them.
+#[derive(Resource, Default, Clone, Copy)]
+pub struct Texts;
 
 impl Texts {
     /// The stack, for a moment.
-    pub fn lock(&self) -> MutexGuard<'_, TextStack> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    pub fn lock(&self) -> MutexGuard<'static, TextStack> {
+        shared().lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

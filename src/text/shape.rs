@@ -104,7 +104,19 @@ pub struct TextStack {
     base_family: String,
     /// Every embedded font, for swash.
     faces: Vec<FontRef<'static>>,
+    missing: MissingReport,
 }
+
+/// Characters that were to be shown and that no embedded font has: how many times, and which
+/// (the first few), for the health display. Never shown silently as a box.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MissingReport {
+    pub count: u64,
+    pub characters: Vec<char>,
+}
+
+/// Distinct missing characters the report keeps.
+const MISSING_KEPT: usize = 24;
 
 impl Default for TextStack {
     fn default() -> Self {
@@ -160,6 +172,7 @@ impl TextStack {
             font_by_blob,
             base_family,
             faces,
+            missing: MissingReport::default(),
         }
     }
 
@@ -219,23 +232,43 @@ impl TextStack {
                 }
             }
         }
-        let width = look.max_width.map_or(layout.width(), |max| {
+        // parley's width can fall short of a line's last glyph (a Devanagari vowel sign after a
+        // cluster it reordered): the glyphs themselves say how far the ink goes.
+        let reach = glyphs
+            .iter()
+            .map(|g| g.x + g.advance)
+            .fold(layout.width(), f32::max);
+        let width = look.max_width.map_or(reach, |max| {
             // Aligned lines sit in the whole width; a text narrower than it is as wide as it is.
             if look.align == Align::Start && !layout.is_rtl() {
-                layout.width()
+                reach
             } else {
-                max.max(layout.width())
+                max.max(reach)
             }
         });
+        let missing = missing_characters(&self.faces, text);
+        for &c in &missing {
+            self.missing.count += 1;
+            if self.missing.characters.len() < MISSING_KEPT && !self.missing.characters.contains(&c)
+            {
+                self.missing.characters.push(c);
+            }
+        }
         Shaped {
             glyphs,
             width: width.ceil(),
             height: layout.height().ceil(),
             lines,
             right_to_left: layout.is_rtl(),
-            missing: missing_characters(&self.faces, text),
+            missing,
             shown,
         }
+    }
+
+    /// The characters shaped so far that no font has.
+    #[must_use]
+    pub fn missing_report(&self) -> &MissingReport {
+        &self.missing
     }
 
     /// Characters of `text` that no embedded font has a glyph for.
@@ -474,6 +507,11 @@ mod tests {
         // Linear A (U+10600) and a private-use character are in no embedded font.
         let missing = stack.missing("dream 𐘀 \u{E000} 𐘀");
         assert_eq!(missing, vec!['𐘀', '\u{E000}']);
+        let mut stack = stack;
+        stack.shape("𐘀 dream", &TextLook::line(20.0));
+        stack.shape("夢 \u{E000}", &TextLook::line(20.0));
+        assert_eq!(stack.missing_report().count, 2);
+        assert_eq!(stack.missing_report().characters, vec!['𐘀', '\u{E000}']);
         assert!(stack.missing("ọ̀rẹ́ — dream, حلم, 夢").is_empty());
     }
 
@@ -487,6 +525,19 @@ mod tests {
         assert!(shaped.lines.len() > 1);
         for glyph in &shaped.glyphs {
             assert!(glyph.x + glyph.advance <= 200.5, "{glyph:?} overflows");
+        }
+    }
+
+    #[test]
+    fn a_layout_is_as_wide_as_its_glyphs_reach() {
+        let mut stack = stack();
+        // A wrapped Devanagari line whose last cluster parley measured short.
+        let shaped = stack.shape(
+            "मैंने सपना देखा कि गंगा के किनारे दीप जल रहे हैं और मेरी दादी क्षितिज की ओर गा रही हैं।",
+            &TextLook::wrapped(23.0, 536.0),
+        );
+        for glyph in &shaped.glyphs {
+            assert!(glyph.x + glyph.advance <= shaped.width, "{glyph:?} is outside {}", shaped.width);
         }
     }
 }
