@@ -2,7 +2,8 @@
 //! glowing thread woven into a cloak that floats in a procedural dreamscape.
 //!
 //! The crate is laid out by domain, one plugin each, in layers that only ever import downwards:
-//! pure helpers ([`hash`], [`palette`], [`range`], the [`schedule`] spine); the narrative model
+//! pure helpers ([`hash`], [`palette`], [`range`], the [`schedule`] spine); the translations of
+//! the kiosk's and the phone form's own words ([`i18n`]); the narrative model
 //! and its store ([`narrative`]); the dream [`clock`], the [`camera`] and the embedded
 //! [`shaders`]; the cloak ([`weave`]) and the [`dreamscape`]; the [`protocol`], [`tuning`] and
 //! the egui [`overlay`]; the piece assembled ([`piece`]: [`SimulationPlugin`] without pixels,
@@ -18,6 +19,8 @@ pub mod palette;
 pub mod range;
 pub mod schedule;
 pub mod text;
+// The kiosk's and the phone form's own words, in the gallery's languages.
+pub mod i18n;
 // The narrative model and store.
 pub mod narrative;
 // Time, the camera, the embedded shaders.

@@ -16,6 +16,7 @@ use bevy::{
 use dreamloom::{
     camera::{CameraRig, Flight},
     clock::DreamClock,
+    i18n::{Language, Phrase, Translations},
     kiosk::{
         CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, SubmitDraft, WebInbox,
         curator::{Curator, CuratorAction, Stage},
@@ -147,7 +148,15 @@ impl Kiosk {
         self.app.update();
     }
 
-    /// A receipt code typed at the kiosk; returns once the kiosk has answered it.
+    /// What the kiosk says, as an English-speaking visitor reads it.
+    fn english(&self, phrase: &Phrase) -> String {
+        self.app
+            .world()
+            .resource::<Translations>()
+            .phrase(Language::English, phrase)
+    }
+
+    /// A receipt code typed at the kiosk; returns once the kiosk has answered it, in English.
     fn code(&mut self, request: CodeRequest) -> String {
         self.app.world_mut().resource_mut::<CodeAnswer>().0 = None;
         self.app.world_mut().write_message(request);
@@ -155,7 +164,8 @@ impl Kiosk {
         self.until("the answer to a code", |w| {
             w.resource::<CodeAnswer>().0.is_some()
         });
-        self.app.world().resource::<CodeAnswer>().0.clone().unwrap()
+        let answer = self.app.world().resource::<CodeAnswer>().0.clone().unwrap();
+        self.english(&answer)
     }
 
     fn on_cloak(&self, id: NarrativeId) -> bool {
@@ -478,7 +488,7 @@ fn a_stopped_store_says_so_plainly_and_the_draft_is_still_wiped() {
     let flow = kiosk.flow();
     assert!(!flow.sending);
     assert_eq!(flow.screen, Screen::Form);
-    let notice = flow.notice.clone().unwrap_or_default();
+    let notice = kiosk.english(flow.notice.as_ref().expect("a notice"));
     assert!(notice.starts_with("The loom is resting"), "{notice}");
     assert!(
         flow.draft.story.starts_with("The river"),

@@ -18,6 +18,8 @@ const LAYERS: &[&[&str]] = &[
     // Pure helpers.
     &["hash", "range", "schedule"],
     &["palette"],
+    // Text: the kiosk's and the phone form's own words (translations), and the shaping of
+    // everyone's words.
     &["text", "i18n"],
     // The narrative model and store.
     &["narrative"],

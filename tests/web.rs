@@ -155,6 +155,64 @@ fn form_submission_is_stored() {
     }
 }
 
+/// A phone whose browser asks for Arabic gets the form in Arabic, laid out right to left; one
+/// that asks for Spanish gets it in Spanish, and a refused dream's problems in Spanish too; one
+/// that asks for neither, in English.
+#[test]
+fn the_form_speaks_the_language_the_phone_asks_for() {
+    let served = Served::start("web-languages", Moderation::Post, plenty());
+    let addr = served.addr();
+    let get = |accept: &str| {
+        let header = format!("Accept-Language: {accept}");
+        let request = request_bytes("GET", &addr.to_string(), "/", &[header.as_str()], b"");
+        http_raw(addr, &request).expect("the form")
+    };
+    let arabic = get("ar-EG,ar;q=0.9,en;q=0.8");
+    assert_eq!(arabic.status, 200);
+    assert!(
+        arabic.body.contains("<html lang=\"ar\" dir=\"rtl\">"),
+        "{}",
+        arabic.body
+    );
+    assert!(
+        arabic.body.contains("<h1>شارك حلمًا</h1>"),
+        "{}",
+        arabic.body
+    );
+    let other = get("de-DE,fr;q=0.9");
+    assert!(
+        other.body.contains("<html lang=\"en\" dir=\"ltr\">"),
+        "{}",
+        other.body
+    );
+    assert!(
+        other.body.contains("<h1>Share a dream</h1>"),
+        "{}",
+        other.body
+    );
+    let spanish = get("es-MX,es;q=0.9");
+    assert!(
+        spanish.body.contains("<html lang=\"es\" dir=\"ltr\">"),
+        "{}",
+        spanish.body
+    );
+    let token = form_token(&spanish.body).expect("a token");
+    let body = encode(&[
+        ("token", &token),
+        ("story", "Un río de luz cruzaba la plaza"),
+        ("origin", ""),
+        ("show", "on"),
+    ]);
+    let refused = http_post(addr, "/dream", &["Accept-Language: es-MX"], &body).unwrap();
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("el origen cultural está vacío"),
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("Un río de luz cruzaba la plaza"));
+}
+
 #[test]
 fn pre_moderation_holds_phone_dreams() {
     let served = Served::start("web-pre", Moderation::Pre, plenty());

@@ -1,15 +1,15 @@
 //! The exhibition's kiosk settings, `kiosk.ron` in the data folder: the moderation policy, the
-//! idle timings, and the address phones should open. Written with the defaults the first time the
-//! kiosk starts. The curator PIN is not kept here: its salted hash is in `curator.pin`, set with
-//! `dreamloom kiosk-pin` (see `kiosk::curator`); a plain `curator_pin` left here by an older
-//! Dreamloom is read only to be moved there once.
+//! idle timings, the address phones should open, and the language the kiosk speaks. Written with
+//! the defaults the first time the kiosk starts. The curator PIN is not kept here: its salted
+//! hash is in `curator.pin`, set with `dreamloom kiosk-pin` (see `kiosk::curator`); a plain
+//! `curator_pin` left here by an older Dreamloom is read only to be moved there once.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::flow::KioskTimings;
-use crate::narrative::store::Moderation;
+use crate::{i18n::Language, narrative::store::Moderation};
 
 /// File name in the data folder.
 pub const CONFIG_FILE: &str = "kiosk.ron";
@@ -36,6 +36,20 @@ pub struct KioskConfig {
     pub phone_burst: u32,
     /// Dreams every phone together may send per minute (0: no shared cap).
     pub phone_posts_per_minute: u32,
+    /// The language the kiosk speaks (`"en"`, `"ar"`, `"es"`): every visitor starts in it and may
+    /// choose another on the form; the curator reads it. Phones get the one their browser asks
+    /// for.
+    #[serde(deserialize_with = "language_setting")]
+    pub language: Language,
+}
+
+/// Reads `language`, naming the field when its tag is unknown (RON would only give a position).
+fn language_setting<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Language, D::Error> {
+    let tag = String::deserialize(deserializer)?;
+    tag.parse::<Language>()
+        .map_err(|error| serde::de::Error::custom(format!("language: {error}")))
 }
 
 impl Default for KioskConfig {
@@ -48,6 +62,7 @@ impl Default for KioskConfig {
             on_screen_keyboard: true,
             phone_burst: crate::web::RateLimit::default().burst,
             phone_posts_per_minute: crate::web::RateLimit::default().global_per_minute,
+            language: Language::default(),
         }
     }
 }
@@ -198,6 +213,32 @@ mod tests {
         let (config, _) = KioskConfig::load_or_create(dir.path()).unwrap();
         assert_eq!(config.moderation, Moderation::Pre);
         assert_eq!(config.phone_burst, 40, "a gallery behind one NAT raises it");
+        assert_eq!(config.language, Language::English, "by default");
+    }
+
+    #[test]
+    fn the_kiosk_speaks_the_language_it_is_given_and_names_an_unknown_one() {
+        let dir = TempDir::new("kiosk-config-language");
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(&path, "(language: \"ar\", moderation: pre)").unwrap();
+        let (config, _) = KioskConfig::load_or_create(dir.path()).unwrap();
+        assert_eq!(config.language, Language::Arabic);
+        assert_eq!(config.moderation, Moderation::Pre);
+        std::fs::write(&path, "(language: \"de\")").unwrap();
+        let error = KioskConfig::load_or_create(dir.path())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("language: \"de\""), "{error}");
+        assert!(
+            error.contains("\"es\""),
+            "the known tags are named: {error}"
+        );
+        // Written back as it is read.
+        let written =
+            ron::ser::to_string_pretty(&config, ron::ser::PrettyConfig::default()).unwrap();
+        assert!(written.contains("language: \"ar\""), "{written}");
+        let read: KioskConfig = ron::from_str(&written).unwrap();
+        assert_eq!(read, config);
     }
 
     /// An older kiosk.ron with a plain PIN still loads; the PIN is handed over for moving (or

@@ -17,11 +17,9 @@ use std::{
 
 use bevy::prelude::*;
 
-use super::{
-    Replies,
-    flow::{KioskFlow, capitalise},
-};
+use super::{Replies, flow::KioskFlow};
 use crate::hash::{from_hex, to_hex};
+use crate::i18n::Phrase;
 use crate::narrative::{
     StoreHandle,
     receipt::Receipt,
@@ -535,7 +533,7 @@ pub struct Snapshot {
     pub counts: StatusCounts,
     pub pending: Vec<StoredNarrative>,
     /// The result of the last search by receipt.
-    pub found: Option<Result<StoredNarrative, String>>,
+    pub found: Option<Result<StoredNarrative, Phrase>>,
 }
 
 /// The curator's state.
@@ -545,7 +543,7 @@ pub struct Curator {
     pub search: String,
     pub snapshot: Snapshot,
     /// The last action's outcome or a wrong PIN, in plain words.
-    pub message: Option<String>,
+    pub message: Option<Phrase>,
     corner_held: f32,
     since_refresh: f32,
 }
@@ -601,8 +599,8 @@ pub enum CuratorAction {
 }
 
 struct Reply {
-    message: Option<String>,
-    found: Option<Result<StoredNarrative, String>>,
+    message: Option<Phrase>,
+    found: Option<Result<StoredNarrative, Phrase>>,
     snapshot: Result<(StatusCounts, Vec<StoredNarrative>), StoreError>,
 }
 
@@ -711,29 +709,24 @@ fn carry_out_actions(
         let action = action.clone();
         store.0.write_detached(move |db| {
             let (message, found) = match action {
-                CuratorAction::Moderate(receipt, status) => {
-                    let verb = match status {
-                        Status::Visible => "is on the cloak",
-                        Status::Hidden => "is hidden",
-                        Status::Pending => "is pending",
-                        Status::Withdrawn => "was withdrawn",
-                    };
-                    match db.moderate(receipt, status) {
-                        Ok(id) => {
-                            // The narrative's id, never its receipt code (which withdraws it).
-                            info!("curator: narrative {} set to {}", id.0, status.as_str());
-                            (
-                                Some(format!("{receipt} {verb}.")),
-                                Some(db.lookup(receipt).map_err(|e| e.to_string())),
-                            )
-                        }
-                        Err(error) => (Some(capitalise(&error.to_string())), None),
+                CuratorAction::Moderate(receipt, status) => match db.moderate(receipt, status) {
+                    Ok(id) => {
+                        // The narrative's id, never its receipt code (which withdraws it).
+                        info!("curator: narrative {} set to {}", id.0, status.as_str());
+                        (
+                            Some(
+                                Phrase::new("curator-moderated")
+                                    .with_text("code", receipt.as_str())
+                                    .with_text("status", status.as_str()),
+                            ),
+                            Some(db.lookup(receipt).map_err(|e| for_curator(&e))),
+                        )
                     }
+                    Err(error) => (Some(for_curator(&error)), None),
+                },
+                CuratorAction::Find(receipt) => {
+                    (None, Some(db.lookup(receipt).map_err(|e| for_curator(&e))))
                 }
-                CuratorAction::Find(receipt) => (
-                    None,
-                    Some(db.lookup(receipt).map_err(|e| capitalise(&e.to_string()))),
-                ),
                 CuratorAction::Refresh | CuratorAction::Quit => (None, None),
             };
             let _ = tx.send(Reply {
@@ -743,6 +736,15 @@ fn carry_out_actions(
             });
         });
     }
+}
+
+/// A store error as the panel tells it: an unknown or withdrawn code in plain words, any other
+/// fault as "see the log", where it goes.
+fn for_curator(error: &StoreError) -> Phrase {
+    error.for_visitor().unwrap_or_else(|| {
+        error!("the curator panel's request failed: {error}");
+        Phrase::new("curator-store-fault")
+    })
 }
 
 fn receive_replies(replies: Res<Replies<Reply>>, mut curator: ResMut<Curator>) {
@@ -765,7 +767,7 @@ fn receive_replies(replies: Res<Replies<Reply>>, mut curator: ResMut<Curator>) {
             }
             Err(error) => {
                 error!("the curator panel could not read the store: {error}");
-                curator.message = Some("The store could not be read; see the log.".into());
+                curator.message = Some(Phrase::new("curator-store-unreadable"));
             }
         }
     }

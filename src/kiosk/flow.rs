@@ -1,18 +1,23 @@
 //! What the kiosk shows and when, as plain data: attract mode, the visitor form, the receipt, and
 //! the idle timeouts that bring it back to attract mode and wipe a half-written dream; the visitor
-//! session that each wipe ends; and the pace at which receipt codes may be tried. The systems in
-//! `mod.rs` only feed it input and time, and mirror its screen into Bevy's `State<Screen>`, which
-//! runs the screens' systems; tests drive it directly.
+//! session that each wipe ends, and the language the visitor reads; and the pace at which receipt
+//! codes may be tried. What the kiosk tells a visitor is kept as [`Phrase`]s, said in the
+//! visitor's language when the screens draw them. The systems in `mod.rs` only feed it input and
+//! time, and mirror its screen into Bevy's `State<Screen>`, which runs the screens' systems;
+//! tests drive it directly.
 
 use std::collections::VecDeque;
 
 use bevy::prelude::*;
 
-use crate::narrative::{
-    Consent, NarrativeId, Submission, ValidSubmission,
-    receipt::Receipt,
-    store::Status,
-    validate::{Field, validate},
+use crate::{
+    i18n::{Language, Phrase},
+    narrative::{
+        Consent, NarrativeId, Submission, ValidSubmission,
+        receipt::Receipt,
+        store::Status,
+        validate::{Field, validate},
+    },
 };
 
 /// The screens of the kiosk. [`KioskFlow::screen`] decides which one is due; the app follows it
@@ -110,8 +115,8 @@ pub struct KioskFlow {
     /// Seconds since the last touch, click or key.
     pub idle: f32,
     pub draft: FormDraft,
-    /// Problems with the draft, one sentence each, per field.
-    pub problems: Vec<(Field, String)>,
+    /// Problems with the draft, one each, per field.
+    pub problems: Vec<(Field, Phrase)>,
     /// A submission is on its way to the disk.
     pub sending: bool,
     /// How many submissions the flow has sent. The store's answer names the one it answers, and
@@ -119,7 +124,13 @@ pub struct KioskFlow {
     pub sent: u64,
     pub receipt: Option<ReceiptShown>,
     /// A fault to tell the visitor in plain words (their draft is kept).
-    pub notice: Option<String>,
+    pub notice: Option<Phrase>,
+    /// The language the visitor reads the kiosk in: the kiosk's own until they choose another,
+    /// and the kiosk's own again for the next visitor.
+    pub language: Language,
+    /// The kiosk's own language (`language` in `kiosk.ron`), which every visitor starts in and
+    /// the curator reads.
+    home_language: Language,
     /// The visitor session: a new one after every wipe and every stored dream. The screens salt
     /// their text fields' ids with it, so nothing a field remembers (egui's undo history above
     /// all) reaches the next visitor.
@@ -137,12 +148,36 @@ impl Default for KioskFlow {
             sent: 0,
             receipt: None,
             notice: None,
+            language: Language::default(),
+            home_language: Language::default(),
             session: 0,
         }
     }
 }
 
 impl KioskFlow {
+    /// A kiosk whose own language is `language`.
+    #[must_use]
+    pub fn speaking(language: Language) -> Self {
+        Self {
+            language,
+            home_language: language,
+            ..Self::default()
+        }
+    }
+
+    /// The kiosk's own language, which every visitor starts in.
+    #[must_use]
+    pub fn home_language(&self) -> Language {
+        self.home_language
+    }
+
+    /// The visitor chose to read the kiosk in `language`, until they go.
+    pub fn choose_language(&mut self, language: Language) {
+        self.idle = 0.0;
+        self.language = language;
+    }
+
     /// Someone touched the screen, clicked or typed. In attract mode, that opens the form.
     pub fn touch(&mut self) {
         self.idle = 0.0;
@@ -188,10 +223,12 @@ impl KioskFlow {
     }
 
     /// Back to attract mode with nothing of the last visitor left on screen, no longer waiting
-    /// for the store's answer to their submission, and a new visitor session: the screens' text
-    /// fields get fresh ids and forget the old ones.
+    /// for the store's answer to their submission, in the kiosk's own language again, and a new
+    /// visitor session: the screens' text fields get fresh ids and forget the old ones. (A stored
+    /// dream starts a new session too, but keeps the language: its receipt is still being read.)
     pub fn go_idle(&mut self) {
         self.screen = Screen::Attract;
+        self.language = self.home_language;
         self.sending = false;
         self.draft = FormDraft::default();
         self.problems.clear();
@@ -219,7 +256,7 @@ impl KioskFlow {
                 self.problems = errors
                     .0
                     .iter()
-                    .map(|error| (error.field, capitalise(&error.to_string()) + "."))
+                    .map(|error| (error.field, error.phrase()))
                     .collect();
                 None
             }
@@ -236,7 +273,7 @@ impl KioskFlow {
 
     /// The store answered the submission on its way: the receipt screen, or the draft kept with
     /// a plain-words fault.
-    pub fn stored(&mut self, result: Result<ReceiptShown, String>) {
+    pub fn stored(&mut self, result: Result<ReceiptShown, Phrase>) {
         self.sending = false;
         self.idle = 0.0;
         match result {
@@ -254,11 +291,11 @@ impl KioskFlow {
     }
 
     /// The problems of one field.
-    pub fn problems_of(&self, field: Field) -> impl Iterator<Item = &str> {
+    pub fn problems_of(&self, field: Field) -> impl Iterator<Item = &Phrase> {
         self.problems
             .iter()
             .filter(move |(f, _)| *f == field)
-            .map(|(_, text)| text.as_str())
+            .map(|(_, problem)| problem)
     }
 }
 
@@ -286,11 +323,8 @@ pub struct CodePause {
 impl CodePause {
     /// What the visitor reads, in plain words.
     #[must_use]
-    pub fn message(&self) -> String {
-        format!(
-            "Too many codes were tried here just now. Please wait {} and try again.",
-            wait_in_words(self.seconds)
-        )
+    pub fn message(&self) -> Phrase {
+        Phrase::new("codes-paused").with_phrase("wait", wait_in_words(self.seconds))
     }
 }
 
@@ -352,18 +386,17 @@ fn whole_seconds(seconds: f64) -> u64 {
 
 /// A wait in plain words: "40 seconds", "1 minute", "3 minutes" (rounded up), "1 hour".
 #[must_use]
-pub fn wait_in_words(seconds: u64) -> String {
+pub fn wait_in_words(seconds: u64) -> Phrase {
     match seconds {
-        0..=1 => "a second".to_owned(),
-        2..=59 => format!("{seconds} seconds"),
-        60 => "1 minute".to_owned(),
-        3600 => "1 hour".to_owned(),
-        _ => format!("{} minutes", seconds.div_ceil(60)),
+        0..=1 => Phrase::new("wait-seconds").with_number("count", 1),
+        2..=59 => Phrase::new("wait-seconds").with_number("count", seconds),
+        3600 => Phrase::new("wait-hours").with_number("count", 1),
+        _ => Phrase::new("wait-minutes").with_number("count", seconds.div_ceil(60)),
     }
 }
 
-/// `text` with a capital first letter: the store's and the rules' messages begin a sentence on
-/// the kiosk's screen.
+/// `text` with a capital first letter: the rules' and the receipt codes' messages begin a
+/// sentence on the kiosk's screen.
 pub(crate) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map_or_else(String::new, |first| {
@@ -374,6 +407,12 @@ pub(crate) fn capitalise(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Translations;
+
+    /// `phrase` as the kiosk says it in English.
+    fn english(phrase: &Phrase) -> String {
+        Translations::new().phrase(Language::English, phrase)
+    }
 
     fn written(flow: &mut KioskFlow) {
         flow.draft.story = "A heron carried the moon across the lagoon".into();
@@ -411,8 +450,8 @@ mod tests {
         flow.draft.story = "Only a story".into();
         assert!(flow.submit().is_none());
         assert_eq!(flow.draft.story, "Only a story");
-        let origin: Vec<_> = flow.problems_of(Field::Origin).collect();
-        assert_eq!(origin, ["The cultural origin is empty."]);
+        let origin: Vec<String> = flow.problems_of(Field::Origin).map(english).collect();
+        assert_eq!(origin, ["the cultural origin is empty"]);
         assert_eq!(flow.problems_of(Field::Story).count(), 0);
     }
 
@@ -486,7 +525,7 @@ mod tests {
         written(&mut flow);
         flow.submit().expect("valid");
         assert_eq!(flow.session(), second, "not while the dream is on its way");
-        flow.stored(Err("The loom is resting".into()));
+        flow.stored(Err(Phrase::new("kiosk-not-stored")));
         assert_eq!(
             flow.session(),
             second,
@@ -516,11 +555,8 @@ mod tests {
                 started: true
             }
         );
-        assert!(
-            pause.message().contains("wait 1 minute"),
-            "{}",
-            pause.message()
-        );
+        let message = english(&pause.message());
+        assert!(message.contains("wait 1 minute"), "{message}");
         assert_eq!(
             limit.try_code(40.0),
             Err(CodePause {
@@ -568,11 +604,53 @@ mod tests {
 
     #[test]
     fn waits_in_words() {
-        assert_eq!(wait_in_words(1), "a second");
-        assert_eq!(wait_in_words(30), "30 seconds");
-        assert_eq!(wait_in_words(60), "1 minute");
-        assert_eq!(wait_in_words(61), "2 minutes");
-        assert_eq!(wait_in_words(3600), "1 hour");
+        let said = |seconds| english(&wait_in_words(seconds));
+        assert_eq!(said(0), "a second");
+        assert_eq!(said(1), "a second");
+        assert_eq!(said(30), "30 seconds");
+        assert_eq!(said(60), "1 minute");
+        assert_eq!(said(61), "2 minutes");
+        assert_eq!(said(3600), "1 hour");
+        let arabic =
+            |seconds| Translations::new().phrase(Language::Arabic, &wait_in_words(seconds));
+        assert_eq!(arabic(120), "دقيقتين");
+        assert_eq!(arabic(300), "٥ دقائق");
+    }
+
+    /// A visitor who reads the kiosk in another language keeps it while they are there, their
+    /// receipt included; the next visitor starts in the kiosk's own.
+    #[test]
+    fn the_chosen_language_lasts_one_visitor() {
+        let timings = KioskTimings::default();
+        let mut flow = KioskFlow::speaking(Language::Spanish);
+        assert_eq!(flow.language, Language::Spanish);
+        assert_eq!(flow.home_language(), Language::Spanish);
+        flow.touch();
+        flow.choose_language(Language::Arabic);
+        written(&mut flow);
+        flow.submit().expect("valid");
+        flow.stored(Ok(ReceiptShown {
+            receipt: Receipt::from_bits(42),
+            id: NarrativeId(7),
+            status: Status::Visible,
+            shown: true,
+        }));
+        assert_eq!(flow.screen, Screen::Receipt);
+        assert_eq!(
+            flow.language,
+            Language::Arabic,
+            "the receipt is read in the visitor's language"
+        );
+        flow.tick(timings.receipt_for, &timings);
+        assert_eq!(flow.screen, Screen::Attract);
+        assert_eq!(flow.language, Language::Spanish, "the next visitor");
+        // An idle wipe of a half-written form, too.
+        flow.touch();
+        flow.choose_language(Language::English);
+        flow.tick(timings.form_clear_after, &timings);
+        assert_eq!(flow.screen, Screen::Attract);
+        assert_eq!(flow.language, Language::Spanish);
+        assert_eq!(flow.home_language(), Language::Spanish);
     }
 
     #[test]
@@ -581,7 +659,7 @@ mod tests {
         flow.touch();
         written(&mut flow);
         flow.submit().expect("valid");
-        flow.stored(Err("The loom is resting".into()));
+        flow.stored(Err(Phrase::new("kiosk-not-stored")));
         assert_eq!(flow.screen, Screen::Form);
         assert_eq!(flow.draft.origin, "Venetian, Burano");
         assert!(flow.notice.is_some());

@@ -29,6 +29,18 @@ impl Key {
         }
     }
 
+    /// The translations' message for a key that shows a word (`space`, `Del`, `Shift`), which
+    /// the screen says in the visitor's language instead of [`Key::label`]'s English.
+    #[must_use]
+    pub fn message_id(self) -> Option<&'static str> {
+        match self {
+            Key::Space => Some("key-space"),
+            Key::Backspace => Some("key-delete"),
+            Key::Shift => Some("key-shift"),
+            Key::Char(_) | Key::Symbols => None,
+        }
+    }
+
     /// How many standard key widths it takes.
     #[must_use]
     pub fn width(self) -> f32 {

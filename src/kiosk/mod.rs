@@ -28,6 +28,7 @@ use crate::{
     camera::{CameraRig, Flight},
     clock::DreamClock,
     desktop::{Attendance, WINDOW_TITLE, windowed_app},
+    i18n::{Phrase, Translations},
     metrics::{Counters, MetricsPlugin, Source},
     narrative::{
         Narrative, NarrativeId, StoreHandle,
@@ -105,7 +106,7 @@ pub enum CodeRequest {
 
 /// What the kiosk says back about a code, in plain words, for the browse screen.
 #[derive(Resource, Debug, Clone, Default, PartialEq, Eq)]
-pub struct CodeAnswer(pub Option<String>);
+pub struct CodeAnswer(pub Option<Phrase>);
 
 /// Events from the phone form's server.
 #[derive(Resource)]
@@ -118,19 +119,18 @@ pub struct PhoneArrival(pub Option<(NarrativeId, f64)>);
 
 enum StoreReply {
     /// The answer to the submission with this number ([`KioskFlow::sent`]).
-    Stored(u64, Result<ReceiptShown, String>),
+    Stored(u64, Result<ReceiptShown, Phrase>),
     /// The answer to a code typed in the visitor session with this number
     /// ([`KioskFlow::session`]).
-    Found(u64, Receipt, Result<(NarrativeId, bool), String>),
-    Withdrew(u64, Receipt, Result<Withdrawal, String>),
+    Found(u64, Receipt, Result<(NarrativeId, bool), Phrase>),
+    Withdrew(u64, Receipt, Result<Withdrawal, Phrase>),
 }
 
 /// What the kiosk tells a visitor whose dream could not be stored (their draft is kept).
-const NOT_STORED: &str = "The loom is resting: your dream could not be stored just now. It is \
-                          still here; please try again in a moment.";
+const NOT_STORED: Phrase = Phrase::new("kiosk-not-stored");
 
 /// What the kiosk tells a visitor when the store cannot answer about their code.
-const RESTING: &str = "The loom is resting; please try again in a moment.";
+const RESTING: Phrase = Phrase::new("kiosk-resting");
 
 /// The writer thread's answer to one request of the kiosk's, sent exactly once: by the job when
 /// it runs, or, should the job be dropped unrun (the writer refused it, stopped with it queued,
@@ -185,6 +185,7 @@ pub fn logic_plugin(app: &mut App) {
         .register_type::<KioskTimings>()
         .init_state::<Screen>()
         .init_resource::<KioskFlow>()
+        .init_resource::<Translations>()
         .init_resource::<KioskTimings>()
         .init_resource::<PhoneForm>()
         .init_resource::<PhoneArrival>()
@@ -271,18 +272,13 @@ fn send_submissions(
     };
     let Some(store) = store else {
         count(Outcome::StoreFailed);
-        flow.stored(Err(
-            "The loom is resting: your dream could not be stored.".into()
-        ));
+        flow.stored(Err(Phrase::new("kiosk-no-store")));
         return;
     };
     let admission = policy.moderation.admission();
     let shown = valid.get().consent.display;
     let ticket = flow.sent;
-    let answer = Answer::new(
-        &replies.tx,
-        StoreReply::Stored(ticket, Err(NOT_STORED.to_owned())),
-    );
+    let answer = Answer::new(&replies.tx, StoreReply::Stored(ticket, Err(NOT_STORED)));
     // The frame never waits on the disk: the writer thread answers on the channel once the
     // transaction is durable; if the job never runs, `answer` tells the visitor so.
     let sent = store.0.try_write_detached(move |db| {
@@ -296,7 +292,7 @@ fn send_submissions(
             })
             .map_err(|error| {
                 error!("a kiosk submission could not be stored: {error}");
-                NOT_STORED.to_owned()
+                NOT_STORED
             });
         if let Ok(stored) = &result {
             // The narrative's id, never its receipt code (which withdraws it).
@@ -341,12 +337,8 @@ fn send_code_requests(
             continue;
         }
         let failure = match request {
-            CodeRequest::Find(receipt) => {
-                StoreReply::Found(session, receipt, Err(RESTING.to_owned()))
-            }
-            CodeRequest::Withdraw(receipt) => {
-                StoreReply::Withdrew(session, receipt, Err(RESTING.to_owned()))
-            }
+            CodeRequest::Find(receipt) => StoreReply::Found(session, receipt, Err(RESTING)),
+            CodeRequest::Withdraw(receipt) => StoreReply::Withdrew(session, receipt, Err(RESTING)),
         };
         let guard = Answer::new(&replies.tx, failure);
         let sent = store.0.try_write_detached(move |db| {
@@ -381,10 +373,10 @@ fn send_code_requests(
     }
 }
 
-fn plain_store_error(error: &StoreError) -> String {
+fn plain_store_error(error: &StoreError) -> Phrase {
     error.for_visitor().unwrap_or_else(|| {
         error!("the kiosk could not reach the store: {error}");
-        RESTING.to_owned()
+        RESTING
     })
 }
 
@@ -432,26 +424,21 @@ fn receive_store_replies(
             }
             StoreReply::Found(_, receipt, Ok((id, true))) => {
                 focus.0 = Some(id);
-                answer.0 = Some(format!("Here is your thread, {receipt}."));
+                answer.0 = Some(Phrase::new("code-found").with_text("code", receipt.as_str()));
             }
             StoreReply::Found(_, receipt, Ok((_, false))) => {
-                answer.0 = Some(format!(
-                    "The dream {receipt} is kept but not on the cloak: it waits for a curator, \
-                     was hidden, or you chose not to show it."
-                ));
+                answer.0 = Some(Phrase::new("code-off-cloak").with_text("code", receipt.as_str()));
             }
             StoreReply::Withdrew(_, receipt, Ok(withdrawal)) => {
                 answer.0 = Some(match withdrawal {
-                    Withdrawal::Erased => format!(
-                        "The dream {receipt} is erased, and its thread is leaving the cloak."
-                    ),
+                    Withdrawal::Erased => {
+                        Phrase::new("code-erased").with_text("code", receipt.as_str())
+                    }
                     // Another program still reads the store: an old copy of the words may stay
                     // on the disk until it is done, and the store then wipes it by itself.
-                    Withdrawal::Pending => format!(
-                        "The dream {receipt} is taken back, and its thread is leaving the cloak. \
-                         Its words are gone from the store; an old copy left on this computer's \
-                         disk is wiped as soon as the store is free."
-                    ),
+                    Withdrawal::Pending => {
+                        Phrase::new("code-taken-back").with_text("code", receipt.as_str())
+                    }
                 });
                 focus.0 = None;
             }
@@ -575,6 +562,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         on_screen_keyboard,
         phone_burst,
         phone_posts_per_minute,
+        language,
     } = config;
     let mode = if windowed {
         WindowMode::Windowed
@@ -601,6 +589,8 @@ pub fn run(settings: KioskSettings) -> AppExit {
         recovery::plugin,
     ))
     .insert_resource(timings)
+    // Every visitor starts in the kiosk's own language (and the curator reads it).
+    .insert_resource(KioskFlow::speaking(language))
     .insert_resource(KioskPolicy {
         moderation,
         on_screen_keyboard,

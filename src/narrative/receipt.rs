@@ -5,6 +5,8 @@ use std::{fmt, str::FromStr};
 
 use serde::{Deserialize, Serialize};
 
+use crate::i18n::Phrase;
+
 /// Crockford's base32 alphabet.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters in a code.
@@ -52,6 +54,23 @@ pub enum ReceiptError {
     Length(String, usize),
     #[error("'{0}' cannot appear in a receipt code")]
     Character(char),
+}
+
+impl ReceiptError {
+    /// What is wrong, as the kiosk and the phone form say it in the visitor's language (in
+    /// English, as [`Display`](fmt::Display) writes it).
+    #[must_use]
+    pub fn phrase(&self) -> Phrase {
+        match self {
+            Self::Length(typed, length) => Phrase::new("receipt-error-length")
+                .with_count("expected", RECEIPT_LEN)
+                .with_text("typed", typed.clone())
+                .with_count("length", *length),
+            Self::Character(character) => {
+                Phrase::new("receipt-error-character").with_text("character", character.to_string())
+            }
+        }
+    }
 }
 
 impl FromStr for Receipt {
@@ -111,6 +130,24 @@ mod tests {
             assert_eq!(code.as_str().parse::<Receipt>(), Ok(code));
         }
         assert_ne!(Receipt::from_bits(1), Receipt::from_bits(2));
+    }
+
+    /// The kiosk and the phone form say a mistyped code through the translations; in English
+    /// as the command line does.
+    #[test]
+    fn mistyped_codes_read_in_english_as_the_command_line_writes_them() {
+        use crate::i18n::{Language, Translations};
+        let translations = Translations::new();
+        for typed in ["7KQ", "7KQ4XM99", "7KQ4X!"] {
+            let error = typed.parse::<Receipt>().unwrap_err();
+            let phrase = error.phrase();
+            assert_eq!(
+                translations.phrase(Language::English, &phrase),
+                error.to_string()
+            );
+            let arabic = translations.phrase(Language::Arabic, &phrase);
+            assert_ne!(arabic, error.to_string(), "{arabic}");
+        }
     }
 
     #[test]

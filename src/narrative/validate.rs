@@ -23,6 +23,7 @@ use unicode_normalization::{UnicodeNormalization, char::is_combining_mark};
 use unicode_segmentation::UnicodeSegmentation;
 
 use super::Consent;
+use crate::i18n::Phrase;
 
 /// Longest story, in grapheme clusters.
 pub const STORY_LIMIT: usize = 600;
@@ -131,6 +132,17 @@ pub enum Field {
 }
 
 impl Field {
+    /// The field as the translations' messages name it (their `$field`): `story`, `origin`,
+    /// `language`.
+    #[must_use]
+    pub fn key(self) -> &'static str {
+        match self {
+            Field::Story => "story",
+            Field::Origin => "origin",
+            Field::Language => "language",
+        }
+    }
+
     fn noun(self) -> &'static str {
         match self {
             Field::Story => "the story",
@@ -179,11 +191,75 @@ pub enum Problem {
     NotALanguageTag,
 }
 
+impl Problem {
+    /// The id of this problem's message in the translations (`assets/locales/`), which the kiosk
+    /// and the phone form say it with; stable, like the problems themselves.
+    #[must_use]
+    pub fn message_id(&self) -> &'static str {
+        match self {
+            Problem::Empty => "problem-empty",
+            Problem::TooLong { .. } => "problem-too-long",
+            Problem::TooManyBytes { .. } => "problem-too-many-bytes",
+            Problem::TooManyMarks { .. } => "problem-too-many-marks",
+            Problem::ControlCharacter { .. } => "problem-control-character",
+            Problem::DirectionControl { .. } => "problem-direction-control",
+            Problem::LineBreak { .. } => "problem-line-break",
+            Problem::NotALanguageTag => "problem-not-a-language-tag",
+        }
+    }
+
+    /// The numbers the message names, by their names there (`$length`, `$limit`, …).
+    #[must_use]
+    pub fn message_numbers(&self) -> Vec<(&'static str, usize)> {
+        match *self {
+            Problem::Empty | Problem::NotALanguageTag => Vec::new(),
+            Problem::TooLong { length, limit } => vec![("length", length), ("limit", limit)],
+            Problem::TooManyBytes { bytes, limit } => vec![("bytes", bytes), ("limit", limit)],
+            Problem::TooManyMarks {
+                position,
+                marks,
+                limit,
+            } => vec![("position", position), ("marks", marks), ("limit", limit)],
+            Problem::ControlCharacter { position, .. }
+            | Problem::DirectionControl { position, .. }
+            | Problem::LineBreak { position } => vec![("position", position)],
+        }
+    }
+
+    /// The character a problem names, as the message writes it (`$code`: `U+202E`).
+    fn message_code(&self) -> Option<String> {
+        match self {
+            Problem::ControlCharacter { code, .. } | Problem::DirectionControl { code, .. } => {
+                Some(format!("U+{code:04X}"))
+            }
+            _ => None,
+        }
+    }
+}
+
 /// One problem in one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
     pub field: Field,
     pub problem: Problem,
+}
+
+impl ValidationError {
+    /// The problem as the kiosk and the phone form say it, in the visitor's language: its
+    /// message, the field (`$field`), its numbers and the character it names. In English it
+    /// reads as [`Display`](fmt::Display) writes it (the command line's words).
+    #[must_use]
+    pub fn phrase(&self) -> Phrase {
+        let mut phrase =
+            Phrase::new(self.problem.message_id()).with_text("field", self.field.key());
+        for (name, value) in self.problem.message_numbers() {
+            phrase = phrase.with_count(name, value);
+        }
+        if let Some(code) = self.problem.message_code() {
+            phrase = phrase.with_text("code", code);
+        }
+        phrase
+    }
 }
 
 impl fmt::Display for ValidationError {
@@ -737,6 +813,110 @@ mod tests {
                 limit: STORY_LIMIT
             }]
         );
+    }
+
+    /// The kiosk and the phone form say each problem through the translations; in English they
+    /// must read as the command line writes it, and in every language each problem has its own
+    /// message.
+    #[test]
+    fn problems_read_in_english_as_the_command_line_writes_them() {
+        use crate::i18n::{Language, Translations};
+        let translations = Translations::new();
+        let cases = [
+            (Field::Story, Problem::Empty),
+            (Field::Origin, Problem::Empty),
+            (
+                Field::Story,
+                Problem::TooLong {
+                    length: 812,
+                    limit: STORY_LIMIT,
+                },
+            ),
+            (
+                Field::Origin,
+                Problem::TooLong {
+                    length: 81,
+                    limit: ORIGIN_LIMIT,
+                },
+            ),
+            (
+                Field::Story,
+                Problem::TooManyBytes {
+                    bytes: 35_004,
+                    limit: STORY_BYTE_LIMIT,
+                },
+            ),
+            (
+                Field::Origin,
+                Problem::TooManyBytes {
+                    bytes: 3_504,
+                    limit: ORIGIN_BYTE_LIMIT,
+                },
+            ),
+            (
+                Field::Story,
+                Problem::TooManyMarks {
+                    position: 5,
+                    marks: 9,
+                    limit: MARK_LIMIT,
+                },
+            ),
+            (
+                Field::Origin,
+                Problem::TooManyMarks {
+                    position: 2,
+                    marks: 12,
+                    limit: MARK_LIMIT,
+                },
+            ),
+            (
+                Field::Story,
+                Problem::ControlCharacter {
+                    position: 17,
+                    code: 7,
+                },
+            ),
+            (
+                Field::Origin,
+                Problem::ControlCharacter {
+                    position: 3,
+                    code: 9,
+                },
+            ),
+            (
+                Field::Story,
+                Problem::DirectionControl {
+                    position: 4,
+                    code: 0x202E,
+                },
+            ),
+            (
+                Field::Origin,
+                Problem::DirectionControl {
+                    position: 1,
+                    code: 0x2067,
+                },
+            ),
+            (Field::Origin, Problem::LineBreak { position: 7 }),
+            (Field::Language, Problem::NotALanguageTag),
+        ];
+        let mut said = std::collections::HashSet::new();
+        for (field, problem) in cases {
+            let error = ValidationError { field, problem };
+            let phrase = error.phrase();
+            assert_eq!(
+                translations.phrase(Language::English, &phrase),
+                error.to_string(),
+                "{error:?}"
+            );
+            for language in Language::ALL {
+                let text = translations.phrase(language, &phrase);
+                assert!(
+                    !text.contains(phrase.id()) && said.insert(text.clone()),
+                    "{language}: {text}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,9 @@
 //! rebinding). Connections are bounded in number, and in how long they may take to send a
 //! request head, a body, or anything at all.
 //!
+//! Every page is in the language the phone's browser asks for in `Accept-Language`, among the
+//! translations ([`crate::i18n::negotiate`]; English when it asks for none of them).
+//!
 //! What became of each dream posted ([`Outcome`]) can be counted ([`WebConfig::outcomes`]), and
 //! the serving itself (`WebServer::serve`) serves other endpoints of the program (monitoring).
 
@@ -43,11 +46,14 @@ pub use guard::{
 use pages::Draft;
 pub(crate) use serve::ConnectionLimits;
 
-use crate::narrative::{
-    Consent, NarrativeId, Submission,
-    receipt::Receipt,
-    store::{Moderation, Status, Store, StoreError, Withdrawal},
-    validate,
+use crate::{
+    i18n::{Language, Phrase, Translations, Voice, negotiate},
+    narrative::{
+        Consent, NarrativeId, Submission,
+        receipt::Receipt,
+        store::{Moderation, Status, Store, StoreError, Withdrawal},
+        validate,
+    },
 };
 
 /// Largest request body accepted: a story and an origin at their byte limits, every byte
@@ -318,6 +324,7 @@ impl WebServer {
             withdrawals: Mutex::new(RateLimiter::new(RateLimit::withdrawals())),
             pages: Mutex::new(RateLimiter::new(config.page_limit)),
             tokens: Mutex::new(FormTokens::default()),
+            translations: Translations::new(),
         });
         let app = router(state, config.body_timeout, config.request_timeout);
         let limits = ConnectionLimits {
@@ -440,9 +447,16 @@ struct WebState {
     withdrawals: Mutex<RateLimiter>,
     pages: Mutex<RateLimiter>,
     tokens: Mutex<FormTokens>,
+    /// The pages' words in every language.
+    translations: Translations,
 }
 
 impl WebState {
+    /// The pages' words in `language`.
+    fn voice(&self, language: Language) -> Voice<'_> {
+        self.translations.voice(language)
+    }
+
     fn issue_token(&self) -> String {
         self.tokens
             .lock()
@@ -473,7 +487,7 @@ impl WebState {
 }
 
 fn router(state: Arc<WebState>, body_timeout: Duration, request_timeout: Duration) -> Router {
-    let hosts = Arc::clone(&state.hosts);
+    let checked = Arc::clone(&state);
     Router::new()
         .route("/", get(form_page))
         .route("/dream", get(form_page).post(submit_dream))
@@ -481,7 +495,7 @@ fn router(state: Arc<WebState>, body_timeout: Duration, request_timeout: Duratio
         .fallback(not_found)
         .method_not_allowed_fallback(not_allowed)
         // Innermost first: the host check, then the whole request's deadline, then the body's.
-        .layer(axum::middleware::from_fn_with_state(hosts, check_host))
+        .layer(axum::middleware::from_fn_with_state(checked, check_host))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             request_timeout,
@@ -493,11 +507,8 @@ fn router(state: Arc<WebState>, body_timeout: Duration, request_timeout: Duratio
 /// Every route: a request must name a host the form is served under, in its `Host` header and
 /// in its target when that carries one. A page of another name whose address now points here
 /// (DNS rebinding) gets nothing.
-async fn check_host(
-    State(hosts): State<Arc<AllowedHosts>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn check_host(State(state): State<Arc<WebState>>, request: Request, next: Next) -> Response {
+    let hosts = &state.hosts;
     let allowed = {
         let host = request
             .headers()
@@ -518,12 +529,33 @@ async fn check_host(
     if allowed {
         next.run(request).await
     } else {
+        let say = state.voice(language_of(request.headers()));
         refusal(
+            say,
             StatusCode::MISDIRECTED_REQUEST,
-            "This is not the dream form's address",
-            "The dream form is not served under that name. Open it from the code at the kiosk.",
+            &say.text("web-wrong-host-title"),
+            &say.text("web-wrong-host"),
         )
     }
+}
+
+/// The language a request's page is in: the best of the translations for its
+/// `Accept-Language` (English without one).
+struct Speaks(Language);
+
+impl<S: Send + Sync> FromRequestParts<S> for Speaks {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Speaks(language_of(&parts.headers)))
+    }
+}
+
+fn language_of(headers: &HeaderMap) -> Language {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map_or_else(Language::default, negotiate)
 }
 
 /// The client's address, as the connection gave it (unspecified where none was recorded, so
@@ -545,26 +577,27 @@ fn client_of(parts: &Parts) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip())
 }
 
-/// 429, in plain words, with `Retry-After`.
-fn too_many(limited: Limited, own: &str) -> Response {
+/// 429, in plain words (`own`: why this client waits), with `Retry-After`.
+fn too_many(say: Voice<'_>, limited: Limited, own: &str) -> Response {
     let wait = limited.wait;
     let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
+    let again = say.phrase(&Phrase::new("web-try-again").with_number("seconds", secs));
     let text = if limited.everyone {
-        format!("Many dreams are arriving at once just now. Please try again in {secs} seconds.")
+        format!("{} {again}", say.text("web-busy"))
     } else {
-        format!("{own} Please try again in {secs} seconds.")
+        format!("{own} {again}")
     };
-    let mut response = refusal(StatusCode::TOO_MANY_REQUESTS, "Please wait a moment", &text);
+    let mut response = refusal(
+        say,
+        StatusCode::TOO_MANY_REQUESTS,
+        &say.text("web-wait-title"),
+        &text,
+    );
     if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
 }
-
-/// Why a page load is held back.
-const PAGES_WAIT: &str = "This phone opened the form many times in a short time.";
-/// Why a post is held back.
-const POSTS_WAIT: &str = "Many dreams came from this phone in a short time.";
 
 /// An HTML response with the headers every page carries: no scripts, no framing, no caching.
 fn html(status: StatusCode, body: String) -> Response {
@@ -593,13 +626,19 @@ fn html(status: StatusCode, body: String) -> Response {
     response
 }
 
-fn refusal(status: StatusCode, title: &str, text: &str) -> Response {
-    html(status, pages::message(title, text))
+/// A refusal or fault page: `title` and `text`, said in the visitor's language already.
+fn refusal(say: Voice<'_>, status: StatusCode, title: &str, text: &str) -> Response {
+    html(status, pages::message(say, title, text))
 }
 
-async fn form_page(State(state): State<Arc<WebState>>, Client(client): Client) -> Response {
+async fn form_page(
+    State(state): State<Arc<WebState>>,
+    Client(client): Client,
+    Speaks(language): Speaks,
+) -> Response {
+    let say = state.voice(language);
     if let Err(limited) = WebState::take(&state.pages, client) {
-        return too_many(limited, PAGES_WAIT);
+        return too_many(say, limited, &say.text("web-pages-wait"));
     }
     let draft = Draft {
         show: Some("on".into()),
@@ -607,33 +646,42 @@ async fn form_page(State(state): State<Arc<WebState>>, Client(client): Client) -
     };
     html(
         StatusCode::OK,
-        pages::form(&state.issue_token(), &draft, &[]),
+        pages::form(say, &state.issue_token(), &draft, &[]),
     )
 }
 
-async fn withdraw_page(State(state): State<Arc<WebState>>, Client(client): Client) -> Response {
+async fn withdraw_page(
+    State(state): State<Arc<WebState>>,
+    Client(client): Client,
+    Speaks(language): Speaks,
+) -> Response {
+    let say = state.voice(language);
     if let Err(limited) = WebState::take(&state.pages, client) {
-        return too_many(limited, PAGES_WAIT);
+        return too_many(say, limited, &say.text("web-pages-wait"));
     }
     html(
         StatusCode::OK,
-        pages::withdraw_form(&state.issue_token(), "", &[]),
+        pages::withdraw_form(say, &state.issue_token(), "", &[]),
     )
 }
 
-async fn not_allowed() -> Response {
+async fn not_allowed(State(state): State<Arc<WebState>>, Speaks(language): Speaks) -> Response {
+    let say = state.voice(language);
     refusal(
+        say,
         StatusCode::METHOD_NOT_ALLOWED,
-        "Not like that",
-        "This page is only for opening and sending the dream form.",
+        &say.text("web-not-allowed-title"),
+        &say.text("web-not-allowed"),
     )
 }
 
-async fn not_found() -> Response {
+async fn not_found(State(state): State<Arc<WebState>>, Speaks(language): Speaks) -> Response {
+    let say = state.voice(language);
     refusal(
+        say,
         StatusCode::NOT_FOUND,
-        "Nothing here",
-        "This page does not exist. The dream form is at the start of this site.",
+        &say.text("web-not-found-title"),
+        &say.text("web-not-found"),
     )
 }
 
@@ -647,13 +695,14 @@ impl FromRequest<Arc<WebState>> for AdmittedPost {
     async fn from_request(request: Request, state: &Arc<WebState>) -> Result<Self, Response> {
         let (parts, body) = request.into_parts();
         let client = client_of(&parts);
+        let say = state.voice(language_of(&parts.headers));
         let withdrawal = parts.uri.path() == "/withdraw";
         let limiter = if withdrawal {
             &state.withdrawals
         } else {
             &state.posts
         };
-        match admit_post(state, limiter, client, &parts.headers, body).await {
+        match admit_post(state, say, limiter, client, &parts.headers, body).await {
             Ok(bytes) => Ok(AdmittedPost(bytes)),
             Err((outcome, refused)) => {
                 // Dreams are counted; withdrawals are not submissions.
@@ -669,6 +718,7 @@ impl FromRequest<Arc<WebState>> for AdmittedPost {
 /// The body of a post that passed the checks, or why not (for counting) and the refusal page.
 async fn admit_post(
     state: &WebState,
+    say: Voice<'_>,
     limiter: &Mutex<RateLimiter>,
     client: IpAddr,
     headers: &HeaderMap,
@@ -687,10 +737,10 @@ async fn admit_post(
         return Err((
             Outcome::CrossSite,
             refusal(
+                say,
                 StatusCode::FORBIDDEN,
-                "This form must be sent from its own page",
-                "The request came from another website, so it was refused. Open the dream form \
-                 directly (scan the code at the kiosk) and send it from there.",
+                &say.text("web-cross-site-title"),
+                &say.text("web-cross-site"),
             ),
         ));
     }
@@ -704,20 +754,25 @@ async fn admit_post(
         return Err((
             Outcome::NotAForm,
             refusal(
+                say,
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "This was not sent by the form",
-                "The server only takes what the dream form itself sends. Please use the form.",
+                &say.text("web-not-a-form-title"),
+                &say.text("web-not-a-form"),
             ),
         ));
     }
     if let Err(limited) = WebState::take(limiter, client) {
-        return Err((Outcome::RateLimited, too_many(limited, POSTS_WAIT)));
+        return Err((
+            Outcome::RateLimited,
+            too_many(say, limited, &say.text("web-posts-wait")),
+        ));
     }
     let too_big = || {
         refusal(
+            say,
             StatusCode::PAYLOAD_TOO_LARGE,
-            "That is too long to send",
-            "What was sent is larger than any dream the form can carry. Please shorten it.",
+            &say.text("web-too-large-title"),
+            &say.text("web-too-large"),
         )
     };
     let declared = text(header::CONTENT_LENGTH).and_then(|v| v.trim().parse::<usize>().ok());
@@ -737,10 +792,10 @@ async fn admit_post(
                 (
                     Outcome::Incomplete,
                     refusal(
+                        say,
                         StatusCode::BAD_REQUEST,
-                        "The form did not arrive whole",
-                        "The connection broke while the form was being sent. Please send it \
-                         again.",
+                        &say.text("web-incomplete-title"),
+                        &say.text("web-incomplete"),
                     ),
                 )
             }
@@ -780,22 +835,14 @@ fn percent_decode(pair: &[u8]) -> Option<String> {
     String::from_utf8(decoded).ok()
 }
 
-fn unreadable() -> Response {
+fn unreadable(say: Voice<'_>) -> Response {
     refusal(
+        say,
         StatusCode::BAD_REQUEST,
-        "The form could not be read",
-        "What arrived is not a filled-in dream form. Please use the form and send it again.",
+        &say.text("web-unreadable-title"),
+        &say.text("web-unreadable"),
     )
 }
-
-/// Why a post without a usable form token is refused; the page comes back filled in.
-const EXPIRED: &str = "This form was already sent, was open too long, or came from elsewhere, \
-                       so it was not taken. Nothing is lost: check it below and send it again.";
-
-/// What a withdrawal of a code no dream has, or of one already withdrawn, is told: the same
-/// words and status for both, so the answer cannot tell which codes were ever given out.
-const NO_SUCH_CODE: &str =
-    "No dream has this code, or it was already taken back. Please check each letter and digit.";
 
 /// Says in the log why the store failed — never with a receipt code, the visitor's key to their
 /// dream.
@@ -809,31 +856,34 @@ fn log_store_fault(error: &StoreError) {
     bevy::log::error!("the phone form could not reach the store: {what}");
 }
 
-fn store_fault(error: &StoreError) -> Response {
+fn store_fault(say: Voice<'_>, error: &StoreError) -> Response {
     log_store_fault(error);
     refusal(
+        say,
         StatusCode::SERVICE_UNAVAILABLE,
-        "The loom is resting",
-        "Your dream could not be stored just now. Please try again in a minute, or share it at \
-         the kiosk.",
+        &say.text("web-resting-title"),
+        &say.text("web-resting"),
     )
 }
 
 async fn submit_dream(
     State(state): State<Arc<WebState>>,
+    Speaks(language): Speaks,
     AdmittedPost(bytes): AdmittedPost,
 ) -> Response {
+    let say = state.voice(language);
     let Some(mut draft) = read_form::<Draft>(&bytes) else {
         state.outcomes.tell(Outcome::NotAForm);
-        return unreadable();
+        return unreadable(say);
     };
     if !state.redeem(&draft.token) {
         state.outcomes.tell(Outcome::StaleToken);
-        // Never lose the words: the form comes back filled in, with a token that works.
+        // Never lose the words: the form comes back filled in, with a token that works (why a
+        // post without a usable token is refused: `web-expired`).
         draft.token = state.issue_token();
         return html(
             StatusCode::FORBIDDEN,
-            pages::form(&draft.token, &draft, &[EXPIRED.to_owned()]),
+            pages::form(say, &draft.token, &draft, &[say.text("web-expired")]),
         );
     }
     let submission = Submission {
@@ -851,10 +901,14 @@ async fn submit_dream(
             state.outcomes.tell(Outcome::Invalid);
             // Refused, never lost: the form comes back with what was typed and a new token.
             draft.token = state.issue_token();
-            let problems: Vec<String> = errors.0.iter().map(ToString::to_string).collect();
+            let problems: Vec<String> = errors
+                .0
+                .iter()
+                .map(|error| say.phrase(&error.phrase()))
+                .collect();
             return html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                pages::form(&draft.token, &draft, &problems),
+                pages::form(say, &draft.token, &draft, &problems),
             );
         }
     };
@@ -891,13 +945,18 @@ async fn submit_dream(
             });
             html(
                 StatusCode::OK,
-                pages::thanks(receipt.as_str(), admission.status == Status::Pending, shown),
+                pages::thanks(
+                    say,
+                    receipt.as_str(),
+                    admission.status == Status::Pending,
+                    shown,
+                ),
             )
         }
         // The store failed: the form comes back with what was typed and a fresh token (the
         // visitor's words are never lost), saying the loom is resting.
-        Ok(Err(error)) => resting_form(&state, draft, &error),
-        Err(_) => resting_form(&state, draft, &StoreError::WriterGone),
+        Ok(Err(error)) => resting_form(&state, say, draft, &error),
+        Err(_) => resting_form(&state, say, draft, &StoreError::WriterGone),
     }
 }
 
@@ -927,18 +986,20 @@ impl Drop for Abandoned {
     }
 }
 
-/// What the phone says when the store could not keep a dream (the form comes back filled in).
-const RESTING: &str = "The loom is resting: your dream could not be stored just now. It is still \
-                       here; please send it again in a minute, or share it at the kiosk.";
-
-/// The dream form again, filled in, with a fresh token, after the store failed to keep it.
-fn resting_form(state: &WebState, mut draft: Draft, error: &StoreError) -> Response {
+/// The dream form again, filled in, with a fresh token, after the store failed to keep it,
+/// saying the loom is resting.
+fn resting_form(
+    state: &WebState,
+    say: Voice<'_>,
+    mut draft: Draft,
+    error: &StoreError,
+) -> Response {
     state.outcomes.tell(Outcome::StoreFailed);
     log_store_fault(error);
     draft.token = state.issue_token();
     html(
         StatusCode::SERVICE_UNAVAILABLE,
-        pages::form(&draft.token, &draft, &[RESTING.to_owned()]),
+        pages::form(say, &draft.token, &draft, &[say.text("web-resting-form")]),
     )
 }
 
@@ -951,26 +1012,36 @@ struct WithdrawForm {
 
 async fn withdraw_dream(
     State(state): State<Arc<WebState>>,
+    Speaks(language): Speaks,
     AdmittedPost(bytes): AdmittedPost,
 ) -> Response {
+    let say = state.voice(language);
     let Some(form) = read_form::<WithdrawForm>(&bytes) else {
-        return unreadable();
+        return unreadable(say);
     };
     if !state.redeem(&form.token) {
         return html(
             StatusCode::FORBIDDEN,
-            pages::withdraw_form(&state.issue_token(), &form.code, &[EXPIRED.to_owned()]),
+            pages::withdraw_form(
+                say,
+                &state.issue_token(),
+                &form.code,
+                &[say.text("web-expired")],
+            ),
         );
     }
     let again = |status: StatusCode, problem: String| {
         html(
             status,
-            pages::withdraw_form(&state.issue_token(), &form.code, &[problem]),
+            pages::withdraw_form(say, &state.issue_token(), &form.code, &[problem]),
         )
     };
-    let receipt: Receipt = match form.code.parse() {
+    let receipt = match form.code.parse::<Receipt>() {
         Ok(receipt) => receipt,
-        Err(error) => return again(StatusCode::UNPROCESSABLE_ENTITY, format!("{error}.")),
+        Err(error) => {
+            let problem = format!("{}.", say.phrase(&error.phrase()));
+            return again(StatusCode::UNPROCESSABLE_ENTITY, problem);
+        }
     };
     let store = Arc::clone(&state.store);
     match tokio::task::spawn_blocking(move || store.withdraw_honestly(receipt)).await {
@@ -978,14 +1049,18 @@ async fn withdraw_dream(
             bevy::log::info!("the phone form withdrew dream #{} ({withdrawal:?})", id.0);
             state.tell(WebEvent::Withdrawn { receipt });
             let pending = withdrawal == Withdrawal::Pending;
-            html(StatusCode::OK, pages::withdrawn(receipt.as_str(), pending))
+            html(
+                StatusCode::OK,
+                pages::withdrawn(say, receipt.as_str(), pending),
+            )
         }
-        // Unknown and already withdrawn answer alike: no oracle for which codes exist.
+        // Unknown and already withdrawn answer alike, in the same words and status: no oracle for
+        // which codes were ever given out.
         Ok(Err(StoreError::UnknownReceipt(_) | StoreError::AlreadyWithdrawn(_))) => {
-            again(StatusCode::NOT_FOUND, NO_SUCH_CODE.to_owned())
+            again(StatusCode::NOT_FOUND, say.text("web-no-such-code"))
         }
-        Ok(Err(error)) => store_fault(&error),
-        Err(_) => store_fault(&StoreError::WriterGone),
+        Ok(Err(error)) => store_fault(say, &error),
+        Err(_) => store_fault(say, &StoreError::WriterGone),
     }
 }
 
@@ -1067,6 +1142,24 @@ mod tests {
         let allowed = allowed_hosts(&config, config.listen);
         assert!(allowed.allows("127.0.0.1") && allowed.allows("localhost:80"));
         assert!(allowed.allows("localhost"));
+    }
+
+    #[test]
+    fn pages_are_in_the_language_the_browser_asks_for() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(language_of(&headers), Language::English, "no header");
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("ar-EG,ar;q=0.9,en;q=0.8"),
+        );
+        assert_eq!(language_of(&headers), Language::Arabic);
+        headers.insert(header::ACCEPT_LANGUAGE, HeaderValue::from_static("es-419"));
+        assert_eq!(language_of(&headers), Language::Spanish);
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("de-DE,fr"),
+        );
+        assert_eq!(language_of(&headers), Language::English);
     }
 
     #[test]

@@ -6,6 +6,13 @@
 //! screen draws is the app's `State<Screen>`, which `mod.rs` keeps in step with the flow. The text
 //! fields (`fields`) are salted with the visitor session, and egui forgets a session's fields
 //! when it ends, so no visitor can Ctrl+Z the last one's words back.
+//!
+//! Every word the screens show is said in the reader's language (the visitor's choice, the
+//! kiosk's own for the curator) from the translations, and drawn through the few functions here:
+//! [`words`], [`button`], [`check`] and their kin, each given a [`Look`]. Nothing else in the
+//! screens makes text. For a right-to-left language the panels are mirrored ([`Sides`]): their
+//! lines start at the right, their rows run from right to left, and the panels in the screen's
+//! corners change sides.
 
 mod curator;
 mod fields;
@@ -19,8 +26,9 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::{
     curator::{Curator, Stage},
-    flow::{KioskFlow, KioskTimings},
+    flow::{KioskFlow, KioskTimings, capitalise},
 };
+use crate::i18n::{Language, Phrase, Voice};
 
 /// Warm gold of the piece's highlights.
 const GLOW: egui::Color32 = egui::Color32::from_rgb(255, 207, 138);
@@ -131,6 +139,262 @@ fn big_type(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     });
     *done = true;
     Ok(())
+}
+
+/// How a piece of the kiosk's text looks: its size in points, its colour, italic, strong.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Look {
+    pub size: f32,
+    /// [`Look::STYLE_COLOUR`] for the colour the style gives (which follows a button's state).
+    pub colour: egui::Color32,
+    pub italic: bool,
+    pub strong: bool,
+}
+
+impl Look {
+    /// The colour the style gives text where it stands: brighter when strong, dimmer on a
+    /// disabled button. (egui's placeholder colour, never painted as itself.)
+    pub const STYLE_COLOUR: egui::Color32 = egui::Color32::PLACEHOLDER;
+
+    /// Running text: 24 points in the style's colour.
+    #[must_use]
+    pub const fn body() -> Self {
+        Self {
+            size: 24.0,
+            colour: Self::STYLE_COLOUR,
+            italic: false,
+            strong: false,
+        }
+    }
+
+    /// A field's label: running text, strong.
+    #[must_use]
+    pub const fn label() -> Self {
+        Self {
+            strong: true,
+            ..Self::body()
+        }
+    }
+
+    /// Asides and hints: 18 points.
+    #[must_use]
+    pub const fn small() -> Self {
+        Self {
+            size: 18.0,
+            ..Self::body()
+        }
+    }
+
+    /// A button's words: 26 points.
+    #[must_use]
+    pub const fn button() -> Self {
+        Self {
+            size: 26.0,
+            ..Self::body()
+        }
+    }
+
+    /// A panel's title: `size` points in the piece's gold.
+    #[must_use]
+    pub const fn title(size: f32) -> Self {
+        Self {
+            size,
+            colour: GLOW,
+            ..Self::body()
+        }
+    }
+
+    /// A problem or a fault: running text in soft red.
+    #[must_use]
+    pub const fn problem() -> Self {
+        Self {
+            colour: PROBLEM,
+            ..Self::body()
+        }
+    }
+
+    /// This look at `size` points.
+    #[must_use]
+    pub const fn sized(self, size: f32) -> Self {
+        Self { size, ..self }
+    }
+
+    /// This look in `colour`.
+    #[must_use]
+    pub const fn coloured(self, colour: egui::Color32) -> Self {
+        Self { colour, ..self }
+    }
+
+    /// This look in italics.
+    #[must_use]
+    pub const fn in_italics(self) -> Self {
+        Self {
+            italic: true,
+            ..self
+        }
+    }
+
+    /// This look, strong.
+    #[must_use]
+    pub const fn emphasised(self) -> Self {
+        Self {
+            strong: true,
+            ..self
+        }
+    }
+
+    /// `text` in this look, as egui writes it.
+    fn rich(self, text: &str) -> egui::RichText {
+        let mut rich = egui::RichText::new(text).size(self.size);
+        if self.colour != Self::STYLE_COLOUR {
+            rich = rich.color(self.colour);
+        }
+        if self.italic {
+            rich = rich.italics();
+        }
+        if self.strong {
+            rich = rich.strong();
+        }
+        rich
+    }
+}
+
+/// Words on a panel (wrapped to its width).
+pub(super) fn words(ui: &mut egui::Ui, text: &str, look: Look) -> egui::Response {
+    ui.add(egui::Label::new(look.rich(text)))
+}
+
+/// A button with words on it.
+pub(super) fn button(ui: &mut egui::Ui, text: &str, look: Look) -> egui::Response {
+    ui.add(egui::Button::new(look.rich(text)))
+}
+
+/// The button a screen is for ("Weave my dream in", "Share a dream"): dark strong words on gold.
+pub(super) fn bright_button(ui: &mut egui::Ui, text: &str, look: Look) -> egui::Response {
+    let look = look
+        .coloured(egui::Color32::from_rgb(26, 16, 48))
+        .emphasised();
+    ui.add(egui::Button::new(look.rich(text)).fill(GLOW))
+}
+
+/// A button of `size` points that stays lit while `chosen` (a key of a keyboard or a pad).
+pub(super) fn sized_button(
+    ui: &mut egui::Ui,
+    text: &str,
+    look: Look,
+    size: impl Into<egui::Vec2>,
+    chosen: bool,
+) -> egui::Response {
+    ui.add_sized(size, egui::Button::new(look.rich(text)).selected(chosen))
+}
+
+/// A choice among a few, lit while it is the one chosen (a language).
+pub(super) fn choice(ui: &mut egui::Ui, text: &str, look: Look, chosen: bool) -> egui::Response {
+    ui.add(egui::Button::new(look.rich(text)).selected(chosen))
+}
+
+/// A tick box and what it means; greyed out and untouchable unless `enabled`.
+pub(super) fn check(
+    ui: &mut egui::Ui,
+    value: &mut bool,
+    text: &str,
+    enabled: bool,
+) -> egui::Response {
+    ui.add_enabled(enabled, egui::Checkbox::new(value, text))
+}
+
+/// A receipt code, big, in monospace gold, so no letter is mistaken for another.
+pub(super) fn code(ui: &mut egui::Ui, text: &str, size: f32) -> egui::Response {
+    ui.add(egui::Label::new(
+        egui::RichText::new(text).monospace().size(size).color(GLOW),
+    ))
+}
+
+/// `phrase` as the kiosk shows it. The messages of the rules and of mistyped receipt codes are
+/// written as parts of a sentence (the command line and the phone form list them so); on the
+/// kiosk they are sentences, with a capital first letter where the script has capitals and a
+/// full stop.
+pub(super) fn on_screen(say: Voice<'_>, phrase: &Phrase) -> String {
+    let text = say.phrase(phrase);
+    let id = phrase.id();
+    if id.starts_with("problem-") || id.starts_with("receipt-error-") {
+        capitalise(&text) + "."
+    } else {
+        text
+    }
+}
+
+/// Which way a screen reads, from its language: left to right, or mirrored for a language
+/// written right to left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Sides {
+    right_to_left: bool,
+}
+
+impl Sides {
+    /// How `language` reads.
+    #[must_use]
+    pub const fn of(language: Language) -> Self {
+        Self {
+            right_to_left: language.is_right_to_left(),
+        }
+    }
+
+    /// Lines under each other, starting on the side the language starts its lines.
+    #[must_use]
+    pub fn column_layout(self) -> egui::Layout {
+        egui::Layout::top_down(if self.right_to_left {
+            egui::Align::Max
+        } else {
+            egui::Align::Min
+        })
+    }
+
+    /// Things side by side, in the order the language reads them.
+    #[must_use]
+    pub fn row_layout(self) -> egui::Layout {
+        if self.right_to_left {
+            egui::Layout::right_to_left(egui::Align::Center)
+        } else {
+            egui::Layout::left_to_right(egui::Align::Center)
+        }
+    }
+
+    /// A panel's content as lines under each other (left to right: as egui lays a panel out
+    /// anyway).
+    pub fn column<R>(self, ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+        if self.right_to_left {
+            ui.with_layout(self.column_layout(), add).inner
+        } else {
+            add(ui)
+        }
+    }
+
+    /// A row of things side by side, as `ui.horizontal` lays one out, in reading order.
+    pub fn row<R>(self, ui: &mut egui::Ui, add: impl FnOnce(&mut egui::Ui) -> R) -> R {
+        let size = egui::vec2(
+            ui.available_size_before_wrap().x,
+            ui.spacing().interact_size.y,
+        );
+        ui.allocate_ui_with_layout(size, self.row_layout(), add)
+            .inner
+    }
+
+    /// Where a panel anchored at `anchor`, `offset` from it, goes: on the other side for a
+    /// right-to-left language (the invitation bottom right, the QR code bottom left).
+    #[must_use]
+    pub fn anchor(
+        self,
+        anchor: egui::Align2,
+        offset: impl Into<egui::Vec2>,
+    ) -> (egui::Align2, egui::Vec2) {
+        let offset = offset.into();
+        if self.right_to_left {
+            (anchor.flip_x(), egui::vec2(-offset.x, offset.y))
+        } else {
+            (anchor, offset)
+        }
+    }
 }
 
 /// A panel of the kiosk: no title bar, not movable by a visitor, fixed at `anchor`.

@@ -1,17 +1,20 @@
-//! The visitor's screens: attract mode's invitation and QR code, the form with its on-screen
-//! keyboard, the receipt, the browse bar, and the note when a dream arrives from a phone. Big
-//! type and big targets for fingers. Each screen's systems run in its `State<Screen>`; what a
-//! screen leaves behind (the keyboard, a half-typed code) is cleared on leaving it.
+//! The visitor's screens: attract mode's invitation and QR code, the form with its language
+//! choice and on-screen keyboard, the receipt, the browse bar, and the note when a dream arrives
+//! from a phone. Big type and big targets for fingers; every word in the visitor's language, the
+//! panels mirrored for one written right to left. Each screen's systems run in its
+//! `State<Screen>`; what a screen leaves behind (the keyboard, a half-typed code) is cleared on
+//! leaving it.
 
 use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::{
-    GLOW, Layer, PROBLEM,
+    GLOW, Layer, Look, PROBLEM, Sides, bright_button, button, check, choice, code,
     fields::{code_field, origin_field, story_field},
-    kiosk_window, panel_frame,
+    kiosk_window, on_screen, panel_frame, sized_button, words,
 };
 use crate::{
+    i18n::{Language, Phrase, Translations, Voice},
     kiosk::{
         CodeAnswer, CodeRequest, KioskPolicy, PhoneArrival, PhoneForm, SubmitDraft,
         curator::{Curator, Stage},
@@ -96,56 +99,63 @@ fn paint_qr(ui: &mut egui::Ui, grid: &QrGrid, side: f32) {
     }
 }
 
-/// Nobody here: the invitation, breathing, and the phone form's QR code.
+/// Nobody here: the invitation, breathing, and the phone form's QR code (in a language written
+/// right to left, the invitation bottom right and the code bottom left).
 fn attract_screen(
     mut contexts: EguiContexts,
     phone: Res<PhoneForm>,
     time: Res<Time<Real>>,
+    flow: Res<KioskFlow>,
+    translations: Res<Translations>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
+    let say = translations.voice(flow.language);
+    let sides = Sides::of(flow.language);
     // A slow breath in the invitation's glow, so the screen reads as alive from afar.
     let breath = 0.75 + 0.25 * (time.elapsed_secs() * 1.3).sin();
+    let (anchor, offset) = sides.anchor(egui::Align2::LEFT_BOTTOM, [56.0, -56.0]);
     egui::Area::new(egui::Id::new("attract"))
-        .anchor(egui::Align2::LEFT_BOTTOM, [56.0, -56.0])
+        .anchor(anchor, offset)
         .interactable(false)
         .show(ctx, |ui| {
             panel_frame().show(ui, |ui| {
                 ui.set_width(640.0);
-                ui.label(
-                    egui::RichText::new("Share a dream")
-                        .size(76.0)
-                        .color(GLOW.gamma_multiply(breath)),
-                );
-                ui.label(
-                    egui::RichText::new(
-                        "Touch the screen to weave your dream into the cloak, in the colours \
-                         of where it comes from.",
-                    )
-                    .size(30.0),
-                );
-                ui.label(
-                    egui::RichText::new(
-                        "The Protocol wants one seamless dream. Every thread says otherwise.",
-                    )
-                    .size(22.0)
-                    .italics()
-                    .color(egui::Color32::from_gray(190)),
-                );
+                sides.column(ui, |ui| {
+                    words(
+                        ui,
+                        &say.text("attract-title"),
+                        Look::title(76.0).coloured(GLOW.gamma_multiply(breath)),
+                    );
+                    words(
+                        ui,
+                        &say.text("attract-invitation"),
+                        Look::body().sized(30.0),
+                    );
+                    words(
+                        ui,
+                        &say.text("attract-protocol"),
+                        Look::body()
+                            .sized(22.0)
+                            .in_italics()
+                            .coloured(egui::Color32::from_gray(190)),
+                    );
+                });
             });
         });
     if let (Some(grid), Some(url)) = (&phone.qr, &phone.url) {
+        let (anchor, offset) = sides.anchor(egui::Align2::RIGHT_BOTTOM, [-56.0, -56.0]);
         egui::Area::new(egui::Id::new("attract qr"))
-            .anchor(egui::Align2::RIGHT_BOTTOM, [-56.0, -56.0])
+            .anchor(anchor, offset)
             .interactable(false)
             .show(ctx, |ui| {
                 panel_frame().inner_margin(20.0).show(ui, |ui| {
                     ui.vertical_centered(|ui| {
-                        ui.label(egui::RichText::new("or on your phone").size(26.0));
+                        words(ui, &say.text("attract-phone"), Look::body().sized(26.0));
                         paint_qr(ui, grid, 240.0);
-                        ui.label(
-                            egui::RichText::new(url)
-                                .size(18.0)
-                                .color(egui::Color32::from_gray(180)),
+                        words(
+                            ui,
+                            url,
+                            Look::small().coloured(egui::Color32::from_gray(180)),
                         );
                     });
                 });
@@ -154,9 +164,9 @@ fn attract_screen(
     Ok(())
 }
 
-fn field_problems(ui: &mut egui::Ui, flow: &KioskFlow, field: Field) {
+fn field_problems(ui: &mut egui::Ui, flow: &KioskFlow, field: Field, say: Voice<'_>) {
     for problem in flow.problems_of(field) {
-        ui.colored_label(PROBLEM, problem);
+        words(ui, &on_screen(say, problem), Look::problem());
     }
 }
 
@@ -180,7 +190,8 @@ fn reset_on_screen_keys(mut keys: ResMut<OnScreenKeys>) {
     *keys = OnScreenKeys::default();
 }
 
-/// The visitor form: their dream, where it comes from, and their choices.
+/// The visitor form: the language they read, their dream, where it comes from, and their
+/// choices.
 fn form_screen(
     mut contexts: EguiContexts,
     mut flow: ResMut<KioskFlow>,
@@ -188,10 +199,15 @@ fn form_screen(
     policy: Res<KioskPolicy>,
     curator: Res<Curator>,
     mut keys: ResMut<OnScreenKeys>,
+    translations: Res<Translations>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let width = (ctx.content_rect().width() - 80.0).clamp(320.0, 960.0);
+    let language = flow.language;
+    let say = translations.voice(language);
+    let sides = Sides::of(language);
     let mut browse = false;
+    let mut chosen = None;
     // With the keyboard, the form moves up to leave it the bottom of the screen.
     let (anchor, offset) = if policy.on_screen_keyboard {
         (egui::Align2::CENTER_TOP, [0.0, 24.0])
@@ -199,105 +215,125 @@ fn form_screen(
         (egui::Align2::CENTER_CENTER, [0.0, 0.0])
     };
     if policy.on_screen_keyboard && !flow.sending {
-        on_screen_keyboard(ctx, &mut flow, &mut keys);
+        on_screen_keyboard(ctx, &mut flow, &mut keys, say);
     }
     let session = flow.session();
     kiosk_window("visitor form", anchor, offset)
         .fixed_size([width, 0.0])
         .show(ctx, |ui| {
-            let sending = flow.sending;
-            ui.label(egui::RichText::new("Share a dream").size(46.0).color(GLOW));
-            ui.label(
-                "Your dream becomes a thread in the cloak, coloured by where it comes from. You \
-                 will get a code to find your thread again, or to take it back.",
-            );
-            ui.add_space(8.0);
-            ui.label(egui::RichText::new("Your dream").strong());
-            let rows = if policy.on_screen_keyboard { 3 } else { 4 };
-            let story = story_field(ui, &mut flow.draft.story, session, rows, !sending);
-            if curator.stage == Stage::Closed
-                && flow.draft.story.is_empty()
-                && !story.has_focus()
-                && flow.idle < 0.5
-            {
-                story.request_focus();
-            }
-            if story.changed() {
-                flow.problems.retain(|(field, _)| *field != Field::Story);
-            }
-            if story.has_focus() {
-                keys.target = Field::Story;
-            }
-            // Counted as the rules count (grapheme clusters after NFC), not in `char`s.
-            let count = length_in_characters(&flow.draft.story);
-            ui.horizontal(|ui| {
-                let colour = if count > STORY_LIMIT {
-                    PROBLEM
-                } else {
-                    egui::Color32::from_gray(170)
-                };
-                ui.colored_label(colour, format!("{count} / {STORY_LIMIT} characters"));
+            sides.column(ui, |ui| {
+                let sending = flow.sending;
+                chosen = language_choice(ui, language, sides);
+                words(ui, &say.text("form-title"), Look::title(46.0));
+                words(ui, &say.text("form-intro"), Look::body());
+                ui.add_space(8.0);
+                words(ui, &say.text("form-story-label"), Look::label());
+                let rows = if policy.on_screen_keyboard { 3 } else { 4 };
+                let story = story_field(ui, &mut flow.draft.story, session, rows, !sending);
+                if curator.stage == Stage::Closed
+                    && flow.draft.story.is_empty()
+                    && !story.has_focus()
+                    && flow.idle < 0.5
+                {
+                    story.request_focus();
+                }
+                if story.changed() {
+                    flow.problems.retain(|(field, _)| *field != Field::Story);
+                }
+                if story.has_focus() {
+                    keys.target = Field::Story;
+                }
+                // Counted as the rules count (grapheme clusters after NFC), not in `char`s.
+                let count = length_in_characters(&flow.draft.story);
+                sides.row(ui, |ui| {
+                    let colour = if count > STORY_LIMIT {
+                        PROBLEM
+                    } else {
+                        egui::Color32::from_gray(170)
+                    };
+                    let counted = Phrase::new("form-story-count")
+                        .with_count("count", count)
+                        .with_count("limit", STORY_LIMIT);
+                    words(ui, &say.phrase(&counted), Look::body().coloured(colour));
+                });
+                field_problems(ui, &flow, Field::Story, say);
+                words(ui, &say.text("form-origin-label"), Look::label());
+                let hint = Phrase::new("form-origin-hint").with_count("limit", ORIGIN_LIMIT);
+                let origin = origin_field(
+                    ui,
+                    &mut flow.draft.origin,
+                    session,
+                    !sending,
+                    &say.phrase(&hint),
+                );
+                if origin.changed() {
+                    flow.problems.retain(|(field, _)| *field != Field::Origin);
+                }
+                if origin.has_focus() {
+                    keys.target = Field::Origin;
+                }
+                field_problems(ui, &flow, Field::Origin, say);
+                ui.add_space(6.0);
+                form_choices(ui, &mut flow, policy.moderation, say);
+                ui.add_space(10.0);
+                let (weave, look) = form_buttons(ui, sending, say, sides);
+                if weave {
+                    submit.write(SubmitDraft);
+                }
+                browse = look;
             });
-            field_problems(ui, &flow, Field::Story);
-            ui.label(egui::RichText::new("Where your dream comes from").strong());
-            let origin = origin_field(
-                ui,
-                &mut flow.draft.origin,
-                session,
-                !sending,
-                &format!(
-                    "Your culture or place, in your own words (up to {ORIGIN_LIMIT} characters)"
-                ),
-            );
-            if origin.changed() {
-                flow.problems.retain(|(field, _)| *field != Field::Origin);
-            }
-            if origin.has_focus() {
-                keys.target = Field::Origin;
-            }
-            field_problems(ui, &flow, Field::Origin);
-            ui.add_space(6.0);
-            form_choices(ui, &mut flow, policy.moderation);
-            ui.add_space(10.0);
-            let (weave, look) = form_buttons(ui, sending);
-            if weave {
-                submit.write(SubmitDraft);
-            }
-            browse = look;
         });
+    if let Some(language) = chosen {
+        flow.choose_language(language);
+    }
     if browse {
         flow.browse();
     }
     Ok(())
 }
 
+/// A row of small buttons, each language in its own name, the one read now lit: the language the
+/// visitor picked, if they picked one.
+fn language_choice(ui: &mut egui::Ui, current: Language, sides: Sides) -> Option<Language> {
+    sides.row(ui, |ui| {
+        let mut picked = None;
+        for language in Language::ALL {
+            let lit = language == current;
+            if choice(ui, language.native_name(), Look::small(), lit).clicked() && !lit {
+                picked = Some(language);
+            }
+        }
+        picked
+    })
+}
+
 /// The consent choices in plain words, and what the visitor should know before sending.
-fn form_choices(ui: &mut egui::Ui, flow: &mut KioskFlow, moderation: Moderation) {
+fn form_choices(ui: &mut egui::Ui, flow: &mut KioskFlow, moderation: Moderation, say: Voice<'_>) {
     let sending = flow.sending;
-    ui.add_enabled(
+    check(ui, &mut flow.draft.show, &say.text("form-show"), !sending);
+    check(
+        ui,
+        &mut flow.draft.sanctuary,
+        &say.text("form-sanctuary"),
         !sending,
-        egui::Checkbox::new(
-            &mut flow.draft.show,
-            "Show my thread on the cloak, where others can read it",
-        ),
-    );
-    ui.add_enabled(
-        !sending,
-        egui::Checkbox::new(
-            &mut flow.draft.sanctuary,
-            "Protect it in the Sanctuary: the Protocol may not dissolve it",
-        ),
     );
     if moderation == Moderation::Pre {
-        ui.small("A curator reads every dream before it joins the cloak.");
+        words(ui, &say.text("form-pre-moderation"), Look::small());
     }
     if let Some(notice) = &flow.notice {
-        ui.colored_label(PROBLEM, notice);
+        words(ui, &on_screen(say, notice), Look::problem());
     }
 }
 
-/// Big keys along the bottom of the screen, typing into the field last touched.
-fn on_screen_keyboard(ctx: &egui::Context, flow: &mut KioskFlow, keys: &mut OnScreenKeys) {
+/// Big keys along the bottom of the screen, typing into the field last touched. The keys are
+/// Latin and laid out left to right in every language; their named keys are said in the
+/// visitor's.
+fn on_screen_keyboard(
+    ctx: &egui::Context,
+    flow: &mut KioskFlow,
+    keys: &mut OnScreenKeys,
+    say: Voice<'_>,
+) {
     let unit = 78.0;
     egui::Area::new(egui::Id::new("on-screen keyboard"))
         .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -16.0])
@@ -317,12 +353,14 @@ fn on_screen_keyboard(ctx: &egui::Context, flow: &mut KioskFlow, keys: &mut OnSc
                         // Rows centred under each other, as on a phone.
                         ui.add_space((widest - row_width(&row)) / 2.0);
                         for key in row {
-                            let label = key.label(&keys.keyboard);
+                            let label = key
+                                .message_id()
+                                .map_or_else(|| key.label(&keys.keyboard), |id| say.text(id));
                             let lit = key == Key::Shift && keys.keyboard.shift;
-                            let button = egui::Button::new(egui::RichText::new(label).size(28.0))
-                                .selected(lit);
                             let size = [key_width(key), 62.0];
-                            if ui.add_sized(size, button).clicked() {
+                            if sized_button(ui, &label, Look::button().sized(28.0), size, lit)
+                                .clicked()
+                            {
                                 let target = keys.target;
                                 let text = match target {
                                     Field::Origin => &mut flow.draft.origin,
@@ -339,24 +377,17 @@ fn on_screen_keyboard(ctx: &egui::Context, flow: &mut KioskFlow, keys: &mut OnSc
 }
 
 /// "Weave my dream in" and "Just look at the cloak", or the wait while the dream is stored.
-fn form_buttons(ui: &mut egui::Ui, sending: bool) -> (bool, bool) {
-    ui.horizontal(|ui| {
+fn form_buttons(ui: &mut egui::Ui, sending: bool, say: Voice<'_>, sides: Sides) -> (bool, bool) {
+    sides.row(ui, |ui| {
         if sending {
             ui.spinner();
-            ui.label("Weaving your dream in…");
+            words(ui, &say.text("form-weaving"), Look::body());
             return (false, false);
         }
-        let weave = egui::Button::new(
-            egui::RichText::new("Weave my dream in")
-                .strong()
-                .color(egui::Color32::from_rgb(26, 16, 48)),
-        )
-        .fill(GLOW);
-        let weave = ui.add(weave).clicked();
-        let look = ui.button("Just look at the cloak").clicked();
+        let weave = bright_button(ui, &say.text("form-weave"), Look::button()).clicked();
+        let look = button(ui, &say.text("form-just-look"), Look::button()).clicked();
         (weave, look)
     })
-    .inner
 }
 
 /// After a submission: the receipt code and what it is for, until "Done" or the timeout.
@@ -364,51 +395,37 @@ fn receipt_screen(
     mut contexts: EguiContexts,
     mut flow: ResMut<KioskFlow>,
     phone: Res<PhoneForm>,
+    translations: Res<Translations>,
 ) -> Result {
     let Some(shown) = flow.receipt else {
         return Ok(());
     };
     let ctx = contexts.ctx_mut()?;
+    let say = translations.voice(flow.language);
+    let sides = Sides::of(flow.language);
     let mut done = false;
-    kiosk_window("receipt", egui::Align2::RIGHT_BOTTOM, [-40.0, -40.0]).show(ctx, |ui| {
+    let (anchor, offset) = sides.anchor(egui::Align2::RIGHT_BOTTOM, [-40.0, -40.0]);
+    kiosk_window("receipt", anchor, offset).show(ctx, |ui| {
         ui.set_max_width(560.0);
-        let (title, text) = match (shown.status, shown.shown) {
-            (_, false) => (
-                "Your dream is kept",
-                "It is in the store, and not on the cloak, as you asked.",
-            ),
-            (Status::Pending, true) => (
-                "Your dream is received",
-                "A curator reads every dream first; your thread joins the cloak soon.",
-            ),
-            _ => (
-                "Your dream is woven in",
-                "Watch the cloak: your thread is the one that shines.",
-            ),
-        };
-        ui.label(egui::RichText::new(title).size(40.0).color(GLOW));
-        ui.label(text);
-        ui.add_space(6.0);
-        ui.label("Your code:");
-        ui.label(
-            egui::RichText::new(shown.receipt.as_str())
-                .monospace()
-                .size(72.0)
-                .color(GLOW),
-        );
-        let phone_hint = if phone.url.is_some() {
-            " or on the phone form"
-        } else {
-            ""
-        };
-        ui.label(format!(
-            "Keep it — take a photo. Type it here{phone_hint} to find your thread, or to \
-                 take your dream back at any time."
-        ));
-        ui.add_space(8.0);
-        if ui.button("Done").clicked() {
-            done = true;
-        }
+        sides.column(ui, |ui| {
+            let (title, text) = match (shown.status, shown.shown) {
+                (_, false) => ("receipt-kept-title", "receipt-kept"),
+                (Status::Pending, true) => ("receipt-pending-title", "receipt-pending"),
+                _ => ("receipt-woven-title", "receipt-woven"),
+            };
+            words(ui, &say.text(title), Look::title(40.0));
+            words(ui, &say.text(text), Look::body());
+            ui.add_space(6.0);
+            words(ui, &say.text("receipt-code"), Look::body());
+            code(ui, shown.receipt.as_str(), 72.0);
+            let phone_form = if phone.url.is_some() { "yes" } else { "no" };
+            let keep = Phrase::new("receipt-keep").with_text("phone", phone_form);
+            words(ui, &say.phrase(&keep), Look::body());
+            ui.add_space(8.0);
+            if button(ui, &say.text("receipt-done"), Look::button()).clicked() {
+                done = true;
+            }
+        });
     });
     if done {
         flow.browse();
@@ -435,9 +452,12 @@ fn browse_bar(
     mut requests: MessageWriter<CodeRequest>,
     mut answer: ResMut<CodeAnswer>,
     mut entry: ResMut<CodeEntry>,
+    translations: Res<Translations>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     let session = flow.session();
+    let say = translations.voice(flow.language);
+    let sides = Sides::of(flow.language);
     let CodeEntry {
         code,
         confirm_withdraw,
@@ -447,53 +467,50 @@ fn browse_bar(
         .anchor(egui::Align2::CENTER_BOTTOM, [0.0, -32.0])
         .show(ctx, |ui| {
             panel_frame().inner_margin(18.0).show(ui, |ui| {
-                ui.horizontal(|ui| {
-                    let share_button = egui::Button::new(
-                        egui::RichText::new("Share a dream")
-                            .strong()
-                            .color(egui::Color32::from_rgb(26, 16, 48)),
-                    )
-                    .fill(GLOW);
-                    if ui.add(share_button).clicked() {
-                        share = true;
-                    }
-                    ui.add_space(24.0);
-                    ui.label("Your code:");
-                    code_field(ui, &mut *code, session);
-                    let parsed = code.parse::<Receipt>();
-                    if ui.button("Find my thread").clicked() {
-                        *confirm_withdraw = None;
-                        match &parsed {
-                            Ok(receipt) => {
-                                requests.write(CodeRequest::Find(*receipt));
-                            }
-                            Err(error) => answer.0 = Some(format!("{error}.")),
+                sides.column(ui, |ui| {
+                    sides.row(ui, |ui| {
+                        if bright_button(ui, &say.text("browse-share"), Look::button()).clicked() {
+                            share = true;
                         }
-                    }
-                    let label = match (*confirm_withdraw, &parsed) {
-                        (Some(pending), Ok(receipt)) if pending == *receipt => "Yes, erase it",
-                        _ => "Take it back",
-                    };
-                    if ui.button(label).clicked() {
-                        match &parsed {
-                            Ok(receipt) if *confirm_withdraw == Some(*receipt) => {
-                                requests.write(CodeRequest::Withdraw(*receipt));
-                                *confirm_withdraw = None;
-                                code.clear();
+                        ui.add_space(24.0);
+                        words(ui, &say.text("browse-code"), Look::body());
+                        code_field(ui, &mut *code, session);
+                        let parsed = code.parse::<Receipt>();
+                        if button(ui, &say.text("browse-find"), Look::button()).clicked() {
+                            *confirm_withdraw = None;
+                            match &parsed {
+                                Ok(receipt) => {
+                                    requests.write(CodeRequest::Find(*receipt));
+                                }
+                                Err(error) => answer.0 = Some(error.phrase()),
                             }
-                            Ok(receipt) => {
-                                *confirm_withdraw = Some(*receipt);
-                                answer.0 = Some(format!(
-                                    "Press \"Yes, erase it\" to erase the dream {receipt} for good."
-                                ));
-                            }
-                            Err(error) => answer.0 = Some(format!("{error}.")),
                         }
+                        let label = match (*confirm_withdraw, &parsed) {
+                            (Some(pending), Ok(receipt)) if pending == *receipt => "browse-erase",
+                            _ => "browse-take-back",
+                        };
+                        if button(ui, &say.text(label), Look::button()).clicked() {
+                            match &parsed {
+                                Ok(receipt) if *confirm_withdraw == Some(*receipt) => {
+                                    requests.write(CodeRequest::Withdraw(*receipt));
+                                    *confirm_withdraw = None;
+                                    code.clear();
+                                }
+                                Ok(receipt) => {
+                                    *confirm_withdraw = Some(*receipt);
+                                    answer.0 = Some(
+                                        Phrase::new("browse-confirm-erase")
+                                            .with_text("code", receipt.as_str()),
+                                    );
+                                }
+                                Err(error) => answer.0 = Some(error.phrase()),
+                            }
+                        }
+                    });
+                    if let Some(said) = &answer.0 {
+                        words(ui, &on_screen(say, said), Look::body().coloured(GLOW));
                     }
                 });
-                if let Some(text) = &answer.0 {
-                    ui.label(egui::RichText::new(text).color(GLOW));
-                }
             });
         });
     if share {
@@ -510,6 +527,8 @@ fn phone_arrival(
     mut contexts: EguiContexts,
     arrival: Res<PhoneArrival>,
     time: Res<Time<Real>>,
+    flow: Res<KioskFlow>,
+    translations: Res<Translations>,
 ) -> Result {
     let Some((_, at)) = arrival.0 else {
         return Ok(());
@@ -518,16 +537,13 @@ fn phone_arrival(
         return Ok(());
     }
     let ctx = contexts.ctx_mut()?;
+    let say = translations.voice(flow.language);
     egui::Area::new(egui::Id::new("phone arrival"))
         .anchor(egui::Align2::CENTER_TOP, [0.0, 32.0])
         .interactable(false)
         .show(ctx, |ui| {
             panel_frame().inner_margin(14.0).show(ui, |ui| {
-                ui.label(
-                    egui::RichText::new("A new dream arrived from a phone")
-                        .size(26.0)
-                        .color(GLOW),
-                );
+                words(ui, &say.text("phone-arrival"), Look::title(26.0));
             });
         });
     Ok(())

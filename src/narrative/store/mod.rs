@@ -38,6 +38,7 @@ use std::{
 };
 
 use super::{Narrative, NarrativeId, receipt::Receipt};
+use crate::i18n::Phrase;
 
 pub use reader::Reader;
 pub use sql::Database;
@@ -202,17 +203,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// What to tell a visitor who typed a receipt code that led to this error, in plain words:
-    /// `None` for faults that are not theirs to fix.
+    /// What to tell a visitor who typed a receipt code that led to this error, in their
+    /// language: `None` for faults that are not theirs to fix.
     #[must_use]
-    pub fn for_visitor(&self) -> Option<String> {
+    pub fn for_visitor(&self) -> Option<Phrase> {
         match self {
-            StoreError::UnknownReceipt(receipt) => Some(format!(
-                "No dream has the code {receipt}. Please check each letter and digit."
-            )),
-            StoreError::AlreadyWithdrawn(receipt) => Some(format!(
-                "The dream with the code {receipt} was already taken back."
-            )),
+            StoreError::UnknownReceipt(receipt) => {
+                Some(Phrase::new("code-unknown").with_text("code", receipt.as_str()))
+            }
+            StoreError::AlreadyWithdrawn(receipt) => {
+                Some(Phrase::new("code-already-withdrawn").with_text("code", receipt.as_str()))
+            }
             _ => None,
         }
     }
