@@ -205,8 +205,11 @@ fn idle_attract_touch_form_submit_receipt() {
     kiosk.until("the receipt", |w| {
         w.resource::<KioskFlow>().screen == Screen::Receipt
     });
-    let shown = kiosk.flow().receipt.expect("a receipt");
+    let shown = kiosk.flow().receipt.clone().expect("a receipt");
     assert_eq!(shown.status, Status::Visible);
+    // The receipt screen has the visitor's keepsake card, painted off the frame.
+    let card = shown.card.as_ref().expect("a card on the receipt screen");
+    assert!(card.width >= 240 && card.rgba.len() == (card.width * card.height * 4) as usize);
     // Durable: in the store, with the code the screen shows.
     let stored = kiosk.store.reader().unwrap().lookup(shown.receipt).unwrap();
     assert_eq!(stored.narrative.origin, "Chiloé, Chile");
@@ -270,7 +273,7 @@ fn pre_moderation_holds_until_a_curator_approves() {
     kiosk.until("the receipt", |w| {
         w.resource::<KioskFlow>().screen == Screen::Receipt
     });
-    let shown = kiosk.flow().receipt.unwrap();
+    let shown = kiosk.flow().receipt.clone().unwrap();
     assert_eq!(shown.status, Status::Pending);
     assert_eq!(
         kiosk.app.world().resource::<Focus>().0,
@@ -756,7 +759,7 @@ fn receipt_codes_stay_out_of_the_log() {
     kiosk.until("the receipt", |w| {
         w.resource::<KioskFlow>().screen == Screen::Receipt
     });
-    let shown = kiosk.flow().receipt.unwrap();
+    let shown = kiosk.flow().receipt.clone().unwrap();
     // They find it by its code; a curator hides it and restores it.
     let answer = kiosk.code(CodeRequest::Find(shown.receipt));
     assert!(answer.starts_with("Here is your thread"), "{answer}");

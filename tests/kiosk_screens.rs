@@ -132,3 +132,87 @@ fn attract_mode_shows_the_invitation_and_a_readable_qr_code() {
     assert!(stats.mean_luma > 0.05, "a blank frame");
     assert!(stats.vivid_hues >= 4, "the cloak's colours: {stats:?}");
 }
+
+/// The form in an Arabic gallery, a visitor halfway through their dream: the whole layout
+/// mirrored, every word of the kiosk's own shaped (joined, right to left), and what they type
+/// shown shaped under the field.
+fn arabic_form_frame() -> RgbaImage {
+    use dreamloom::{
+        i18n::Language,
+        kiosk::flow::{KioskFlow, Screen},
+    };
+    let settings = StillSettings {
+        width: 960,
+        height: 540,
+        seed: 7,
+        seconds: 12.0,
+    };
+    let mut flow = KioskFlow::speaking(Language::Arabic);
+    flow.open_form();
+    flow.draft.story = "حلمت أنني أطير فوق نهر النيل في عام 1998".to_owned();
+    flow.draft.origin = "القاهرة، مصر".to_owned();
+    assert_eq!(flow.screen, Screen::Form);
+    let mut renderer = HeadlessRenderer::new_with(&settings, sample_narratives().unwrap(), |app| {
+        app.add_plugins((overlay::plugin, logic_plugin, screens_plugin))
+            .insert_resource(KioskPolicy {
+                moderation: Moderation::Post,
+                on_screen_keyboard: false,
+            })
+            .insert_resource(PhoneForm::at(URL.into()))
+            .insert_resource(MeterVisible(false))
+            .init_resource::<HoveredThread>()
+            .add_systems(Startup, mark_overlay_target);
+    })
+    .unwrap();
+    *renderer.world_mut().resource_mut::<KioskFlow>() = flow;
+    for _ in 0..5 {
+        renderer.frame().unwrap();
+    }
+    let frame = renderer.capture().unwrap();
+    keep(&frame, "kiosk-form-arabic.png");
+    frame
+}
+
+#[test]
+fn the_arabic_form_matches_its_reviewed_golden() {
+    if !gpu_available("the_arabic_form_matches_its_reviewed_golden") {
+        return;
+    }
+    let frame = arabic_form_frame();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/kiosk_form_arabic.png");
+    if std::env::var("DREAMLOOM_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        frame.save(&path).unwrap();
+        eprintln!("golden frame rewritten: review {} before committing it", path.display());
+    }
+    let golden = image::open(&path).expect("golden frame exists").to_rgba8();
+    assert_eq!(golden.dimensions(), frame.dimensions());
+    // The panel is where text is: compare it in 16×16-pixel tiles, so a word unjoined, moved to
+    // the other side or missing shows, and the piece's own slow drift behind does not.
+    let off = differing_tiles(&frame, &golden);
+    assert!(off <= 6, "{off} tiles differ from the reviewed Arabic form; see kiosk-form-arabic.png");
+    // The comparison can fail: the same frame mirrored (a left-to-right layout) is caught.
+    let mirrored = image::imageops::flip_horizontal(&golden);
+    assert!(differing_tiles(&mirrored, &golden) > 40);
+}
+
+/// 16×16 tiles whose mean differs by more than 12/255 in some channel.
+fn differing_tiles(a: &RgbaImage, b: &RgbaImage) -> usize {
+    let mut off = 0;
+    for ty in 0..a.height() / 16 {
+        for tx in 0..a.width() / 16 {
+            let mut sum = [0i64; 3];
+            for y in ty * 16..ty * 16 + 16 {
+                for x in tx * 16..tx * 16 + 16 {
+                    let (p, q) = (a.get_pixel(x, y).0, b.get_pixel(x, y).0);
+                    for c in 0..3 {
+                        sum[c] += i64::from(p[c]) - i64::from(q[c]);
+                    }
+                }
+            }
+            if sum.iter().any(|s| s.abs() > 12 * 256) {
+                off += 1;
+            }
+        }
+    }
+    off
+}

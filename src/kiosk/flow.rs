@@ -99,13 +99,16 @@ impl FormDraft {
 }
 
 /// A stored submission, as the receipt screen shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptShown {
     pub receipt: Receipt,
     pub id: NarrativeId,
     pub status: Status,
     /// The visitor allowed the thread on the cloak.
     pub shown: bool,
+    /// Their keepsake card, painted off the frame by the store's writer thread once the dream
+    /// was safe (none if it could not be painted).
+    pub card: Option<std::sync::Arc<crate::card::Card>>,
 }
 
 /// The kiosk's state.
@@ -476,6 +479,7 @@ mod tests {
             id: NarrativeId(7),
             status: Status::Visible,
             shown: true,
+            card: None,
         }));
         assert_eq!(flow.screen, Screen::Receipt);
         assert_eq!(flow.draft, FormDraft::default());
@@ -537,6 +541,7 @@ mod tests {
             id: NarrativeId(7),
             status: Status::Visible,
             shown: true,
+            card: None,
         }));
         assert_ne!(flow.session(), second, "a stored dream ends the session");
     }
@@ -634,6 +639,7 @@ mod tests {
             id: NarrativeId(7),
             status: Status::Visible,
             shown: true,
+            card: None,
         }));
         assert_eq!(flow.screen, Screen::Receipt);
         assert_eq!(

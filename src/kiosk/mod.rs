@@ -289,6 +289,7 @@ fn send_submissions(
                 id,
                 status: admission.status,
                 shown,
+                card: receipt_card(&valid, id, receipt),
             })
             .map_err(|error| {
                 error!("a kiosk submission could not be stored: {error}");
@@ -672,4 +673,36 @@ fn start_phone_form(
             None
         }
     }
+}
+
+/// Size of the card on the receipt screen, pixels.
+const RECEIPT_CARD: (u32, u32) = (540, 360);
+
+/// The keepsake card of a dream just stored, for the receipt screen.
+fn receipt_card(
+    valid: &crate::narrative::validate::ValidSubmission,
+    id: crate::narrative::NarrativeId,
+    receipt: crate::narrative::receipt::Receipt,
+) -> Option<std::sync::Arc<crate::card::Card>> {
+    let submission = valid.get();
+    let narrative = crate::narrative::Narrative {
+        id,
+        text: submission.text.clone(),
+        origin: submission.origin.clone(),
+        language: submission.language.clone(),
+        consent: submission.consent,
+    };
+    let words = crate::card::CardWords {
+        narrative: &narrative,
+        code: receipt.as_str(),
+    };
+    crate::card::paint(
+        &mut crate::text::Texts.lock(),
+        words,
+        RECEIPT_CARD.0,
+        RECEIPT_CARD.1,
+    )
+    .map(std::sync::Arc::new)
+    .map_err(|error| warn!("no card for the receipt screen: {error}"))
+    .ok()
 }

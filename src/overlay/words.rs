@@ -51,7 +51,6 @@ struct Key {
     text: String,
     size: u32,
     wrap: u32,
-    colour: [u8; 4],
     align: u8,
     pixels_per_point: u32,
 }
@@ -77,8 +76,13 @@ const SWEEP_ABOVE: usize = 96;
 /// Shows `text` shaped, as an image of its laid-out size. Its response senses clicks, so it can be
 /// a button's face.
 pub fn shaped(ui: &mut egui::Ui, text: &str, look: WordsLook) -> egui::Response {
-    let (texture, size) = image_of(ui.ctx(), text, look);
-    ui.add(egui::Image::from_texture((texture, size)).sense(egui::Sense::click()))
+    ui.add(image(ui.ctx(), text, look).sense(egui::Sense::click()))
+}
+
+/// `text` shaped, as an egui image in its colour, for a button's face or a painter.
+pub fn image(ctx: &egui::Context, text: &str, look: WordsLook) -> egui::Image<'static> {
+    let (texture, size) = image_of(ctx, text, look);
+    egui::Image::from_texture((texture, size)).tint(look.colour)
 }
 
 /// The size `text` takes when shown as `look` says, in points.
@@ -86,14 +90,14 @@ pub fn measure(ctx: &egui::Context, text: &str, look: WordsLook) -> egui::Vec2 {
     image_of(ctx, text, look).1
 }
 
-/// The texture and size (points) of `text` shaped as `look` says, from the cache or made now.
+/// The texture (white coverage, to be tinted with `look.colour`) and size (points) of `text`
+/// shaped as `look` says, from the cache or made now.
 pub fn image_of(ctx: &egui::Context, text: &str, look: WordsLook) -> (egui::TextureId, egui::Vec2) {
     let pixels_per_point = ctx.pixels_per_point().max(0.5);
     let key = Key {
         text: text.to_owned(),
         size: look.size.to_bits(),
         wrap: look.wrap.unwrap_or(0.0).to_bits(),
-        colour: look.colour.to_array(),
         align: look.align as u8,
         pixels_per_point: pixels_per_point.to_bits(),
     };
@@ -109,32 +113,35 @@ pub fn image_of(ctx: &egui::Context, text: &str, look: WordsLook) -> (egui::Text
     if let Some(found) = found {
         return found;
     }
-    let shaping = TextLook {
-        size: look.size * pixels_per_point,
-        max_width: look.wrap.map(|w| w * pixels_per_point),
-        align: look.align,
-        line_height: 1.35,
-    };
-    let mask = {
+    // Images are cut to their ink (the panel's layout places them), and never larger than a
+    // texture may be: a text that would be is drawn at a lower density, a little soft.
+    let mut density = pixels_per_point;
+    let mask = loop {
+        let shaping = TextLook {
+            size: look.size * density,
+            max_width: look.wrap.map(|w| (w * density).min(MAX_SIDE as f32)),
+            align: look.align,
+            line_height: 1.35,
+        };
         let mut stack = text::shared()
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let shaped = stack.shape(text, &shaping);
-        stack.rasterise(&shaped, PAD)
-    };
-    let [r, g, b, a] = look.colour.to_srgba_unmultiplied();
-    let mut pixels = mask.tinted([r, g, b]);
-    if a != 255 {
-        for alpha in pixels.iter_mut().skip(3).step_by(4) {
-            *alpha = ((u16::from(*alpha) * u16::from(a)) / 255) as u8;
+        let shaped = stack.shape(text, &shaping).tight();
+        let largest = shaped.width.max(shaped.height) + 2.0 * PAD as f32;
+        if largest <= MAX_SIDE as f32 || density < 0.2 {
+            break stack.rasterise(&shaped, PAD);
         }
-    }
+        density *= MAX_SIDE as f32 / largest * 0.98;
+    };
+    // White coverage: the colour is the image's tint when drawn, so a breathing colour or a
+    // button's state never needs a new texture.
+    let pixels = mask.tinted([255, 255, 255]);
     let image = egui::ColorImage::from_rgba_unmultiplied(
         [mask.width as usize, mask.height as usize],
         &pixels,
     );
     let texture = ctx.load_texture("shaped words", image, egui::TextureOptions::LINEAR);
-    let size = egui::vec2(mask.width as f32, mask.height as f32) / pixels_per_point;
+    let size = egui::vec2(mask.width as f32, mask.height as f32) / density;
     let found = (texture.id(), size);
     ctx.data_mut(|data| {
         let cache = data.get_temp_mut_or_default::<Cache>(id);
@@ -155,6 +162,9 @@ pub fn image_of(ctx: &egui::Context, text: &str, look: WordsLook) -> (egui::Text
     found
 }
 
+/// The largest side of a words image, texels (egui's and every GPU's texture limit is larger).
+const MAX_SIDE: u32 = 2048;
+
 /// Pixels of room around a text's layout for glyphs that reach past their advance.
 const PAD: u32 = 2;
 
@@ -167,6 +177,16 @@ mod tests {
     }
 
     #[test]
+    fn words_too_long_for_one_texture_are_drawn_smaller_not_refused() {
+        let ctx = egui::Context::default();
+        let long = "حلم ".repeat(600);
+        run(&ctx, |ui| {
+            let (_, size) = image_of(ui.ctx(), &long, WordsLook::new(40.0, egui::Color32::WHITE).wrapped(400.0));
+            assert!(size.y > 1000.0, "the whole text is shown: {size:?}");
+        });
+    }
+
+    #[test]
     fn words_are_shown_as_one_shaped_image_and_reused() {
         let ctx = egui::Context::default();
         let look = WordsLook::new(24.0, egui::Color32::WHITE).wrapped(300.0);
@@ -175,8 +195,8 @@ mod tests {
             let response = shaped(ui, "حلمت أنني أطير فوق البحر", look);
             first = Some(image_of(ui.ctx(), "حلمت أنني أطير فوق البحر", look).0);
             assert!(response.rect.width() > 40.0 && response.rect.height() > 20.0);
-            // An Arabic line starts at the right: the image is as wide as its wrap width.
-            assert!((response.rect.width() - (300.0 + 2.0 * PAD as f32)).abs() < 1.5);
+            // Cut to its ink: narrower than the width it wrapped at.
+            assert!(response.rect.width() <= 300.0 + 2.0 * PAD as f32);
         });
         run(&ctx, |ui| {
             assert_eq!(Some(image_of(ui.ctx(), "حلمت أنني أطير فوق البحر", look).0), first);

@@ -41,3 +41,40 @@ impl Texts {
         shared().lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
+
+/// Whether `text` needs shaping to be read: a right-to-left script, a script whose letters join
+/// or reorder (Arabic, Indic, South-East Asian, Mongolian...), or combining marks — anything
+/// egui's one-glyph-after-another layout gets wrong. Latin, Greek, Cyrillic, CJK and Hangul
+/// without marks read well unshaped.
+#[must_use]
+pub fn needs_shaping(text: &str) -> bool {
+    text.chars().any(|c| {
+        matches!(c,
+            '\u{0300}'..='\u{036F}' // combining marks (Yorùbá tones, Vietnamese)
+            | '\u{0483}'..='\u{0489}'
+            | '\u{0590}'..='\u{10FF}' // Hebrew to Myanmar (and Georgian: harmless)
+            | '\u{1200}'..='\u{1DFF}' // Ethiopic .. combining supplements
+            | '\u{200C}'..='\u{200F}'
+            | '\u{20D0}'..='\u{20FF}'
+            | '\u{2D30}'..='\u{2D7F}' // Tifinagh
+            | '\u{A500}'..='\u{A63F}' // Vai
+            | '\u{A980}'..='\u{A9DF}' // Javanese
+            | '\u{FB1D}'..='\u{FEFC}' // Hebrew and Arabic presentation forms
+            | '\u{10800}'..='\u{10FFF}'
+            | '\u{1E900}'..='\u{1E95F}' // Adlam
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn scripts_egui_gets_wrong_need_shaping() {
+        for text in ["حلم", "חלום", "सपना", "கனவு", "ความฝัน", "ọ̀rẹ́", "ሕልም", "𞤀𞤣𞤤𞤢𞤥"] {
+            assert!(super::needs_shaping(text), "{text}");
+        }
+        for text in ["a dream", "сон", "ὄνειρος", "夢を見た", "꿈", "rêve"] {
+            assert!(!super::needs_shaping(text), "{text}");
+        }
+    }
+}

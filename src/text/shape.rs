@@ -94,6 +94,28 @@ pub struct Shaped {
     pub shown: String,
 }
 
+impl Shaped {
+    /// The layout cut to its ink's width: glyphs moved left so the leftmost starts at zero. Lines
+    /// keep their alignment to each other (an Arabic paragraph stays right-aligned), but the
+    /// layout no longer fills the width it wrapped at.
+    #[must_use]
+    pub fn tight(mut self) -> Self {
+        let left = self.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min);
+        let right = self
+            .glyphs
+            .iter()
+            .map(|g| g.x + g.advance)
+            .fold(f32::NEG_INFINITY, f32::max);
+        if left.is_finite() && right.is_finite() {
+            for glyph in &mut self.glyphs {
+                glyph.x -= left;
+            }
+            self.width = (right - left).ceil();
+        }
+        self
+    }
+}
+
 /// The text stack: the embedded fonts registered with fontique, parley's layout caches, and each
 /// font's character map for the coverage check.
 pub struct TextStack {

@@ -57,6 +57,26 @@ pub fn ago(ms: i64) -> String {
     }
 }
 
+/// What the health display says of characters no embedded font has: none, or how many were
+/// shown as boxes and which, by code point, so a technician can tell which font to add.
+#[must_use]
+pub fn missing_in_words(report: &crate::text::MissingReport) -> String {
+    if report.count == 0 {
+        return "every character shown had a font".to_owned();
+    }
+    let which: Vec<String> = report
+        .characters
+        .iter()
+        .map(|c| format!("U+{:04X}", u32::from(*c)))
+        .collect();
+    format!(
+        "{} character{} shown without a font: {}",
+        report.count,
+        if report.count == 1 { "" } else { "s" },
+        which.join(" ")
+    )
+}
+
 pub(super) fn show_health(
     mut contexts: EguiContexts,
     health: Res<Health>,
@@ -121,6 +141,13 @@ pub(super) fn show_health(
                     last.origin_entropy, last.hue_entropy, last.homogenisation
                 ));
             }
+            let missing = crate::text::Texts.lock().missing_report().clone();
+            let colour = if missing.count == 0 {
+                ui.visuals().text_color()
+            } else {
+                egui::Color32::from_rgb(255, 160, 150)
+            };
+            ui.colored_label(colour, missing_in_words(&missing));
             ui.small("F3 hides this");
         });
     Ok(())
@@ -129,6 +156,20 @@ pub(super) fn show_health(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn characters_without_a_font_are_told_by_code_point() {
+        let none = crate::text::MissingReport::default();
+        assert_eq!(missing_in_words(&none), "every character shown had a font");
+        let some = crate::text::MissingReport {
+            count: 3,
+            characters: vec!['\u{10600}', '\u{E000}'],
+        };
+        assert_eq!(
+            missing_in_words(&some),
+            "3 characters shown without a font: U+10600 U+E000"
+        );
+    }
 
     #[test]
     fn memory_is_read_and_time_is_told_in_words() {

@@ -8,6 +8,7 @@ use bevy::{
 };
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
+use crate::overlay::words::{WordsLook, shaped};
 use crate::{
     camera::{CameraRig, DISTANCE_RANGE, PITCH_LIMIT, camera_bundle},
     clock::DreamClock,
@@ -318,11 +319,17 @@ fn show_thread_panels(
 fn narrative_card(ui: &mut egui::Ui, narrative: &Narrative) {
     ui.set_max_width(360.0);
     let [r, g, b, _] = Srgba::from(palette_for_origin(&narrative.origin).primary).to_u8_array();
-    ui.colored_label(
-        egui::Color32::from_rgb(r, g, b),
-        egui::RichText::new(&narrative.origin).strong(),
+    // The visitor's own words, shaped: joined, in their direction, in their script's font.
+    shaped(
+        ui,
+        &narrative.origin,
+        WordsLook::new(17.0, egui::Color32::from_rgb(r, g, b)).wrapped(360.0),
     );
-    ui.label(&narrative.text);
+    shaped(
+        ui,
+        &narrative.text,
+        WordsLook::new(16.0, ui.visuals().text_color()).wrapped(360.0),
+    );
     let mut notes = Vec::new();
     if let Some(language) = &narrative.language {
         notes.push(format!("language: {language}"));

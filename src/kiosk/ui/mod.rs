@@ -24,6 +24,8 @@ use bevy::{
 };
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
+use crate::overlay::words::{WordsLook, image as words_image, shaped as shaped_words};
+
 use super::{
     curator::{Curator, Stage},
     flow::{KioskFlow, KioskTimings, capitalise},
@@ -243,30 +245,52 @@ impl Look {
         }
     }
 
-    /// `text` in this look, as egui writes it.
-    fn rich(self, text: &str) -> egui::RichText {
-        let mut rich = egui::RichText::new(text).size(self.size);
+    /// The colour this look paints with in `ui`: its own, or the style's (brighter when strong).
+    fn paint_colour(self, ui: &egui::Ui) -> egui::Color32 {
         if self.colour != Self::STYLE_COLOUR {
-            rich = rich.color(self.colour);
-        }
-        if self.italic {
-            rich = rich.italics();
+            return self.colour;
         }
         if self.strong {
-            rich = rich.strong();
+            ui.visuals().strong_text_color()
+        } else {
+            ui.visuals().text_color()
         }
-        rich
+    }
+
+    /// The shaped words' look in `ui`. The embedded fonts have one weight and no italics: strong
+    /// words are brighter, italic ones a little dimmer.
+    fn shaped(self, ui: &egui::Ui) -> WordsLook {
+        let mut colour = self.paint_colour(ui);
+        if self.italic {
+            colour = colour.gamma_multiply(0.85);
+        }
+        WordsLook::new(self.size, colour)
     }
 }
 
-/// Words on a panel (wrapped to its width).
+/// Words on a panel, wrapped to its width. Every word the kiosk shows goes through the text
+/// stack, shaped (`overlay::words`): Arabic joined and right to left, Devanagari with its
+/// conjuncts, in every language of `assets/locales`.
 pub(super) fn words(ui: &mut egui::Ui, text: &str, look: Look) -> egui::Response {
-    ui.add(egui::Label::new(look.rich(text)))
+    let width = ui.available_width().max(look.size * 4.0);
+    let shaped = look.shaped(ui).wrapped(width);
+    shaped_words(ui, text, shaped)
+}
+
+/// A button with shaped words on it, in `look` (or the button style's colour).
+fn face(ui: &egui::Ui, text: &str, look: Look) -> egui::Image<'static> {
+    let colour = if look.colour == Look::STYLE_COLOUR {
+        ui.visuals().widgets.inactive.fg_stroke.color
+    } else {
+        look.colour
+    };
+    words_image(ui.ctx(), text, WordsLook::new(look.size, colour))
 }
 
 /// A button with words on it.
 pub(super) fn button(ui: &mut egui::Ui, text: &str, look: Look) -> egui::Response {
-    ui.add(egui::Button::new(look.rich(text)))
+    let face = face(ui, text, look);
+    ui.add(egui::Button::image(face))
 }
 
 /// The button a screen is for ("Weave my dream in", "Share a dream"): dark strong words on gold.
@@ -274,7 +298,8 @@ pub(super) fn bright_button(ui: &mut egui::Ui, text: &str, look: Look) -> egui::
     let look = look
         .coloured(egui::Color32::from_rgb(26, 16, 48))
         .emphasised();
-    ui.add(egui::Button::new(look.rich(text)).fill(GLOW))
+    let face = face(ui, text, look);
+    ui.add(egui::Button::image(face).fill(GLOW))
 }
 
 /// A button of `size` points that stays lit while `chosen` (a key of a keyboard or a pad).
@@ -285,22 +310,40 @@ pub(super) fn sized_button(
     size: impl Into<egui::Vec2>,
     chosen: bool,
 ) -> egui::Response {
-    ui.add_sized(size, egui::Button::new(look.rich(text)).selected(chosen))
+    let face = face(ui, text, look);
+    ui.add_sized(size, egui::Button::image(face).selected(chosen))
 }
 
 /// A choice among a few, lit while it is the one chosen (a language).
 pub(super) fn choice(ui: &mut egui::Ui, text: &str, look: Look, chosen: bool) -> egui::Response {
-    ui.add(egui::Button::new(look.rich(text)).selected(chosen))
+    let face = face(ui, text, look);
+    ui.add(egui::Button::image(face).selected(chosen))
 }
 
-/// A tick box and what it means; greyed out and untouchable unless `enabled`.
+/// A tick box and what it means, its words shaped and touchable too; greyed out and untouchable
+/// unless `enabled`.
 pub(super) fn check(
     ui: &mut egui::Ui,
     value: &mut bool,
     text: &str,
     enabled: bool,
 ) -> egui::Response {
-    ui.add_enabled(enabled, egui::Checkbox::new(value, text))
+    let look = Look::body();
+    let inner = ui.horizontal_top(|ui| {
+        let mut response = ui.add_enabled(enabled, egui::Checkbox::without_text(value));
+        let width = ui.available_width().max(look.size * 4.0);
+        let mut shaped = look.shaped(ui).wrapped(width);
+        if !enabled {
+            shaped.colour = shaped.colour.gamma_multiply(0.5);
+        }
+        let label = shaped_words(ui, text, shaped);
+        if enabled && label.clicked() {
+            *value = !*value;
+            response.mark_changed();
+        }
+        response | label
+    });
+    inner.inner
 }
 
 /// A receipt code, big, in monospace gold, so no letter is mistaken for another.

@@ -243,6 +243,7 @@ fn form_screen(
                 if story.has_focus() {
                     keys.target = Field::Story;
                 }
+                shaped_preview(ui, &flow.draft.story);
                 // Counted as the rules count (grapheme clusters after NFC), not in `char`s.
                 let count = length_in_characters(&flow.draft.story);
                 sides.row(ui, |ui| {
@@ -272,6 +273,7 @@ fn form_screen(
                 if origin.has_focus() {
                     keys.target = Field::Origin;
                 }
+                shaped_preview(ui, &flow.draft.origin);
                 field_problems(ui, &flow, Field::Origin, say);
                 ui.add_space(6.0);
                 form_choices(ui, &mut flow, policy.moderation, say);
@@ -397,7 +399,7 @@ fn receipt_screen(
     phone: Res<PhoneForm>,
     translations: Res<Translations>,
 ) -> Result {
-    let Some(shown) = flow.receipt else {
+    let Some(shown) = flow.receipt.clone() else {
         return Ok(());
     };
     let ctx = contexts.ctx_mut()?;
@@ -405,6 +407,23 @@ fn receipt_screen(
     let sides = Sides::of(flow.language);
     let mut done = false;
     let (anchor, offset) = sides.anchor(egui::Align2::RIGHT_BOTTOM, [-40.0, -40.0]);
+    if let Some(card) = &shown.card {
+        // Their keepsake card, opposite the receipt: the dream in their own script, the thread
+        // in its colours, the code.
+        let texture = card_texture(ctx, shown.receipt, card);
+        let (anchor, offset) = sides.anchor(egui::Align2::LEFT_BOTTOM, [40.0, -40.0]);
+        egui::Area::new(egui::Id::new("receipt card"))
+            .anchor(anchor, offset)
+            .interactable(false)
+            .show(ctx, |ui| {
+                panel_frame().inner_margin(10.0).show(ui, |ui| {
+                    ui.add(egui::Image::from_texture((
+                        texture.id(),
+                        egui::vec2(card.width as f32, card.height as f32) * 0.9,
+                    )));
+                });
+            });
+    }
     kiosk_window("receipt", anchor, offset).show(ctx, |ui| {
         ui.set_max_width(560.0);
         sides.column(ui, |ui| {
@@ -547,4 +566,40 @@ fn phone_arrival(
             });
         });
     Ok(())
+}
+
+/// The card's texture, uploaded once per receipt and kept in egui's memory while it is shown.
+fn card_texture(
+    ctx: &egui::Context,
+    receipt: Receipt,
+    card: &crate::card::Card,
+) -> egui::TextureHandle {
+    let id = egui::Id::new(("receipt card", receipt.as_str()));
+    if let Some(texture) = ctx.data(|data| data.get_temp::<egui::TextureHandle>(id)) {
+        return texture;
+    }
+    let image = egui::ColorImage::from_rgba_unmultiplied(
+        [card.width as usize, card.height as usize],
+        &card.rgba,
+    );
+    let texture = ctx.load_texture("receipt card", image, egui::TextureOptions::LINEAR);
+    ctx.data_mut(|data| data.insert_temp(id, texture.clone()));
+    texture
+}
+
+/// What the visitor is typing, shaped, under a field: egui's text field places glyphs one by one,
+/// so Arabic stands unjoined and left to right there, Devanagari without its conjuncts. The
+/// preview shows the words as the cloak and the card will, for any text that needs shaping.
+fn shaped_preview(ui: &mut egui::Ui, typed: &str) {
+    if !crate::text::needs_shaping(typed) {
+        return;
+    }
+    egui::Frame::new()
+        .fill(egui::Color32::from_rgba_premultiplied(8, 6, 20, 200))
+        .corner_radius(8.0)
+        .inner_margin(10.0)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            words(ui, typed, Look::body().coloured(egui::Color32::from_rgb(244, 238, 252)));
+        });
 }
