@@ -138,6 +138,26 @@ fn form_submission_is_stored() {
         response.body.contains(stored.receipt.as_str()),
         "the receipt is on the page"
     );
+    // The keepsake card is in the page, to download: a PNG of the dream, its words exactly.
+    let start = response
+        .body
+        .find("href=\"data:image/png;base64,")
+        .expect("a card to download")
+        + "href=\"data:image/png;base64,".len();
+    let end = start + response.body[start..].find('"').expect("end of the card");
+    let png = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&response.body[start..end])
+            .expect("base64")
+    };
+    let words = dreamloom::card::words_in_png(&png).expect("a PNG");
+    assert!(words.contains(&(dreamloom::card::DREAM_KEY.to_owned(), story.to_owned())));
+    assert!(words.contains(&(
+        dreamloom::card::CODE_KEY.to_owned(),
+        stored.receipt.as_str().to_owned()
+    )));
+    assert!(response.body.contains(&format!("download=\"dream-{}.png\"", stored.receipt)));
     // The running piece hears of it.
     match served.events.recv_timeout(Duration::from_secs(2)).unwrap() {
         WebEvent::Submitted {

@@ -230,6 +230,8 @@ web-thanks-hidden = It is kept, and not shown on the cloak, as you asked.
 web-thanks-pending = A curator looks at every dream before it joins the cloak; yours will appear soon.
 web-thanks-woven = Look up at the cloak: your thread is weaving in now.
 web-thanks-code = Your code:
+web-thanks-card = Your keepsake card: your dream in your own words, your thread in its colours. Touch it to save it.
+web-thanks-card-alt = Keepsake card of your dream, with your code
 # What a screen reader says for the code: $letters are its letters, one by one.
 web-code-spelled = code { $letters }
 # $link is a link that reads web-thanks-keep-link.

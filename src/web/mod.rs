@@ -913,6 +913,7 @@ async fn submit_dream(
         }
     };
     let shown = valid.get().consent.display;
+    let words = valid.get().clone();
     let admission = state.moderation.admission();
     let store = Arc::clone(&state.store);
     // If the request times out (408) while the store is slow, this handler is dropped and its
@@ -943,6 +944,12 @@ async fn submit_dream(
                 status: admission.status,
                 shown,
             });
+            // The keepsake card, painted off the server's threads; the receipt never waits on
+            // it failing.
+            let card = tokio::task::spawn_blocking(move || phone_card(words, id, receipt))
+                .await
+                .ok()
+                .flatten();
             html(
                 StatusCode::OK,
                 pages::thanks(
@@ -950,6 +957,7 @@ async fn submit_dream(
                     receipt.as_str(),
                     admission.status == Status::Pending,
                     shown,
+                    card.as_deref(),
                 ),
             )
         }
@@ -958,6 +966,40 @@ async fn submit_dream(
         Ok(Err(error)) => resting_form(&state, say, draft, &error),
         Err(_) => resting_form(&state, say, draft, &StoreError::WriterGone),
     }
+}
+
+/// The size of the card the phone form offers: sharp on a phone, small enough for a gallery's
+/// network (a PNG of 100–200 KiB).
+const PHONE_CARD: (u32, u32) = (900, 600);
+
+/// The keepsake card of a dream the phone form just stored, as PNG bytes.
+fn phone_card(
+    words: Submission,
+    id: crate::narrative::NarrativeId,
+    receipt: crate::narrative::receipt::Receipt,
+) -> Option<Vec<u8>> {
+    let narrative = crate::narrative::Narrative {
+        id,
+        text: words.text,
+        origin: words.origin,
+        language: words.language,
+        consent: words.consent,
+    };
+    let words = crate::card::CardWords {
+        narrative: &narrative,
+        code: receipt.as_str(),
+    };
+    let painted = crate::card::paint(
+        &mut crate::text::Texts.lock(),
+        words,
+        PHONE_CARD.0,
+        PHONE_CARD.1,
+    )
+    .map_err(|error| bevy::log::warn!("no card for the phone form: {error}"))
+    .ok()?;
+    crate::card::png(&painted, words)
+        .map_err(|error| bevy::log::warn!("the phone form's card could not be encoded: {error}"))
+        .ok()
 }
 
 /// Set when the request it belongs to is dropped before it completes (a timeout).

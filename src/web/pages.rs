@@ -64,6 +64,7 @@ border-radius:.8rem;background:var(--glow);color:#1a1030}
 .errors{border:2px solid var(--bad);border-radius:.6rem;padding:.3rem 1rem;color:var(--bad)}
 .code{font:700 2.4rem/1.2 ui-monospace,monospace;letter-spacing:.3rem;color:var(--glow)}
 a{color:var(--glow)}
+.card img{width:100%;height:auto;border-radius:.6rem;display:block}
 ";
 
 /// A whole page: `title` (already said in the visitor's language) and `body`, in the language
@@ -172,7 +173,13 @@ pub fn form(say: Voice<'_>, token: &str, draft: &Draft, errors: &[String]) -> St
 
 /// After a dream was stored: its receipt code and what to do with it.
 #[must_use]
-pub fn thanks(say: Voice<'_>, receipt: &str, pending: bool, shown: bool) -> String {
+pub fn thanks(
+    say: Voice<'_>,
+    receipt: &str,
+    pending: bool,
+    shown: bool,
+    card: Option<&[u8]>,
+) -> String {
     let when = match (pending, shown) {
         (_, false) => say.text("web-thanks-hidden"),
         (true, true) => say.text("web-thanks-pending"),
@@ -187,7 +194,7 @@ pub fn thanks(say: Voice<'_>, receipt: &str, pending: bool, shown: bool) -> Stri
     let body = format!(
         "<h1>{heading}</h1><p>{when}</p>\
          <p>{code_label}</p><p class=\"code\" dir=\"ltr\" aria-label=\"{spelled}\">{code}</p>\
-         <p>{keep}</p>\
+         <p>{keep}</p>{card}\
          <p><a href=\"/\">{another}</a></p>",
         heading = escape(&title),
         when = escape(&when),
@@ -197,8 +204,24 @@ pub fn thanks(say: Voice<'_>, receipt: &str, pending: bool, shown: bool) -> Stri
         code = escape(receipt),
         keep = with_link(say, "web-thanks-keep", "web-thanks-keep-link", "/withdraw"),
         another = escape(&say.text("web-share-another")),
+        card = card.map(|png| keepsake(say, receipt, png)).unwrap_or_default(),
     );
     page(say, &title, &body)
+}
+
+/// The keepsake card in the receipt page, as a `data:` URL a touch downloads: no second request,
+/// no address with the code in it for anyone else to fetch.
+fn keepsake(say: Voice<'_>, receipt: &str, png: &[u8]) -> String {
+    use base64::Engine as _;
+    let data = base64::engine::general_purpose::STANDARD.encode(png);
+    format!(
+        "<p>{words}</p><p><a class=\"card\" download=\"dream-{code}.png\" \
+         href=\"data:image/png;base64,{data}\"><img src=\"data:image/png;base64,{data}\" \
+         alt=\"{alt}\"></a></p>",
+        words = escape(&say.text("web-thanks-card")),
+        code = escape(receipt),
+        alt = escape(&say.text("web-thanks-card-alt")),
+    )
 }
 
 /// The withdrawal form.
@@ -319,7 +342,7 @@ mod tests {
             "numbers in Arabic-Indic digits: {html}"
         );
         assert!(!html.contains("Share a dream"), "{html}");
-        let thanks = thanks(arabic, "7KQ4XM", false, true);
+        let thanks = thanks(arabic, "7KQ4XM", false, true, None);
         assert!(thanks.contains("dir=\"rtl\""), "{thanks}");
         assert!(thanks.contains("نُسج حلمك"), "{thanks}");
         assert!(
@@ -354,7 +377,7 @@ mod tests {
     fn the_receipt_page_keeps_its_link_and_its_words() {
         let translations = Translations::new();
         let english = translations.voice(Language::English);
-        let html = thanks(english, "7KQ4XM", true, true);
+        let html = thanks(english, "7KQ4XM", true, true, Some(&[137, 80, 78, 71]));
         assert!(html.contains("Your dream is woven in"));
         assert!(html.contains("A curator looks at every dream"));
         assert!(html.contains(
@@ -362,6 +385,11 @@ mod tests {
              <a href=\"/withdraw\">take your dream back</a> at any time."
         ));
         assert!(html.contains("aria-label=\"code 7 K Q 4 X M\""), "{html}");
+        // The card, downloadable, its bytes in the page: "\x89PNG" in base64.
+        assert!(
+            html.contains("download=\"dream-7KQ4XM.png\" href=\"data:image/png;base64,iVBORw==\""),
+            "{html}"
+        );
         let erased = withdrawn(english, "7KQ4XM", false);
         assert!(erased.contains("<h1>Your dream is erased</h1>"), "{erased}");
         assert!(
