@@ -106,6 +106,10 @@ pub struct BenchArgs {
     /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
+    /// Also measure each thread count with this many threads showing their words (up to 64):
+    /// the difference is what the words cost.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=64))]
+    pub speaking: u32,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
@@ -368,6 +372,13 @@ mod tests {
         assert_eq!(args.threads, vec![10, 200]);
         assert_eq!(args.size, (320, 180));
         assert!(args.json);
+        assert_eq!(args.speaking, 0);
+        let cli = Cli::try_parse_from(["dreamloom", "bench", "--speaking", "64"]).unwrap();
+        let Some(Command::Bench(args)) = cli.command else {
+            panic!("bench")
+        };
+        assert_eq!(args.speaking, 64);
+        assert!(Cli::try_parse_from(["dreamloom", "bench", "--speaking", "65"]).is_err());
         assert!(Cli::try_parse_from(["dreamloom", "bench", "--size", "320"]).is_err());
         assert!(Cli::try_parse_from(["dreamloom", "bench", "--size", "0x10"]).is_err());
     }

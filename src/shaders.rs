@@ -1,5 +1,6 @@
 //! The WGSL in `shaders/`, compiled into the binary so that `dreamloom` renders from any folder.
-//! Materials refer to these handles; `noise.wgsl` is a library imported as `dreamloom::noise`.
+//! Materials refer to these handles; `noise.wgsl` and `cloth.wgsl` are libraries, imported as
+//! `dreamloom::noise` and `dreamloom::cloth`.
 
 use bevy::{asset::uuid_handle, prelude::*, shader::Shader};
 
@@ -13,6 +14,11 @@ pub const DUNES: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d
 pub const MOTES: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e65");
 /// `shaders/noise.wgsl`: hashing, gradient noise and fbm shared by the others.
 pub const NOISE: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e63");
+/// `shaders/cloth.wgsl`: the cloak's cloth and its threads' paths, with the bindings the threads
+/// and the words share.
+pub const CLOTH: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e66");
+/// `shaders/words.wgsl`: the words of speaking threads, laid along them.
+pub const WORDS: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e67");
 
 /// Pipeline set-up shared by Dreamloom's own materials, whose vertex shaders take nothing from the
 /// mesh but its positions (addresses, for threads and motes) and which are seen from both sides.
@@ -31,9 +37,10 @@ pub fn positions_only_both_sides(
 
 /// Implements `Material` for one of Dreamloom's own position-only materials: both stages from one
 /// embedded WGSL file, no prepass, no shadows, the pipeline of [`positions_only_both_sides`], and
-/// the given alpha mode.
+/// the given alpha mode — and, if given, a depth bias, which moves the material in the order
+/// things with transparency are drawn in (a larger bias draws later).
 macro_rules! position_only_material {
-    ($material:ty, $shader:expr, $alpha:expr) => {
+    ($material:ty, $shader:expr, $alpha:expr $(, depth_bias = $bias:expr)?) => {
         impl bevy::pbr::Material for $material {
             fn vertex_shader() -> bevy::shader::ShaderRef {
                 $shader.into()
@@ -46,6 +53,12 @@ macro_rules! position_only_material {
             fn alpha_mode(&self) -> bevy::prelude::AlphaMode {
                 $alpha
             }
+
+            $(
+                fn depth_bias(&self) -> f32 {
+                    $bias
+                }
+            )?
 
             fn enable_prepass() -> bool {
                 false
@@ -68,12 +81,18 @@ macro_rules! position_only_material {
 }
 pub(crate) use position_only_material;
 
-/// Every shader: handle, embedded source, path in the repository.
-pub const ALL: [(Handle<Shader>, &str, &str); 5] = [
+/// Every shader: handle, embedded source, path in the repository. Libraries come before the
+/// shaders that import them.
+pub const ALL: [(Handle<Shader>, &str, &str); 7] = [
     (
         NOISE,
         include_str!("../shaders/noise.wgsl"),
         "shaders/noise.wgsl",
+    ),
+    (
+        CLOTH,
+        include_str!("../shaders/cloth.wgsl"),
+        "shaders/cloth.wgsl",
     ),
     (
         THREAD,
@@ -91,6 +110,11 @@ pub const ALL: [(Handle<Shader>, &str, &str); 5] = [
         include_str!("../shaders/motes.wgsl"),
         "shaders/motes.wgsl",
     ),
+    (
+        WORDS,
+        include_str!("../shaders/words.wgsl"),
+        "shaders/words.wgsl",
+    ),
 ];
 
 pub(crate) fn plugin(app: &mut App) {
@@ -99,5 +123,62 @@ pub(crate) fn plugin(app: &mut App) {
         shaders
             .insert(&handle, Shader::from_wgsl(source, path))
             .expect("embedded shader handles are valid");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The import path a WGSL source declares, if it is a library.
+    fn import_path(source: &str) -> Option<&str> {
+        source
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("#define_import_path"))
+            .map(str::trim)
+    }
+
+    #[test]
+    fn every_shader_file_is_embedded_once() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shaders");
+        let mut files: Vec<String> = std::fs::read_dir(&dir)
+            .expect("shaders/ is readable")
+            .filter_map(|entry| {
+                let name = entry.ok()?.file_name().into_string().ok()?;
+                name.ends_with(".wgsl").then(|| format!("shaders/{name}"))
+            })
+            .collect();
+        files.sort();
+        let mut embedded: Vec<String> = ALL.iter().map(|(_, _, path)| (*path).to_owned()).collect();
+        embedded.sort();
+        assert_eq!(files, embedded, "shaders/ and `ALL` disagree");
+        for (_, source, path) in ALL {
+            let on_disk = std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path),
+            )
+            .expect("shader file is readable");
+            assert_eq!(source, on_disk, "{path} is embedded as it is on disk");
+        }
+    }
+
+    #[test]
+    fn every_dreamloom_import_names_an_embedded_library() {
+        let libraries: Vec<&str> = ALL
+            .iter()
+            .filter_map(|(_, source, _)| import_path(source))
+            .collect();
+        assert_eq!(libraries, ["dreamloom::noise", "dreamloom::cloth"]);
+        for (_, source, path) in ALL {
+            for line in source.lines() {
+                let Some(import) = line.trim().strip_prefix("#import dreamloom::") else {
+                    continue;
+                };
+                let module = import.split([':', ' ', '{']).next().expect("a module name");
+                assert!(
+                    libraries.contains(&format!("dreamloom::{module}").as_str()),
+                    "{path} imports dreamloom::{module}, which no embedded shader defines"
+                );
+            }
+        }
     }
 }

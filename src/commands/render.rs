@@ -77,6 +77,7 @@ pub fn bench(args: BenchArgs, out: &mut impl Write) -> Result<(), Failure> {
         seed,
         json,
         preset,
+        speaking,
     } = args;
     let settings = BenchSettings {
         thread_counts: threads,
@@ -85,12 +86,13 @@ pub fn bench(args: BenchArgs, out: &mut impl Write) -> Result<(), Failure> {
         frames,
         seed,
         preset: preset.as_deref().map(Preset::load).transpose()?,
+        speaking: speaking as usize,
     };
     if !json {
         writeln!(
             out,
-            "{:>8} {:>10} {:>10} {:>12} {:>11} {:>9}",
-            "threads", "median ms", "p95 ms", "cpu ms/frame", "draw calls", "ratio"
+            "{:>8} {:>8} {:>10} {:>10} {:>12} {:>11} {:>9}",
+            "threads", "speaking", "median ms", "p95 ms", "cpu ms/frame", "draw calls", "ratio"
         )?;
     }
     let mut written = Ok(());
@@ -99,12 +101,13 @@ pub fn bench(args: BenchArgs, out: &mut impl Write) -> Result<(), Failure> {
             serde_json::to_string(r).expect("results serialise")
         } else {
             format!(
-                "{:>8} {:>10.2} {:>10.2} {:>12.2} {:>11} {:>9.2}",
+                "{:>8} {:>8} {:>10.2} {:>10.2} {:>12.2} {:>11} {:>9.2}",
                 r.threads,
+                r.speaking,
                 r.median_ms,
                 r.p95_ms,
                 r.cpu_ms_per_frame,
-                r.thread_draw_calls,
+                r.thread_draw_calls + r.word_draw_calls,
                 r.ratio_to_smallest
             )
         };

@@ -13,7 +13,7 @@ use bevy::prelude::*;
 use self::{
     diversity::{Diversity, measure},
     policy::{CouncilPolicy, Mode},
-    show::Show,
+    show::{Show, pick_voices},
     sim::{Protocol, ProtocolEvent, TICK_SECONDS},
 };
 use crate::{
@@ -22,7 +22,7 @@ use crate::{
     dreamscape::Dreamscape,
     narrative::{NarrativeArchive, NarrativeId, StoreHandle, store::EventKind},
     schedule::AppSystems,
-    weave::Loom,
+    weave::{Loom, Voice, Voices},
 };
 
 pub(crate) fn plugin(app: &mut App) {
@@ -34,7 +34,7 @@ pub(crate) fn plugin(app: &mut App) {
         .add_message::<ThreadFate>()
         .add_systems(
             Update,
-            (advance_protocol, hand_fate_to_loom)
+            (advance_protocol, hand_fate_to_loom, show_voices)
                 .chain()
                 .in_set(AppSystems::Protocol),
         )
@@ -82,6 +82,45 @@ fn show_camera(clock: Res<DreamClock>, show: Res<ShowPlaying>, mut rigs: Query<&
     for mut rig in &mut rigs {
         rig.pitch = pitch;
     }
+}
+
+/// The show's voices: while a phase that names them plays, a few threads speak — their words
+/// appear along them — chosen from the seed and the moment (see [`Show::voice_turns`]). When the
+/// show falls silent (a phase without voices, or no show) its voices are silenced once; voices
+/// others gave (a benchmark, a test) are left alone.
+fn show_voices(
+    clock: Res<DreamClock>,
+    show: Option<Res<ShowPlaying>>,
+    scape: Res<Dreamscape>,
+    loom: Res<Loom>,
+    mut voices: ResMut<Voices>,
+    mut chosen_for: Local<Option<(Vec<u64>, usize, usize)>>,
+) {
+    let turns = show
+        .as_ref()
+        .map(|show| show.0.voice_turns(clock.seconds, scape.seed))
+        .unwrap_or_default();
+    // Choose again only when a voice's turn comes or threads come and go.
+    let moment = (turns, loom.threads().len(), loom.staying());
+    let was_silent = chosen_for.as_ref().is_none_or(|(turns, ..)| turns.is_empty());
+    if chosen_for.as_ref() == Some(&moment) || (moment.0.is_empty() && was_silent) {
+        *chosen_for = Some(moment);
+        return;
+    }
+    let threads: Vec<NarrativeId> = if moment.0.is_empty() {
+        Vec::new()
+    } else {
+        loom.threads()
+            .iter()
+            .filter(|t| t.unravel_at.is_none())
+            .map(|t| t.id)
+            .collect()
+    };
+    let chosen = pick_voices(&moment.0, &threads);
+    if voices.bypass_change_detection().set(Voice::Show, chosen) {
+        voices.set_changed();
+    }
+    *chosen_for = Some(moment);
 }
 
 /// Plays the show timeline: while this resource exists, the show sets the council policy.

@@ -1,13 +1,17 @@
 //! The show timeline: the story's arc as an installation loop — calm weaving, the protocol rising,
 //! the Sleep Confluence, aftermath, the Sanctuary — as phases of council policy in
-//! `assets/show.ron`, which artists retime without touching code.
+//! `assets/show.ron`, which artists retime without touching code. A phase may also give a few
+//! threads a voice: their words appear along them while it plays.
 
 use serde::{Deserialize, Serialize};
 
 use super::policy::{CouncilPolicy, PolicyError};
+use crate::{hash::splitmix64, narrative::NarrativeId, weave::MAX_VOICES};
 
 /// Seconds over which the camera eases into a phase's pitch.
 pub const PITCH_EASE_SECONDS: f32 = 8.0;
+/// Seconds each of a phase's voices stays with one thread before it passes to another.
+pub const VOICE_TURN_SECONDS: f32 = 12.0;
 
 /// The show embedded in the binary.
 pub const DEFAULT_SHOW: &str = include_str!("../../assets/show.ron");
@@ -25,6 +29,11 @@ pub struct Phase {
     /// the cloak's underside); `None` keeps the rig's own.
     #[serde(default)]
     pub camera_pitch: Option<f32>,
+    /// Threads that speak at once while it plays — their words appear along them — each voice
+    /// passing to another thread every [`VOICE_TURN_SECONDS`]; at most [`MAX_VOICES`]. None
+    /// when left out.
+    #[serde(default)]
+    pub voices: u32,
 }
 
 /// The whole loop.
@@ -43,6 +52,8 @@ pub enum ShowError {
     Empty,
     #[error("phase \"{name}\" must last a positive number of seconds; it lasts {seconds}")]
     Duration { name: String, seconds: f32 },
+    #[error("phase \"{name}\" gives {voices} threads a voice; at most {MAX_VOICES} can speak")]
+    Voices { name: String, voices: u32 },
     #[error("phase \"{name}\": {source}")]
     Policy {
         name: String,
@@ -63,6 +74,12 @@ impl Show {
                 return Err(ShowError::Duration {
                     name: phase.name.clone(),
                     seconds: phase.seconds,
+                });
+            }
+            if phase.voices as usize > MAX_VOICES {
+                return Err(ShowError::Voices {
+                    name: phase.name.clone(),
+                    voices: phase.voices,
                 });
             }
             phase
@@ -115,16 +132,64 @@ impl Show {
     /// The phase playing `seconds` into the loop (the loop repeats), and seconds into that phase.
     #[must_use]
     pub fn phase_at(&self, seconds: f32) -> (&Phase, f32) {
+        let (index, into) = self.phase_index_at(seconds);
+        (&self.phases[index], into)
+    }
+
+    /// Which phase plays `seconds` into the loop, by its index, and seconds into it.
+    #[must_use]
+    pub fn phase_index_at(&self, seconds: f32) -> (usize, f32) {
         let mut t = seconds.rem_euclid(self.loop_seconds());
-        for phase in &self.phases {
+        for (index, phase) in self.phases.iter().enumerate() {
             if t < phase.seconds {
-                return (phase, t);
+                return (index, t);
             }
             t -= phase.seconds;
         }
-        let last = self.phases.last().expect("checked non-empty");
-        (last, last.seconds)
+        let last = self.phases.len() - 1;
+        (last, self.phases[last].seconds)
     }
+
+    /// The voices of the phase playing at `seconds`, each as the number that chooses its thread
+    /// now (see [`pick_voices`]): from `seed`, the night (the loop), the phase, the voice and its
+    /// turn alone, so that a night's voices are the same whenever it is replayed. Each voice
+    /// passes to another thread every [`VOICE_TURN_SECONDS`], the voices' turns staggered so
+    /// that they do not all change at once. Empty while the phase gives no voices.
+    #[must_use]
+    pub fn voice_turns(&self, seconds: f32, seed: u64) -> Vec<u64> {
+        let (index, into) = self.phase_index_at(seconds);
+        let voices = (self.phases[index].voices as usize).min(MAX_VOICES);
+        let night = (seconds / self.loop_seconds()).floor().max(0.0) as u64;
+        (0..voices)
+            .map(|voice| {
+                let stagger = voice as f32 / voices as f32 * VOICE_TURN_SECONDS;
+                let turn = ((into + stagger) / VOICE_TURN_SECONDS).floor().max(0.0) as u64;
+                splitmix64(
+                    seed ^ splitmix64(
+                        night ^ splitmix64((((index as u64) << 32) | voice as u64) ^ (turn << 48)),
+                    ),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The threads the voices' `turns` choose among `threads`, one each, never one twice: for each
+/// turn, the thread whose id hashes highest with it (rendezvous hashing, so that a thread woven in
+/// or out moves only the voice it wins or held, not every voice).
+#[must_use]
+pub fn pick_voices(turns: &[u64], threads: &[NarrativeId]) -> Vec<NarrativeId> {
+    let mut chosen: Vec<NarrativeId> = Vec::with_capacity(turns.len());
+    for &turn in turns {
+        let best = threads
+            .iter()
+            .filter(|id| !chosen.contains(id))
+            .max_by_key(|id| splitmix64(turn ^ splitmix64(id.0)));
+        if let Some(&id) = best {
+            chosen.push(id);
+        }
+    }
+    chosen
 }
 
 #[cfg(test)]
@@ -163,6 +228,73 @@ mod tests {
         assert!((show.camera_pitch_at(confluence + 20.0, 0.12) + 0.35).abs() < 1e-6);
         let halfway = show.camera_pitch_at(confluence + PITCH_EASE_SECONDS / 2.0, 0.12);
         assert!(halfway < 0.12 && halfway > -0.35);
+    }
+
+    #[test]
+    fn the_show_s_voices_are_chosen_from_the_seed_and_take_turns() {
+        let show = Show::embedded();
+        let threads: Vec<NarrativeId> = (0..500).map(NarrativeId).collect();
+        let speaking =
+            |seconds: f32, seed: u64| pick_voices(&show.voice_turns(seconds, seed), &threads);
+        for (seconds, phase) in (0..200).map(|s| (s as f32, show.phase_at(s as f32).0)) {
+            let voices = speaking(seconds, 7);
+            assert_eq!(voices.len(), phase.voices as usize, "at {seconds} s");
+            let mut distinct = voices.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), voices.len(), "a thread speaks once");
+        }
+        assert!(
+            show.phases.iter().any(|p| p.voices > 0),
+            "the embedded show gives some threads a voice"
+        );
+        let (busy, _) = show
+            .phases
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (i, p.voices))
+            .max_by_key(|&(_, v)| v)
+            .unwrap();
+        let start: f32 = show.phases[..busy].iter().map(|p| p.seconds).sum();
+        // The same seed and moment give the same voices; another seed, others.
+        let at = start + 1.0;
+        assert_eq!(speaking(at, 7), speaking(at, 7));
+        assert_ne!(speaking(at, 7), speaking(at, 8));
+        // A voice passes to another thread in its turn, the others keep theirs for now.
+        let later = speaking(at + VOICE_TURN_SECONDS / show.phases[busy].voices as f32, 7);
+        let kept = later
+            .iter()
+            .filter(|id| speaking(at, 7).contains(id))
+            .count();
+        assert!(
+            kept + 2 >= later.len() && kept < later.len(),
+            "{kept} of {}",
+            later.len()
+        );
+        // A new thread takes over at most the voice it wins.
+        let mut more = threads.clone();
+        more.push(NarrativeId(10_000));
+        let with_new = pick_voices(&show.voice_turns(at, 7), &more);
+        let moved = with_new
+            .iter()
+            .zip(speaking(at, 7))
+            .filter(|(a, b)| **a != *b)
+            .count();
+        assert!(moved <= 1, "{moved} voices moved");
+    }
+
+    #[test]
+    fn a_show_without_voices_still_parses() {
+        let show = Show::from_ron("(phases: [(name: \"x\", seconds: 5.0, policy: ())])").unwrap();
+        assert_eq!(show.phases[0].voices, 0);
+        assert!(show.voice_turns(1.0, 7).is_empty());
+        let error =
+            Show::from_ron("(phases: [(name: \"x\", seconds: 5.0, policy: (), voices: 65)])")
+                .unwrap_err();
+        assert!(
+            matches!(error, ShowError::Voices { voices: 65, .. }),
+            "{error}"
+        );
     }
 
     #[test]

@@ -158,7 +158,9 @@ impl GlyphAtlas {
         entry
     }
 
-    fn is_full(&self) -> bool {
+    /// Whether a glyph was refused for want of room: the atlas needs a [`Self::clear`].
+    #[must_use]
+    pub fn is_full(&self) -> bool {
         self.shelf_y >= self.side
     }
 

@@ -22,7 +22,10 @@ use crate::{
     protocol::{DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy},
     schedule::AppSystems,
     tuning::{self, PresetFilePlugin, ShaderWatchPlugin, StillsFolder, panel::TuningPanel},
-    weave::{CloakShape, Focus, Loom, cloak_uniform, loom::WARP_THREADS, pick::pick_thread},
+    weave::{
+        CloakShape, Focus, Loom, Voice, Voices, cloak_uniform, loom::WARP_THREADS,
+        pick::pick_thread,
+    },
 };
 
 /// How the viewer starts.
@@ -113,16 +116,18 @@ pub fn plugin(app: &mut App) {
 struct MeterKey;
 
 /// The piece as visitors meet it, in the viewer and on the kiosk: the camera and its overlay,
-/// orbit and zoom, threads to hover and read, the found thread's card, the diversity meter.
-/// Needs the overlay (`overlay::plugin`, which the windowed start-up adds).
+/// orbit and zoom, threads to hover and read (their words appear along them), the found thread's
+/// card, the diversity meter. Needs the overlay (`overlay::plugin`, which the windowed start-up
+/// adds).
 pub fn reading_plugin(app: &mut App) {
     app.init_resource::<HoveredThread>()
         .init_resource::<PointerOnPanel>()
         .init_resource::<MeterVisible>()
+        .init_resource::<Voices>()
         .add_systems(Startup, spawn_viewer_camera)
         .add_systems(
             Update,
-            (orbit_with_mouse, hover_thread).in_set(AppSystems::ReadInput),
+            (orbit_with_mouse, (hover_thread, voice_hovered).chain()).in_set(AppSystems::ReadInput),
         )
         .add_systems(
             EguiPrimaryContextPass,
@@ -284,6 +289,17 @@ fn hover_thread(
         let thread = loom.threads().get(pick.entry - WARP_THREADS as usize)?;
         Some((thread.id, cursor))
     });
+}
+
+/// The thread under the pointer or finger speaks: its words appear along it while it is read.
+fn voice_hovered(hovered: Res<HoveredThread>, mut voices: ResMut<Voices>) {
+    if !hovered.is_changed() {
+        return;
+    }
+    let id = hovered.0.map(|(id, _)| id);
+    if voices.bypass_change_detection().set(Voice::Read, id) {
+        voices.set_changed();
+    }
 }
 
 /// The hovered thread's dream beside the pointer; the found thread's in the corner.

@@ -20,7 +20,7 @@ use crate::shaders;
 /// Segments along each thread's length.
 pub const SEGMENTS_PER_THREAD: u32 = 64;
 
-/// The cloak's shape and clock as the thread shader sees them (`Cloak` in `thread.wgsl`).
+/// The cloak's shape and clock as the thread and word shaders see them (`Cloak` in `cloth.wgsl`).
 #[derive(ShaderType, Debug, Clone, Copy, PartialEq)]
 pub struct CloakUniform {
     /// Seconds on the dream clock.
@@ -58,7 +58,7 @@ pub struct CloakUniform {
     pub collective: Vec4,
 }
 
-/// One thread in the storage buffer (`ThreadData` in `thread.wgsl`).
+/// One thread in the storage buffer (`ThreadData` in `cloth.wgsl`).
 #[derive(ShaderType, Debug, Clone, Copy, PartialEq, Default)]
 pub struct GpuThread {
     /// Linear RGB body colour, glow.

@@ -3,13 +3,16 @@
 //! `look` maps a narrative to its thread's look (pure), `loom` keeps which threads are on the cloak
 //! and since when (pure), `path` mirrors the shader's thread paths on the CPU, `pick` finds the
 //! thread under a point, and `gpu` holds the material, mesh and buffer that draw every thread in
-//! one call. The systems here only connect them.
+//! one call. `voices` says which threads speak and why (pure), and `words` lays their words along
+//! them, drawn in one more call. The systems here only connect them.
 
 mod gpu;
 pub mod look;
 pub mod loom;
 pub mod path;
 pub mod pick;
+pub mod voices;
+pub mod words;
 
 use bevy::{
     camera::visibility::NoFrustumCulling, post_process::bloom::Bloom, prelude::*,
@@ -20,20 +23,25 @@ pub use gpu::{
     CloakUniform, GpuThread, SEGMENTS_PER_THREAD, ThreadMaterial, capacity_for, ribbon_mesh,
 };
 pub use loom::Loom;
+pub use voices::{MAX_VOICES, Voice, Voices};
+pub use words::{GpuGlyph, Words, WordsMaterial, glyph_capacity, word_mesh};
 
 use crate::{
     camera::{CameraRig, Flight},
     clock::DreamClock,
     narrative::{NarrativeArchive, NarrativeId},
     schedule::AppSystems,
+    text::Texts,
 };
 
-/// The loom without pixels: which threads are on the cloak, their fates, the found thread.
+/// The loom without pixels: which threads are on the cloak, their fates, the found thread, and
+/// which threads speak.
 pub(crate) fn plugin(app: &mut App) {
     app.register_type::<CloakShape>()
         .init_resource::<CloakShape>()
         .init_resource::<Loom>()
         .init_resource::<Focus>()
+        .init_resource::<Voices>()
         .add_systems(
             Update,
             (
@@ -41,29 +49,37 @@ pub(crate) fn plugin(app: &mut App) {
                 weave_threads.run_if(resource_changed::<NarrativeArchive>),
                 sweep_unravelled,
                 focus_thread,
+                voice_focus,
             )
                 .chain()
                 .in_set(AppSystems::Weave),
         );
 }
 
-/// The cloak on the GPU: one entity, one mesh of addresses, one buffer the loom is written into.
+/// The cloak on the GPU: one entity, one mesh of addresses, one buffer the loom is written into;
+/// and the words of speaking threads, one more entity drawing from the same buffer and a glyph
+/// atlas.
 pub(crate) fn render_plugin(app: &mut App) {
-    app.add_plugins(MaterialPlugin::<ThreadMaterial>::default())
-        .add_systems(Startup, spawn_cloak)
-        .add_systems(
-            Update,
-            (
-                upload_threads
-                    .run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
-                sync_cloak_clock,
-                bloom_with_density
-                    .run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
-            )
-                .chain()
-                .after(focus_thread)
-                .in_set(AppSystems::Weave),
-        );
+    app.add_plugins((
+        MaterialPlugin::<ThreadMaterial>::default(),
+        MaterialPlugin::<WordsMaterial>::default(),
+    ))
+    .init_resource::<Texts>()
+    .init_resource::<words::WordsState>()
+    .add_systems(Startup, (spawn_cloak, words::spawn_words).chain())
+    .add_systems(
+        Update,
+        (
+            upload_threads.run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
+            sync_cloak_clock,
+            bloom_with_density
+                .run_if(resource_changed::<Loom>.or_else(resource_changed::<CloakShape>)),
+            words::speak_words,
+        )
+            .chain()
+            .after(voice_focus)
+            .in_set(AppSystems::Weave),
+    );
 }
 
 /// The cloak as a garment: its size, how it hangs and folds, how it is lit, and how it keeps its
@@ -232,6 +248,13 @@ fn focus_thread(
         });
     }
     *flown_to = Some(id);
+}
+
+/// The found thread speaks: its words appear along it (see `words`).
+fn voice_focus(focus: Res<Focus>, mut voices: ResMut<Voices>) {
+    if voices.bypass_change_detection().set(Voice::Found, focus.0) {
+        voices.set_changed();
+    }
 }
 
 /// The one entity that draws every thread.

@@ -1,6 +1,7 @@
-//! Where a thread runs, on the CPU: the same functions as `shaders/thread.wgsl` (and the noise of
+//! Where a thread runs, on the CPU: the same functions as `shaders/cloth.wgsl` (and the noise of
 //! `shaders/noise.wgsl`), so that a visitor's pointer or a receipt code can find a thread exactly
-//! where the GPU drew it. Change both together; the picking render test checks they agree.
+//! where the GPU drew it, and its words can be fitted to its length. Change both together; the
+//! picking render test checks they agree.
 
 use std::f32::consts::{PI, TAU};
 
@@ -64,7 +65,7 @@ fn eased(x: f32) -> f32 {
     smoothstep(0.0, 1.0, x)
 }
 
-/// A point of the cloak's cloth and how the cloth faces there (`Cloth` in `thread.wgsl`).
+/// A point of the cloak's cloth and how the cloth faces there (`Cloth` in `cloth.wgsl`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cloth {
     pub point: Vec3,
