@@ -73,6 +73,11 @@ pub const FRAY_SPREAD: f32 = 0.6;
 pub const ELLIPSIS: &str = "\u{2026}";
 /// Samples along a thread when measuring its length.
 const ARC_SAMPLES: usize = 64;
+/// Seconds of the dream clock after which a speaking thread's glyphs are spaced along it again:
+/// its waves ripple and wander, and glyphs spaced by its length a while ago would bunch on one
+/// slope and gape on the next. Re-spacing (not re-shaping: the fitted line is kept) twenty times
+/// a second keeps the gaps even.
+const RELAY_SECONDS: f32 = 0.05;
 /// How far a thread's length may change before its words are fitted to it again.
 const REFIT_TOLERANCE: f32 = 0.02;
 /// Sorts the words after everything else drawn with transparency — after the threads, which
@@ -530,7 +535,11 @@ pub struct WordsState {
     /// The atlas generation the GPU's image shows.
     shown_generation: Option<u64>,
     lines: HashMap<NarrativeId, Line>,
-    laid: HashMap<NarrativeId, (LayKey, Vec<GpuGlyph>)>,
+    /// Each speaking thread's glyphs, what they were laid for, and the clock time they were
+    /// laid at.
+    laid: HashMap<NarrativeId, (LayKey, f32, Vec<GpuGlyph>)>,
+    /// The clock time the glyphs were last laid at.
+    laid_at: f32,
     spoken: Vec<Spoken>,
     /// The glyphs last written to the buffer (without its spare room).
     uploaded: Vec<GpuGlyph>,
@@ -545,6 +554,7 @@ impl Default for WordsState {
             shown_generation: None,
             lines: HashMap::new(),
             laid: HashMap::new(),
+            laid_at: f32::NEG_INFINITY,
             spoken: Vec::new(),
             uploaded: Vec::new(),
             stale: true,
@@ -597,7 +607,7 @@ impl WordsState {
                 if self
                     .laid
                     .get(&spoken.id)
-                    .is_some_and(|(laid, _)| *laid == key)
+                    .is_some_and(|(laid, at, _)| *laid == key && (now - at).abs() < RELAY_SECONDS)
                 {
                     continue;
                 }
@@ -630,7 +640,7 @@ impl WordsState {
                     seed: splitmix64(spoken.id.0),
                 };
                 let glyphs = lay_glyphs(line, &arc, &mut self.atlas, &stack, &paint);
-                self.laid.insert(spoken.id, (key, glyphs));
+                self.laid.insert(spoken.id, (key, now, glyphs));
                 laid_any = true;
             }
             if attempt == 0 && laid_any && self.atlas.is_full() {
@@ -644,7 +654,7 @@ impl WordsState {
         }
         let mut glyphs = Vec::new();
         for (k, spoken) in self.spoken.iter().enumerate() {
-            let (Some(_), Some((_, laid))) = (on_loom[k], self.laid.get(&spoken.id)) else {
+            let (Some(_), Some((_, _, laid))) = (on_loom[k], self.laid.get(&spoken.id)) else {
                 continue;
             };
             let voice = Vec4::new(spoken.since, spoken.until.unwrap_or(-1.0), 0.0, 0.0);
@@ -762,8 +772,10 @@ pub(super) fn speak_words(
     let now = clock.seconds;
     let state = &mut *state;
     let spoke = follow_voices(&mut state.spoken, &voices.speakers(), now);
-    if spoke || state.stale || loom.is_changed() || shape.is_changed() {
+    let ripple = (now - state.laid_at).abs() >= RELAY_SECONDS && !state.spoken.is_empty();
+    if spoke || ripple || state.stale || loom.is_changed() || shape.is_changed() {
         state.stale = false;
+        state.laid_at = now;
         let glyphs = state.glyphs(&loom, &shape, &archive, &texts, now);
         if glyphs != state.uploaded {
             let capacity = glyph_capacity(glyphs.len());
