@@ -18,7 +18,10 @@ fn main() {
     let distance: f32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(9.0);
     let mut narratives = sample_narratives().expect("samples");
     for (i, (text, origin)) in [
-        ("حلمت أنني أمشي في سوق حلب القديم، والعطور تحملني إلى بيت جدتي", "حلب، سوريا"),
+        (
+            "حلمت أنني أمشي في سوق حلب القديم، والعطور تحملني إلى بيت جدتي",
+            "حلب، سوريا",
+        ),
         ("मैंने सपना देखा कि गंगा के किनारे दीप जल रहे हैं", "वाराणसी"),
         ("Mo lá àlá pé mo ń fò lórí òkun ní alẹ́", "Yorùbá, Ìbàdàn"),
     ]
@@ -56,6 +59,10 @@ fn main() {
     })
     .expect("renders");
     renderer.set_time(13.0);
-    renderer.capture().expect("frame").save(&out).expect("saved");
+    renderer
+        .capture()
+        .expect("frame")
+        .save(&out)
+        .expect("saved");
     println!("{out}");
 }

@@ -214,10 +214,7 @@ pub fn paint(
     let caption_mask = stack.rasterise(&caption, 2);
     let baseline_top = (h - margin - code.height) as i64;
     let (code_left, caption_left) = if dream.right_to_left {
-        (
-            (w - margin - code.width) as i64,
-            margin as i64,
-        )
+        ((w - margin - code.width) as i64, margin as i64)
     } else {
         (margin as i64, (w - margin - caption.width) as i64)
     };
@@ -236,7 +233,13 @@ pub fn paint(
         } else {
             code_left as f32 + code.width + 24.0 * scale
         };
-        ring(&mut canvas, cx, baseline_top as f32 + code.height * 0.55, radius, GLOW);
+        ring(
+            &mut canvas,
+            cx,
+            baseline_top as f32 + code.height * 0.55,
+            radius,
+            GLOW,
+        );
     }
     Ok(Card {
         width,
@@ -268,16 +271,10 @@ fn thread(canvas: &mut Canvas, look: &crate::weave::look::ThreadLook, centre: f3
     let amplitude = 22.0 * scale * weave.amplitude;
     let thickness = (9.0 + 90.0 * weave.thickness) * scale;
     let warp_spacing = 26.0 * scale;
-    let float_length = weave.float_length.max(1) as f32;
-    let y_of = |x: f32| {
-        centre + amplitude * (TAU * weave.frequency * x / w + weave.phase).sin()
-    };
+    let y_of = |x: f32| centre + amplitude * (TAU * weave.frequency * x / w + weave.phase).sin();
     // Where the weft passes under a warp thread: the warp is drawn over it there.
-    let under = |x: f32| {
-        let crossing = (x / warp_spacing).floor();
-        (crossing / float_length).fract() > 0.5 - 0.5 / float_length
-            && (crossing % (float_length + 1.0)) == float_length
-    };
+    let float_length = weave.float_length.max(1);
+    let under = |x: f32| (x / warp_spacing) as u32 % (float_length + 1) == float_length;
     // Warp threads, faint.
     let warp = Vec3::new(0.05, 0.04, 0.10);
     let mut x = warp_spacing * 0.5;

@@ -129,7 +129,11 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
 #[derive(Debug, Args)]
 pub struct SubmitArgs {
     /// The dream, up to 600 characters.
-    #[arg(long, required_unless_present = "text_file", conflicts_with = "text_file")]
+    #[arg(
+        long,
+        required_unless_present = "text_file",
+        conflicts_with = "text_file"
+    )]
     pub text: Option<String>,
     /// Read the dream from this UTF-8 file instead, exactly as it is written there.
     #[arg(long, value_name = "FILE")]

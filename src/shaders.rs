@@ -145,7 +145,10 @@ mod tests {
             .expect("shaders/ is readable")
             .filter_map(|entry| {
                 let name = entry.ok()?.file_name().into_string().ok()?;
-                name.ends_with(".wgsl").then(|| format!("shaders/{name}"))
+                std::path::Path::new(&name)
+                    .extension()
+                    .is_some_and(|e| e == "wgsl")
+                    .then(|| format!("shaders/{name}"))
             })
             .collect();
         files.sort();

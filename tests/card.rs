@@ -99,7 +99,10 @@ fn cards_match_their_reviewed_goldens_in_seven_scripts() {
         let path = dir.join(name);
         if std::env::var("DREAMLOOM_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
             card.save(&path).expect("golden written");
-            eprintln!("golden card rewritten: review {} before committing it", path.display());
+            eprintln!(
+                "golden card rewritten: review {} before committing it",
+                path.display()
+            );
         }
         let golden = image::open(&path).expect("golden card exists").to_rgba8();
         assert_eq!(golden.dimensions(), card.dimensions());
@@ -118,14 +121,14 @@ fn a_card_with_one_letter_changed_does_not_pass_for_its_golden() {
     // letter, as egui drew them) and the Yorùbá one without its tone marks differ from theirs.
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let (name, dream, origin, sanctuary) = CARDS[0];
-    let unjoined: String = dream
-        .chars()
-        .flat_map(|c| [c, '\u{200C}'])
-        .collect();
+    let unjoined: String = dream.chars().flat_map(|c| [c, '\u{200C}']).collect();
     let golden = image::open(dir.join(name)).expect("golden").to_rgba8();
     assert!(differing_pixels(&paint(&unjoined, origin, sanctuary), &golden) > 1000);
     let (name, dream, origin, sanctuary) = CARDS[6];
-    let bare: String = dream.nfd().filter(|c| !('\u{0300}'..='\u{036F}').contains(c)).collect();
+    let bare: String = dream
+        .nfd()
+        .filter(|c| !('\u{0300}'..='\u{036F}').contains(c))
+        .collect();
     let golden = image::open(dir.join(name)).expect("golden").to_rgba8();
     assert!(differing_pixels(&paint(&bare, origin, sanctuary), &golden) > 200);
 }
@@ -177,7 +180,11 @@ fn words_from_a_file_reach_the_card_byte_for_byte() {
             "600",
         ],
     );
-    assert!(drawn.status.success(), "{}", String::from_utf8_lossy(&drawn.stderr));
+    assert!(
+        drawn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&drawn.stderr)
+    );
     let bytes = std::fs::read(&out).expect("card written");
     let words = card::words_in_png(&bytes).expect("a PNG with words");
     let said = |key: &str| {
@@ -189,7 +196,10 @@ fn words_from_a_file_reach_the_card_byte_for_byte() {
     };
     let nfc: String = dream.nfc().collect();
     assert_eq!(said(DREAM_KEY).as_bytes(), nfc.as_bytes());
-    assert_eq!(said(ORIGIN_KEY).as_bytes(), origin.nfc().collect::<String>().as_bytes());
+    assert_eq!(
+        said(ORIGIN_KEY).as_bytes(),
+        origin.nfc().collect::<String>().as_bytes()
+    );
     assert_eq!(said(CODE_KEY), code);
     let image = image::load_from_memory(&bytes).expect("decodes").to_rgba8();
     assert_eq!(image.dimensions(), (900, 600));
@@ -200,7 +210,10 @@ fn words_from_a_file_reach_the_card_byte_for_byte() {
     // Withdrawn, the dream has no card; a code nobody was given, none either.
     let withdrawn = dreamloom(&data, &["withdraw", &code]);
     assert!(withdrawn.status.success());
-    let refused = dreamloom(&data, &["card", &code, "--out", out.to_str().expect("path")]);
+    let refused = dreamloom(
+        &data,
+        &["card", &code, "--out", out.to_str().expect("path")],
+    );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("withdrawn"));
     let too_small = dreamloom(&data, &["card", &code, "--width", "20"]);

@@ -149,8 +149,8 @@ fn arabic_form_frame() -> RgbaImage {
     };
     let mut flow = KioskFlow::speaking(Language::Arabic);
     flow.open_form();
-    flow.draft.story = "حلمت أنني أطير فوق نهر النيل في عام 1998".to_owned();
-    flow.draft.origin = "القاهرة، مصر".to_owned();
+    "حلمت أنني أطير فوق نهر النيل في عام 1998".clone_into(&mut flow.draft.story);
+    "القاهرة، مصر".clone_into(&mut flow.draft.origin);
     assert_eq!(flow.screen, Screen::Form);
     let mut renderer = HeadlessRenderer::new_with(&settings, sample_narratives().unwrap(), |app| {
         app.add_plugins((overlay::plugin, logic_plugin, screens_plugin))
@@ -179,17 +179,24 @@ fn the_arabic_form_matches_its_reviewed_golden() {
         return;
     }
     let frame = arabic_form_frame();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/kiosk_form_arabic.png");
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/kiosk_form_arabic.png");
     if std::env::var("DREAMLOOM_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
         frame.save(&path).unwrap();
-        eprintln!("golden frame rewritten: review {} before committing it", path.display());
+        eprintln!(
+            "golden frame rewritten: review {} before committing it",
+            path.display()
+        );
     }
     let golden = image::open(&path).expect("golden frame exists").to_rgba8();
     assert_eq!(golden.dimensions(), frame.dimensions());
     // The panel is where text is: compare it in 16×16-pixel tiles, so a word unjoined, moved to
     // the other side or missing shows, and the piece's own slow drift behind does not.
     let off = differing_tiles(&frame, &golden);
-    assert!(off <= 6, "{off} tiles differ from the reviewed Arabic form; see kiosk-form-arabic.png");
+    assert!(
+        off <= 6,
+        "{off} tiles differ from the reviewed Arabic form; see kiosk-form-arabic.png"
+    );
     // The comparison can fail: the same frame mirrored (a left-to-right layout) is caught.
     let mirrored = image::imageops::flip_horizontal(&golden);
     assert!(differing_tiles(&mirrored, &golden) > 40);

@@ -157,7 +157,11 @@ fn form_submission_is_stored() {
         dreamloom::card::CODE_KEY.to_owned(),
         stored.receipt.as_str().to_owned()
     )));
-    assert!(response.body.contains(&format!("download=\"dream-{}.png\"", stored.receipt)));
+    assert!(
+        response
+            .body
+            .contains(&format!("download=\"dream-{}.png\"", stored.receipt))
+    );
     // The running piece hears of it.
     match served.events.recv_timeout(Duration::from_secs(2)).unwrap() {
         WebEvent::Submitted {

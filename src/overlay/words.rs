@@ -86,6 +86,7 @@ pub fn image(ctx: &egui::Context, text: &str, look: WordsLook) -> egui::Image<'s
 }
 
 /// The size `text` takes when shown as `look` says, in points.
+#[must_use]
 pub fn measure(ctx: &egui::Context, text: &str, look: WordsLook) -> egui::Vec2 {
     image_of(ctx, text, look).1
 }
@@ -181,7 +182,11 @@ mod tests {
         let ctx = egui::Context::default();
         let long = "حلم ".repeat(600);
         run(&ctx, |ui| {
-            let (_, size) = image_of(ui.ctx(), &long, WordsLook::new(40.0, egui::Color32::WHITE).wrapped(400.0));
+            let (_, size) = image_of(
+                ui.ctx(),
+                &long,
+                WordsLook::new(40.0, egui::Color32::WHITE).wrapped(400.0),
+            );
             assert!(size.y > 1000.0, "the whole text is shown: {size:?}");
         });
     }
@@ -199,7 +204,10 @@ mod tests {
             assert!(response.rect.width() <= 300.0 + 2.0 * PAD as f32);
         });
         run(&ctx, |ui| {
-            assert_eq!(Some(image_of(ui.ctx(), "حلمت أنني أطير فوق البحر", look).0), first);
+            assert_eq!(
+                Some(image_of(ui.ctx(), "حلمت أنني أطير فوق البحر", look).0),
+                first
+            );
             let other = image_of(ui.ctx(), "another dream", look).0;
             assert_ne!(Some(other), first);
         });

@@ -102,7 +102,9 @@ fn show_voices(
         .unwrap_or_default();
     // Choose again only when a voice's turn comes or threads come and go.
     let moment = (turns, loom.threads().len(), loom.staying());
-    let was_silent = chosen_for.as_ref().is_none_or(|(turns, ..)| turns.is_empty());
+    let was_silent = chosen_for
+        .as_ref()
+        .is_none_or(|(turns, ..)| turns.is_empty());
     if chosen_for.as_ref() == Some(&moment) || (moment.0.is_empty() && was_silent) {
         *chosen_for = Some(moment);
         return;

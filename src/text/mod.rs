@@ -1,7 +1,7 @@
 //! Visitors' words, shaped: one text stack for every place that shows them.
 //!
 //! `fonts` is the table of embedded fonts, one per writing system (Noto, Droid Sans Fallback and
-//! a Hangul cut of Nanum Gothic). `shape` lays text out with parley — HarfRust shaping, the Unicode
+//! a Hangul cut of Nanum Gothic). `shape` lays text out with parley — `HarfRust` shaping, the Unicode
 //! bidirectional algorithm, line breaking — finding each script's font through fontique fallbacks
 //! registered here (no system font discovery: the build needs no fontconfig); scripts written
 //! without spaces (Thai, Lao, Khmer, Myanmar) get their word breaks from ICU4X's segmenter first.
@@ -19,7 +19,9 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use bevy::prelude::Resource;
 
 pub use raster::{AtlasEntry, GlyphAtlas, Mask};
-pub use shape::{Align, MissingReport, PlacedGlyph, Shaped, TextLook, TextStack, missing_characters};
+pub use shape::{
+    Align, MissingReport, PlacedGlyph, Shaped, TextLook, TextStack, missing_characters,
+};
 
 /// The one text stack of the process: a font database, like egui's fonts, that every part shapes
 /// with — systems through [`Texts`], egui helpers that only have a `Ui` through [`shared`].
@@ -70,7 +72,16 @@ pub fn needs_shaping(text: &str) -> bool {
 mod tests {
     #[test]
     fn scripts_egui_gets_wrong_need_shaping() {
-        for text in ["حلم", "חלום", "सपना", "கனவு", "ความฝัน", "ọ̀rẹ́", "ሕልም", "𞤀𞤣𞤤𞤢𞤥"] {
+        for text in [
+            "حلم",
+            "חלום",
+            "सपना",
+            "கனவு",
+            "ความฝัน",
+            "ọ̀rẹ́",
+            "ሕልም",
+            "𞤀𞤣𞤤𞤢𞤥",
+        ] {
             assert!(super::needs_shaping(text), "{text}");
         }
         for text in ["a dream", "сон", "ὄνειρος", "夢を見た", "꿈", "rêve"] {

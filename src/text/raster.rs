@@ -46,7 +46,11 @@ fn render_glyph(
     size: f32,
     offset: Vector,
 ) -> Option<swash::scale::image::Image> {
-    let mut scaler = scale.builder(stack.face(font)).size(size).hint(false).build();
+    let mut scaler = scale
+        .builder(stack.face(font))
+        .size(size)
+        .hint(false)
+        .build();
     Render::new(&[Source::Outline])
         .format(Format::Alpha)
         .offset(offset)
@@ -71,13 +75,14 @@ impl TextStack {
             let y = glyph.y + pad as f32;
             let (whole_x, whole_y) = (x.floor(), y.floor());
             let offset = Vector::new(x - whole_x, -(y - whole_y));
-            let Some(image) = render_glyph(&mut scale, self, glyph.font, glyph.id, glyph.size, offset)
+            let Some(image) =
+                render_glyph(&mut scale, self, glyph.font, glyph.id, glyph.size, offset)
             else {
                 continue;
             };
             let left = whole_x as i64 + i64::from(image.placement.left);
             let top = whole_y as i64 - i64::from(image.placement.top);
-            let w = image.placement.width as i64;
+            let w = i64::from(image.placement.width);
             for row in 0..i64::from(image.placement.height) {
                 let ty = top + row;
                 if ty < 0 || ty >= i64::from(height) {
@@ -190,7 +195,8 @@ impl GlyphAtlas {
         for row in 0..h {
             let from = (row * w) as usize;
             let to = ((y + row) * self.side + x) as usize;
-            self.coverage[to..to + w as usize].copy_from_slice(&image.data[from..from + w as usize]);
+            self.coverage[to..to + w as usize]
+                .copy_from_slice(&image.data[from..from + w as usize]);
         }
         self.shelf_x += w + 1;
         self.shelf_height = self.shelf_height.max(h);
@@ -254,7 +260,10 @@ mod tests {
         let first = atlas.entry(&stack, a.font, a.id).expect("packed");
         let generation = atlas.generation;
         assert_eq!(atlas.entry(&stack, a.font, a.id), Some(first));
-        assert_eq!(atlas.generation, generation, "a known glyph is not packed again");
+        assert_eq!(
+            atlas.generation, generation,
+            "a known glyph is not packed again"
+        );
         let texel = |e: AtlasEntry| {
             (e.y..e.y + e.height)
                 .flat_map(|y| (e.x..e.x + e.width).map(move |x| (x, y)))
@@ -262,13 +271,19 @@ mod tests {
                 .sum::<u32>()
         };
         assert!(texel(first) > 0);
-        let many = stack.shape("bcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM", &TextLook::line(24.0));
+        let many = stack.shape(
+            "bcdefghijklmnopqrstuvwxyzABCDEFGHIJKLM",
+            &TextLook::line(24.0),
+        );
         let packed = many
             .glyphs
             .iter()
             .filter(|g| atlas.entry(&stack, g.font, g.id).is_some())
             .count();
-        assert!(packed < many.glyphs.len(), "a 64² atlas cannot hold them all");
+        assert!(
+            packed < many.glyphs.len(),
+            "a 64² atlas cannot hold them all"
+        );
         atlas.clear();
         assert!(atlas.is_empty());
         assert!(atlas.entry(&stack, a.font, a.id).is_some());

@@ -1,4 +1,4 @@
-//! Laying words out the way their script is written: parley shapes each run with HarfRust (joined
+//! Laying words out the way their script is written: parley shapes each run with `HarfRust` (joined
 //! Arabic, Indic conjuncts, marks placed), orders runs by the Unicode bidirectional algorithm,
 //! breaks lines by UAX #14, and picks each cluster's font from the base family or, failing it, the
 //! fallback families registered here for its script.
@@ -100,7 +100,11 @@ impl Shaped {
     /// layout no longer fills the width it wrapped at.
     #[must_use]
     pub fn tight(mut self) -> Self {
-        let left = self.glyphs.iter().map(|g| g.x).fold(f32::INFINITY, f32::min);
+        let left = self
+            .glyphs
+            .iter()
+            .map(|g| g.x)
+            .fold(f32::INFINITY, f32::min);
         let right = self
             .glyphs
             .iter()
@@ -166,17 +170,14 @@ impl TextStack {
                 .first()
                 .unwrap_or_else(|| panic!("embedded font {} has no family", font.file));
             if index == 0 {
-                base_family = collection
+                collection
                     .family_name(*family)
                     .expect("the base font is named")
-                    .to_owned();
+                    .clone_into(&mut base_family);
             }
             for script in font.scripts {
                 collection.append_fallbacks(
-                    FallbackKey::new(
-                        Script::parse(script).expect("an ISO 15924 code"),
-                        None,
-                    ),
+                    FallbackKey::new(Script::parse(script).expect("an ISO 15924 code"), None),
                     std::iter::once(*family),
                 );
             }
@@ -442,7 +443,11 @@ mod tests {
                 "glyph {position} of حلم is an unjoined form"
             );
         }
-        assert!(word.glyphs.iter().all(|g| g.font == font_named("NotoSansArabic-Regular.ttf")));
+        assert!(
+            word.glyphs
+                .iter()
+                .all(|g| g.font == font_named("NotoSansArabic-Regular.ttf"))
+        );
     }
 
     #[test]
@@ -467,8 +472,7 @@ mod tests {
                 .glyphs
                 .iter()
                 .find(|g| (g.font, g.id) == wanted)
-                .map(|g| g.x)
-                .unwrap_or_else(|| panic!("{wanted:?} not drawn"))
+                .map_or_else(|| panic!("{wanted:?} not drawn"), |g| g.x)
         };
         // The first word, חלמתי, is at the right; the number in the middle; ים at the left.
         assert!(x_of(first) > x_of(two), "חלמתי should be right of 2024");
@@ -495,7 +499,11 @@ mod tests {
         let matra = ids(&mut stack, "\u{093F}");
         let ka = ids(&mut stack, "क")[0];
         let order: Vec<u16> = ki.glyphs.iter().map(|g| g.id).collect();
-        assert_eq!(order.last(), Some(&ka), "ka is drawn after the i matra: {order:?}");
+        assert_eq!(
+            order.last(),
+            Some(&ka),
+            "ka is drawn after the i matra: {order:?}"
+        );
         assert_ne!(order.first(), Some(&ka));
         assert!(!matra.is_empty());
     }
@@ -559,7 +567,11 @@ mod tests {
             &TextLook::wrapped(23.0, 536.0),
         );
         for glyph in &shaped.glyphs {
-            assert!(glyph.x + glyph.advance <= shaped.width, "{glyph:?} is outside {}", shaped.width);
+            assert!(
+                glyph.x + glyph.advance <= shaped.width,
+                "{glyph:?} is outside {}",
+                shaped.width
+            );
         }
     }
 }

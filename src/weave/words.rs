@@ -570,7 +570,7 @@ impl WordsState {
         loom: &Loom,
         shape: &CloakShape,
         archive: &NarrativeArchive,
-        texts: &Texts,
+        texts: Texts,
         now: f32,
     ) -> Vec<GpuGlyph> {
         if self.spoken.is_empty() {
@@ -776,7 +776,7 @@ pub(super) fn speak_words(
     if spoke || ripple || state.stale || loom.is_changed() || shape.is_changed() {
         state.stale = false;
         state.laid_at = now;
-        let glyphs = state.glyphs(&loom, &shape, &archive, &texts, now);
+        let glyphs = state.glyphs(&loom, &shape, &archive, *texts, now);
         if glyphs != state.uploaded {
             let capacity = glyph_capacity(glyphs.len());
             let mut data = glyphs.clone();

@@ -204,7 +204,9 @@ pub fn thanks(
         code = escape(receipt),
         keep = with_link(say, "web-thanks-keep", "web-thanks-keep-link", "/withdraw"),
         another = escape(&say.text("web-share-another")),
-        card = card.map(|png| keepsake(say, receipt, png)).unwrap_or_default(),
+        card = card
+            .map(|png| keepsake(say, receipt, png))
+            .unwrap_or_default(),
     );
     page(say, &title, &body)
 }

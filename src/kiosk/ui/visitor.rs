@@ -600,6 +600,10 @@ fn shaped_preview(ui: &mut egui::Ui, typed: &str) {
         .inner_margin(10.0)
         .show(ui, |ui| {
             ui.set_width(ui.available_width());
-            words(ui, typed, Look::body().coloured(egui::Color32::from_rgb(244, 238, 252)));
+            words(
+                ui,
+                typed,
+                Look::body().coloured(egui::Color32::from_rgb(244, 238, 252)),
+            );
         });
 }
