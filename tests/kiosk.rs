@@ -210,6 +210,17 @@ fn idle_attract_touch_form_submit_receipt() {
     // The receipt screen has the visitor's keepsake card, painted off the frame.
     let card = shown.card.as_ref().expect("a card on the receipt screen");
     assert!(card.width >= 240 && card.rgba.len() == (card.width * card.height * 4) as usize);
+    // Their own thread speaks their words while they read the receipt.
+    kiosk.app.update();
+    assert!(
+        kiosk
+            .app
+            .world()
+            .resource::<dreamloom::weave::Voices>()
+            .speakers()
+            .contains(&(shown.id, dreamloom::weave::Voice::Own)),
+        "the visitor's own thread speaks"
+    );
     // Durable: in the store, with the code the screen shows.
     let stored = kiosk.store.reader().unwrap().lookup(shown.receipt).unwrap();
     assert_eq!(stored.narrative.origin, "Chiloé, Chile");

@@ -39,7 +39,7 @@ use crate::{
     piece::PieceSettings,
     schedule::AppSystems,
     tuning::preset::Preset,
-    weave::Focus,
+    weave::{Focus, Voice, Voices},
     web::{Outcome, WebConfig, WebEvent, WebServer},
 };
 use config::KioskConfig;
@@ -193,6 +193,7 @@ pub fn logic_plugin(app: &mut App) {
         .init_resource::<CodeLimit>()
         .init_resource::<Replies<StoreReply>>()
         .init_resource::<Focus>()
+        .init_resource::<Voices>()
         .add_message::<SubmitDraft>()
         .add_message::<CodeRequest>()
         .add_systems(
@@ -205,11 +206,25 @@ pub fn logic_plugin(app: &mut App) {
                 receive_store_replies,
                 receive_web_events.run_if(resource_exists::<WebInbox>),
                 show_the_flow_screen,
+                voice_own_thread,
             )
                 .chain()
                 .in_set(AppSystems::ReadInput),
         )
         .add_systems(OnEnter(Screen::Attract), let_go_of_the_visitor);
+}
+
+/// While a visitor reads their receipt, their own thread speaks their words on the cloak, a little
+/// louder than others; when they move on, it falls silent.
+fn voice_own_thread(flow: Res<KioskFlow>, mut voices: ResMut<Voices>) {
+    let own = flow
+        .receipt
+        .as_ref()
+        .filter(|shown| flow.screen == Screen::Receipt && shown.shown)
+        .map(|shown| shown.id);
+    if voices.bypass_change_detection().set(Voice::Own, own) {
+        voices.set_changed();
+    }
 }
 
 /// A touch, a click, a key or a scroll is a visitor. A moving mouse keeps them "here".
