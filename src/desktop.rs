@@ -32,6 +32,10 @@ pub fn windowed_app(window: Window, attendance: Attendance) -> Result<App, AppEx
     let mut app = App::new();
     app.add_plugins(
         DefaultPlugins
+            .set(bevy::log::LogPlugin {
+                filter: crate::text::log_filter(),
+                ..default()
+            })
             .set(WindowPlugin {
                 primary_window: Some(window),
                 exit_condition: if unattended {

@@ -89,6 +89,10 @@ pub enum RenderError {
 #[must_use]
 pub fn headless_plugins() -> PluginGroupBuilder {
     DefaultPlugins
+        .set(bevy::log::LogPlugin {
+            filter: crate::text::log_filter(),
+            ..default()
+        })
         .set(WindowPlugin {
             primary_window: None,
             exit_condition: ExitCondition::DontExit,

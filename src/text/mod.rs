@@ -3,8 +3,8 @@
 //! `fonts` is the table of embedded fonts, one per writing system (Noto, Droid Sans Fallback and
 //! a Hangul cut of Nanum Gothic). `shape` lays text out with parley — `HarfRust` shaping, the Unicode
 //! bidirectional algorithm, line breaking — finding each script's font through fontique fallbacks
-//! registered here (no system font discovery: the build needs no fontconfig); scripts written
-//! without spaces (Thai, Lao, Khmer, Myanmar) get their word breaks from ICU4X's segmenter first.
+//! registered here (no system font discovery: the build needs no fontconfig); Thai, written
+//! without spaces, gets its word breaks from ICU4X's segmenter first.
 //! `raster` turns a layout into coverage pixels with swash, for egui textures and the keepsake
 //! card, and packs glyphs into the atlas the cloak's words are drawn from.
 //!
@@ -22,6 +22,17 @@ pub use raster::{AtlasEntry, GlyphAtlas, Mask};
 pub use shape::{
     Align, MissingReport, PlacedGlyph, Shaped, TextLook, TextStack, missing_characters,
 };
+
+/// Bevy's log filter with ICU4X's notes kept to errors: parley's line breaker says, for every Lao,
+/// Khmer or Myanmar run it meets, that ICU4X has no model for it (their lines break at syllables;
+/// see `shape`).
+#[must_use]
+pub fn log_filter() -> String {
+    format!(
+        "{},icu_provider=error,icu_segmenter=error",
+        bevy::log::DEFAULT_FILTER
+    )
+}
 
 /// The one text stack of the process: a font database, like egui's fonts, that every part shapes
 /// with — systems through [`Texts`], egui helpers that only have a `Ui` through [`shared`].

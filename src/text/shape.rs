@@ -335,27 +335,23 @@ fn is_invisible(c: char) -> bool {
     )
 }
 
-/// Scripts written without spaces between words, whose line breaks need a dictionary or model.
-fn without_spaces(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0E00}'..='\u{0EFF}' // Thai, Lao
-            | '\u{1000}'..='\u{109F}' // Myanmar
-            | '\u{1780}'..='\u{17FF}' // Khmer
-            | '\u{19E0}'..='\u{19FF}'
-            | '\u{AA60}'..='\u{AA7F}'
-            | '\u{A9E0}'..='\u{A9FF}'
-    )
+/// Thai: written without spaces between words, its line breaks found by ICU4X's LSTM model.
+/// Lao, Khmer and Myanmar are written so too, but ICU4X's compiled data has no model or dictionary
+/// for them: their lines break where a cluster would overflow (`OverflowWrap::Anywhere`), at a
+/// syllable's edge rather than a word's.
+fn thai(c: char) -> bool {
+    ('\u{0E00}'..='\u{0E7F}').contains(&c)
 }
 
-/// `text` with a zero-width space at each word boundary inside a Thai, Lao, Khmer or Myanmar run,
-/// found by ICU4X's line segmenter (its LSTM model for those scripts). parley's own line breaker
-/// knows no dictionary, and would otherwise keep a whole Thai sentence on one line.
+/// `text` with a zero-width space at each word boundary inside a Thai run, found by ICU4X's line
+/// segmenter. parley's own line breaker has no model for Thai, and would otherwise keep a whole
+/// Thai sentence on one line.
 fn with_break_opportunities(text: &str) -> String {
-    if !text.chars().any(without_spaces) {
+    if !text.chars().any(thai) {
         return text.to_owned();
     }
-    let segmenter = LineSegmenter::new_auto(LineBreakOptions::default());
+    let mut segmenter = LineSegmenter::new_for_non_complex_scripts(LineBreakOptions::default());
+    segmenter.load_lstm();
     let mut shown = String::with_capacity(text.len() + 16);
     let mut last = 0;
     for at in segmenter.segment_str(text) {
@@ -365,7 +361,7 @@ fn with_break_opportunities(text: &str) -> String {
         shown.push_str(&text[last..at]);
         let before = text[..at].chars().next_back();
         let after = text[at..].chars().next();
-        if before.is_some_and(without_spaces) && after.is_some_and(without_spaces) {
+        if before.is_some_and(thai) && after.is_some_and(thai) {
             shown.push('\u{200B}');
         }
         last = at;
