@@ -528,6 +528,24 @@ mod tests {
     }
 
     #[test]
+    fn khmer_and_myanmar_lines_wrap_within_their_width_at_syllables() {
+        let mut stack = stack();
+        for text in [
+            "ខ្ញុំសុបិនឃើញថាខ្ញុំហោះហើរលើសមុទ្រនៅពេលយប់ហើយផ្កាយច្រៀង",
+            "ကျွန်တော်ညဘက်မှာပင်လယ်ပေါ်ပျံသန်းနေတယ်လို့အိပ်မက်မက်တယ်",
+        ] {
+            let one = stack.shape(text, &TextLook::line(24.0));
+            let width = one.width * 0.4;
+            let wrapped = stack.shape(text, &TextLook::wrapped(24.0, width));
+            assert!(wrapped.lines.len() >= 3, "{text}: {} lines", wrapped.lines.len());
+            for glyph in &wrapped.glyphs {
+                assert!(glyph.x + glyph.advance <= width + 0.5, "{text} overflows: {glyph:?}");
+            }
+            assert!(wrapped.missing.is_empty());
+        }
+    }
+
+    #[test]
     fn a_character_no_font_has_is_counted_not_hidden() {
         let stack = stack();
         // Linear A (U+10600) and a private-use character are in no embedded font.
