@@ -39,6 +39,9 @@ pub enum Command {
     ///
     /// The frame is fully determined by --seed and --time: the same arguments give the same image.
     Render(RenderArgs),
+    /// Render frames at exact times (frame i at --from + i / --fps) into a folder of PNGs, or a
+    /// .mp4/.webm file through ffmpeg. A folder's run resumes where an interrupted one stopped.
+    Sequence(SequenceArgs),
     /// Weave a new narrative into the store; prints its receipt code once it is safely on disk.
     Submit(SubmitArgs),
     /// Import narratives from a JSON Lines file (fields in the README); reports each bad line.
@@ -268,6 +271,40 @@ pub struct RenderArgs {
     #[arg(long = "time", default_value_t = 0.0, value_parser = parse_seconds)]
     pub seconds: f32,
     /// Render the frame of the show (assets/show.ron) at --time.
+    #[arg(long)]
+    pub show: bool,
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub preset: Option<String>,
+    /// Render N generated narratives (36 origins, seeded by --seed) instead of the store's.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=200_000))]
+    pub synthetic: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct SequenceArgs {
+    /// Dream time of the first frame, seconds.
+    #[arg(long, default_value_t = 0.0, value_parser = parse_seconds)]
+    pub from: f32,
+    /// Dream time the sequence ends at (not rendered), seconds.
+    #[arg(long, value_parser = parse_seconds)]
+    pub to: f32,
+    /// Frames per second of dream time.
+    #[arg(long, default_value_t = 30.0)]
+    pub fps: f64,
+    /// A folder for PNG frames, or a .mp4 / .webm file (encoded by ffmpeg).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Width of the frames in pixels.
+    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(2..=8192))]
+    pub width: u32,
+    /// Height of the frames in pixels.
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(2..=8192))]
+    pub height: u32,
+    /// Seed of the dreamscape.
+    #[arg(long, default_value_t = Dreamscape::default().seed)]
+    pub seed: u64,
+    /// Render the show (assets/show.ron).
     #[arg(long)]
     pub show: bool,
     /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod gpu;
+pub mod sequence;
 
 use std::sync::{Arc, Mutex};
 

@@ -12,7 +12,7 @@ use std::{fmt::Display, path::Path};
 pub use self::{
     modes::{find_on_cloak, kiosk, kiosk_pin, view},
     narratives::{card, export, import, submit, withdraw},
-    render::{bench, render},
+    render::{bench, render, sequence},
     simulate::simulate,
 };
 use crate::{
@@ -77,6 +77,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Kiosk(args) => kiosk(&data, args),
         Command::KioskPin => kiosk_pin(&data, out),
         Command::Render(args) => render(&data, args, out),
+        Command::Sequence(args) => sequence(&data, args, out),
         Command::Submit(args) => submit(&data, args, out),
         Command::Import(args) => import(&data, &args),
         Command::Export(args) => export(&data, &args, out),

@@ -1,14 +1,19 @@
-//! `render` and `bench`: the piece without a window.
+//! `render`, `sequence` and `bench`: the piece without a window.
 
-use std::{io::Write, path::Path, time::Instant};
+use std::{
+    io::{IsTerminal, Write},
+    path::Path,
+    time::Instant,
+};
 
 use super::{Failure, open_store, render_failure};
 use crate::{
     capture::{
         HeadlessRenderer, StillSettings,
         bench::{self, BenchResult, BenchSettings},
+        sequence::{self, Encoder, Output, Timing},
     },
-    cli::{BenchArgs, RenderArgs},
+    cli::{BenchArgs, RenderArgs, SequenceArgs},
     narrative::synthetic::synthetic_narratives,
     protocol::{ShowPlaying, show::Show},
     tuning::preset::Preset,
@@ -42,16 +47,9 @@ pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(),
         "dreamloom: rendering {width}×{height} (seed {seed}, {seconds:.1} s into the dream, {} threads): preparing the GPU…",
         narratives.len()
     );
-    let frame = HeadlessRenderer::new_with(&settings, narratives, |app| {
-        if show {
-            app.insert_resource(ShowPlaying(Show::embedded()));
-        }
-        if let Some(preset) = preset {
-            app.insert_resource(preset);
-        }
-    })
-    .and_then(|mut renderer| renderer.capture())
-    .map_err(render_failure)?;
+    let frame = piece_renderer(&settings, narratives, show, preset)
+        .and_then(|mut renderer| renderer.capture())
+        .map_err(render_failure)?;
     eprintln!(
         "dreamloom: frame ready after {:.1} s; writing {}…",
         started.elapsed().as_secs_f32(),
@@ -65,6 +63,158 @@ pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(),
         started.elapsed().as_secs_f32()
     );
     writeln!(out, "{}", path.display())?;
+    Ok(())
+}
+
+/// The headless piece as `render` and `sequence` show it: the show playing or not, a look.
+fn piece_renderer(
+    settings: &StillSettings,
+    narratives: Vec<crate::narrative::Narrative>,
+    show: bool,
+    preset: Option<Preset>,
+) -> Result<HeadlessRenderer, crate::capture::RenderError> {
+    HeadlessRenderer::new_with(settings, narratives, |app| {
+        if show {
+            app.insert_resource(ShowPlaying(Show::embedded()));
+        }
+        if let Some(preset) = preset {
+            app.insert_resource(preset);
+        }
+    })
+}
+
+/// Where a sequence's frames go: the folder asked for, a video through ffmpeg, or — no ffmpeg — a
+/// folder beside the video, saying so.
+fn destination(
+    path: &Path,
+    width: u32,
+    height: u32,
+    fps: f64,
+) -> Result<(Option<std::path::PathBuf>, Option<Encoder>), Failure> {
+    let (folder, encoder) = match Output::of(path) {
+        Output::Frames(folder) => (Some(folder), None),
+        Output::Video(video) if sequence::ffmpeg_available() => {
+            if let Some(parent) = video.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)?;
+            }
+            let encoder = Encoder::start(&video, width, height, fps)
+                .map_err(|e| Failure::new(format!("could not start ffmpeg: {e}")))?;
+            (None, Some(encoder))
+        }
+        Output::Video(video) => {
+            let folder = Output::fallback_folder(&video);
+            eprintln!(
+                "dreamloom: ffmpeg is not on PATH, so {} cannot be encoded; writing the frames as \
+                 PNGs to {} instead (install ffmpeg, e.g. `apt-get install ffmpeg`, and run again \
+                 for a video)",
+                video.display(),
+                folder.display()
+            );
+            (Some(folder), None)
+        }
+    };
+    if let Some(folder) = &folder {
+        std::fs::create_dir_all(folder).map_err(|e| {
+            Failure::new(format!(
+                "could not make the folder {}: {e}",
+                folder.display()
+            ))
+        })?;
+    }
+    Ok((folder, encoder))
+}
+
+/// Renders a sequence of frames into a folder or a video; progress and the time left go to
+/// standard error (one line redrawn on a terminal, a line every few seconds otherwise).
+pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let SequenceArgs {
+        from,
+        to,
+        fps,
+        out: path,
+        width,
+        height,
+        seed,
+        show,
+        preset,
+        synthetic,
+    } = args;
+    let timing = Timing::new(f64::from(from), f64::from(to), fps)?;
+    let total = timing.frames();
+    let preset = preset.as_deref().map(Preset::load).transpose()?;
+    let narratives = match synthetic {
+        Some(count) => synthetic_narratives(count as usize, seed),
+        None => open_store(data)?.reader()?.displayed()?,
+    };
+    let (folder, mut encoder) = destination(&path, width, height, fps)?;
+    let missing: Vec<u64> = match &folder {
+        Some(folder) => (0..total)
+            .filter(|&i| !sequence::frame_path(folder, i).is_file())
+            .collect(),
+        None => (0..total).collect(),
+    };
+    let already = total - missing.len() as u64;
+    if already > 0 {
+        eprintln!("dreamloom: {already} of {total} frames are already there; rendering the rest");
+    }
+    let terminal = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut last_report = Instant::now();
+    if let Some(&first) = missing.first() {
+        let settings = StillSettings {
+            width,
+            height,
+            seed,
+            seconds: timing.seconds_of(first),
+        };
+        eprintln!(
+            "dreamloom: {total} frames of {width}×{height} at {fps} frames/s, {:.2} s to {:.2} s of \
+             the dream: preparing the GPU…",
+            timing.from, timing.to
+        );
+        let mut renderer =
+            piece_renderer(&settings, narratives, show, preset).map_err(render_failure)?;
+        for (done, &index) in missing.iter().enumerate() {
+            renderer.set_time(timing.seconds_of(index));
+            let frame = renderer.capture().map_err(render_failure)?;
+            match (&folder, &mut encoder) {
+                (Some(folder), _) => sequence::write_frame(folder, index, &frame)
+                    .map_err(|e| Failure::new(format!("could not write frame {index}: {e}")))?,
+                (None, Some(encoder)) => encoder
+                    .push(&frame)
+                    .map_err(|e| Failure::new(format!("ffmpeg stopped taking frames: {e}")))?,
+                (None, None) => unreachable!("a sequence goes to a folder or to ffmpeg"),
+            }
+            let rendered = done as u64 + 1;
+            let line = sequence::progress_line(
+                already + rendered,
+                total,
+                started.elapsed().as_secs_f64(),
+                rendered,
+            );
+            if terminal {
+                eprint!("\r\x1b[2K{line}");
+            } else if last_report.elapsed().as_secs() >= 5 || rendered == missing.len() as u64 {
+                eprintln!("dreamloom: {line}");
+                last_report = Instant::now();
+            }
+        }
+        if terminal {
+            eprintln!();
+        }
+    }
+    if let Some(encoder) = encoder {
+        encoder.finish().map_err(|e| Failure::new(e.to_string()))?;
+    }
+    eprintln!(
+        "dreamloom: {total} frames in {}",
+        sequence::duration_in_words(started.elapsed().as_secs_f64())
+    );
+    writeln!(
+        out,
+        "{}",
+        folder.as_deref().unwrap_or(path.as_path()).display()
+    )?;
     Ok(())
 }
 

@@ -537,9 +537,16 @@ mod tests {
             let one = stack.shape(text, &TextLook::line(24.0));
             let width = one.width * 0.4;
             let wrapped = stack.shape(text, &TextLook::wrapped(24.0, width));
-            assert!(wrapped.lines.len() >= 3, "{text}: {} lines", wrapped.lines.len());
+            assert!(
+                wrapped.lines.len() >= 3,
+                "{text}: {} lines",
+                wrapped.lines.len()
+            );
             for glyph in &wrapped.glyphs {
-                assert!(glyph.x + glyph.advance <= width + 0.5, "{text} overflows: {glyph:?}");
+                assert!(
+                    glyph.x + glyph.advance <= width + 0.5,
+                    "{text} overflows: {glyph:?}"
+                );
             }
             assert!(wrapped.missing.is_empty());
         }
