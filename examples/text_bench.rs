@@ -65,7 +65,7 @@ fn main() {
     };
     for (w, h) in [(540, 360), (900, 600), (1200, 800), (3600, 2400)] {
         let start = Instant::now();
-        let painted = card::paint(&mut stack, words, w, h).expect("card");
+        let painted = card::paint(words, w, h).expect("card");
         let paint = ms(start);
         let start = Instant::now();
         let png = card::png(&painted, words).expect("png");

@@ -11,8 +11,8 @@ use bevy::math::Vec3;
 
 use crate::{
     hash::{stable_hash, unit},
-    narrative::Narrative,
-    text::{Align, Mask, TextLook, TextStack},
+    narrative::{Narrative, NarrativeId, validate::Submission},
+    text::{Align, Mask, TextLook, TextStack, Texts},
     weave::look::thread_look,
 };
 
@@ -148,13 +148,72 @@ pub fn check_size(width: u32, height: u32) -> Result<(), CardSizeError> {
     }
 }
 
+/// The card's words, shaped and rasterised, with their sizes.
+struct CardText {
+    origin: (Mask, f32),
+    dream: (Mask, bool),
+    code: (Mask, f32, f32),
+    caption: (Mask, f32, f32),
+}
+
+/// Lays out and rasterises the card's words, all at once, so the shared text stack is held only
+/// for that (a millisecond or two), not while the card is painted.
+fn card_text(words: CardWords<'_>, w: f32, h: f32, scale: f32, margin: f32) -> CardText {
+    let mut stack = Texts.lock();
+    let origin = stack.shape(
+        &words.narrative.origin,
+        &TextLook::wrapped(34.0 * scale, w - 2.0 * margin).aligned(Align::Start),
+    );
+    let band = margin + origin.height + 70.0 * scale;
+    let footer = 56.0 * scale;
+    let top = band + 70.0 * scale;
+    let room = (h - margin - footer - top).max(20.0);
+    let dream = fitted(
+        &mut stack,
+        &words.narrative.text,
+        w - 2.0 * margin,
+        room,
+        60.0 * scale,
+        13.0 * scale,
+    );
+    let code = stack.shape(words.code, &TextLook::line(30.0 * scale));
+    let caption = stack.shape("Cloak of Collective Dreams", &TextLook::line(20.0 * scale));
+    CardText {
+        origin: (stack.rasterise(&origin, 2), origin.height),
+        dream: (stack.rasterise(&dream, 2), dream.right_to_left),
+        code: (stack.rasterise(&code, 2), code.width, code.height),
+        caption: (stack.rasterise(&caption, 2), caption.width, caption.height),
+    }
+}
+
+/// The card of a dream just stored, from its submission: for the kiosk's receipt screen and the
+/// phone form's receipt page.
+pub fn for_submission(
+    submission: &Submission,
+    id: NarrativeId,
+    code: &str,
+    (width, height): (u32, u32),
+) -> Result<(Card, Narrative), CardSizeError> {
+    let narrative = Narrative {
+        id,
+        text: submission.text.clone(),
+        origin: submission.origin.clone(),
+        language: submission.language.clone(),
+        consent: submission.consent,
+    };
+    let card = paint(
+        CardWords {
+            narrative: &narrative,
+            code,
+        },
+        width,
+        height,
+    )?;
+    Ok((card, narrative))
+}
+
 /// Paints the card of `words` at `width`×`height`.
-pub fn paint(
-    stack: &mut TextStack,
-    words: CardWords<'_>,
-    width: u32,
-    height: u32,
-) -> Result<Card, CardSizeError> {
+pub fn paint(words: CardWords<'_>, width: u32, height: u32) -> Result<Card, CardSizeError> {
     check_size(width, height)?;
     let narrative = words.narrative;
     let look = thread_look(narrative);
@@ -162,6 +221,7 @@ pub fn paint(
     let (w, h) = (width as f32, height as f32);
     let scale = w.min(h * 1.5) / 1200.0;
     let margin = (64.0 * scale).round();
+    let text = card_text(words, w, h, scale, margin);
     let mut canvas = Canvas {
         width,
         height,
@@ -176,67 +236,51 @@ pub fn paint(
     stars(&mut canvas, seed, scale);
 
     // The origin, in its own words and its thread's colour, at the top.
-    let origin = stack.shape(
-        &narrative.origin,
-        &TextLook::wrapped(34.0 * scale, w - 2.0 * margin).aligned(Align::Start),
-    );
-    let origin_mask = stack.rasterise(&origin, 2);
+    let (origin_mask, origin_height) = &text.origin;
     canvas.words(
-        &origin_mask,
+        origin_mask,
         margin as i64 - 2,
         margin as i64 - 2,
         look.primary * 1.6 + Vec3::splat(0.08),
     );
 
     // The thread, woven across the card under the origin.
-    let band = margin + origin.height + 70.0 * scale;
+    let band = margin + origin_height + 70.0 * scale;
     thread(&mut canvas, &look, band, scale);
 
     // The dream, as large as fits between the thread and the footer.
-    let footer = 56.0 * scale;
     let top = band + 70.0 * scale;
-    let room = (h - margin - footer - top).max(20.0);
-    let dream = fitted(
-        stack,
-        &narrative.text,
-        w - 2.0 * margin,
-        room,
-        60.0 * scale,
-        13.0 * scale,
-    );
-    let dream_mask = stack.rasterise(&dream, 2);
-    canvas.words(&dream_mask, margin as i64 - 2, top as i64 - 2, INK);
+    let (dream_mask, right_to_left) = &text.dream;
+    canvas.words(dream_mask, margin as i64 - 2, top as i64 - 2, INK);
 
     // The footer: the receipt code at the dream's start side, the piece's name at the other.
-    let code = stack.shape(words.code, &TextLook::line(30.0 * scale));
-    let code_mask = stack.rasterise(&code, 2);
-    let caption = stack.shape("Cloak of Collective Dreams", &TextLook::line(20.0 * scale));
-    let caption_mask = stack.rasterise(&caption, 2);
-    let baseline_top = (h - margin - code.height) as i64;
-    let (code_left, caption_left) = if dream.right_to_left {
-        ((w - margin - code.width) as i64, margin as i64)
+    let (code_mask, code_width, code_height) = &text.code;
+    let (caption_mask, caption_width, caption_height) = &text.caption;
+    let baseline_top = (h - margin - code_height) as i64;
+    let (code_left, caption_left) = if *right_to_left {
+        ((w - margin - code_width) as i64, margin as i64)
     } else {
-        (margin as i64, (w - margin - caption.width) as i64)
+        (margin as i64, (w - margin - caption_width) as i64)
     };
-    canvas.words(&code_mask, code_left - 2, baseline_top - 2, GLOW);
+    canvas.words(code_mask, code_left - 2, baseline_top - 2, GLOW);
     canvas.words(
-        &caption_mask,
+        caption_mask,
         caption_left - 2,
-        baseline_top + ((code.height - caption.height) * 0.6) as i64 - 2,
+        baseline_top + ((code_height - caption_height) * 0.6) as i64 - 2,
         DIM,
     );
     if narrative.consent.sanctuary {
         // A small ring beside the code: kept in the Sanctuary, the protocol may not dissolve it.
         let radius = 9.0 * scale;
-        let cx = if dream.right_to_left {
+        let cx = if *right_to_left {
             code_left as f32 - 24.0 * scale
         } else {
-            code_left as f32 + code.width + 24.0 * scale
+            code_left as f32 + code_width + 24.0 * scale
         };
         ring(
             &mut canvas,
             cx,
-            baseline_top as f32 + code.height * 0.55,
+            baseline_top as f32 + code_height * 0.55,
             radius,
             GLOW,
         );
@@ -357,7 +401,7 @@ pub fn words_in_png(bytes: &[u8]) -> Result<Vec<(String, String)>, png::Decoding
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::narrative::{Consent, NarrativeId};
+    use crate::narrative::Consent;
 
     fn narrative(text: &str, origin: &str) -> Narrative {
         Narrative {
@@ -371,30 +415,25 @@ mod tests {
 
     #[test]
     fn a_card_refuses_a_size_it_cannot_be() {
-        let mut stack = TextStack::new();
         let n = narrative("a dream", "here");
         let words = CardWords {
             narrative: &n,
             code: "ABC-DEF",
         };
-        assert_eq!(
-            paint(&mut stack, words, 100, 800).unwrap_err(),
-            CardSizeError(100, 800)
-        );
-        assert!(paint(&mut stack, words, 9000, 800).is_err());
-        assert!(paint(&mut stack, words, 300, 240).is_ok());
+        assert_eq!(paint(words, 100, 800).unwrap_err(), CardSizeError(100, 800));
+        assert!(paint(words, 9000, 800).is_err());
+        assert!(paint(words, 300, 240).is_ok());
     }
 
     #[test]
     fn the_png_carries_the_words_exactly() {
-        let mut stack = TextStack::new();
         // Decomposed and composed forms are different bytes: the card keeps whichever it is given.
         let n = narrative("Mo lá àlá\u{0301} — حلم 夢\n", "Yorùbá, Ìbàdàn");
         let words = CardWords {
             narrative: &n,
             code: "K7Q-M2X",
         };
-        let card = paint(&mut stack, words, 480, 320).expect("card");
+        let card = paint(words, 480, 320).expect("card");
         let bytes = png(&card, words).expect("png");
         let kept = words_in_png(&bytes).expect("read");
         assert!(kept.contains(&(DREAM_KEY.to_owned(), n.text.clone())));
@@ -404,11 +443,9 @@ mod tests {
 
     #[test]
     fn the_thread_is_drawn_in_its_own_colour() {
-        let mut stack = TextStack::new();
         let n = narrative("I dreamt of rain on the red earth", "Yoruba, Lagos");
         let look = thread_look(&n);
         let card = paint(
-            &mut stack,
             CardWords {
                 narrative: &n,
                 code: "ABC-DEF",
@@ -424,7 +461,10 @@ mod tests {
             idx
         };
         let want = order(look.primary.to_array());
-        let found = card.rgba.chunks_exact(4).any(|p| {
+        // In the thread's band (under the origin, which is written in the thread's colour too,
+        // above the dream): rows 70 to 130 of 400.
+        let band = &card.rgba[(70 * 600 * 4)..(130 * 600 * 4)];
+        let found = band.chunks_exact(4).any(|p| {
             let c = [f32::from(p[0]), f32::from(p[1]), f32::from(p[2])];
             c[want[0]] > 120.0 && c[want[0]] - c[want[2]] > 60.0 && order(c) == want
         });

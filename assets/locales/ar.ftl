@@ -23,6 +23,7 @@ form-story-count =
        *[other] { $count } / { $limit } حرف
     }
 form-origin-label = من أين جاء حلمك
+form-story-hint = بأيّ لغة. بماذا حلمت؟
 form-origin-hint =
     { $limit ->
         [few] ثقافتك أو مكانك، بكلماتك أنت (حتى { $limit } أحرف)

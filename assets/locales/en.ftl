@@ -24,6 +24,7 @@ form-story-count =
        *[other] { $count } / { $limit } characters
     }
 form-origin-label = Where your dream comes from
+form-story-hint = In any language. What did you dream?
 form-origin-hint = Your culture or place, in your own words (up to { $limit } characters)
 form-show = Show my thread on the cloak, where others can read it
 form-sanctuary = Protect it in the Sanctuary: the Protocol may not dissolve it

@@ -20,6 +20,7 @@ form-story-count =
        *[other] { $count } / { $limit } caracteres
     }
 form-origin-label = De dónde viene tu sueño
+form-story-hint = En cualquier idioma. ¿Qué soñaste?
 form-origin-hint = Tu cultura o tu lugar, con tus propias palabras (hasta { $limit } caracteres)
 form-show = Mostrar mi hilo en el manto, donde otras personas puedan leerlo
 form-sanctuary = Protegerlo en el Santuario: el Protocolo no podrá disolverlo

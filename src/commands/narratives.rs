@@ -168,7 +168,7 @@ pub fn card(data: &Path, args: &CardArgs, out: &mut impl Write) -> Result<(), Fa
         narrative: &stored.narrative,
         code: receipt.as_str(),
     };
-    let painted = card::paint(&mut crate::text::Texts.lock(), words, *width, *height)?;
+    let painted = card::paint(words, *width, *height)?;
     let bytes = card::png(&painted, words)?;
     std::fs::write(path, bytes)
         .map_err(|error| Failure::new(format!("cannot write {}: {error}", path.display())))?;

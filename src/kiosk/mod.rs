@@ -699,25 +699,8 @@ fn receipt_card(
     id: crate::narrative::NarrativeId,
     receipt: crate::narrative::receipt::Receipt,
 ) -> Option<std::sync::Arc<crate::card::Card>> {
-    let submission = valid.get();
-    let narrative = crate::narrative::Narrative {
-        id,
-        text: submission.text.clone(),
-        origin: submission.origin.clone(),
-        language: submission.language.clone(),
-        consent: submission.consent,
-    };
-    let words = crate::card::CardWords {
-        narrative: &narrative,
-        code: receipt.as_str(),
-    };
-    crate::card::paint(
-        &mut crate::text::Texts.lock(),
-        words,
-        RECEIPT_CARD.0,
-        RECEIPT_CARD.1,
-    )
-    .map(std::sync::Arc::new)
-    .map_err(|error| warn!("no card for the receipt screen: {error}"))
-    .ok()
+    crate::card::for_submission(valid.get(), id, receipt.as_str(), RECEIPT_CARD)
+        .map(|(card, _)| std::sync::Arc::new(card))
+        .map_err(|error| warn!("no card for the receipt screen: {error}"))
+        .ok()
 }

@@ -124,9 +124,7 @@ pub fn image_of(ctx: &egui::Context, text: &str, look: WordsLook) -> (egui::Text
             align: look.align,
             line_height: 1.35,
         };
-        let mut stack = text::shared()
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut stack = text::Texts.lock();
         let shaped = stack.shape(text, &shaping).tight();
         let largest = shaped.width.max(shaped.height) + 2.0 * PAD as f32;
         if largest <= MAX_SIDE as f32 || density < 0.2 {

@@ -23,9 +23,9 @@ pub use shape::{
     Align, MissingReport, PlacedGlyph, Shaped, TextLook, TextStack, missing_characters,
 };
 
-/// Bevy's log filter with ICU4X's notes kept to errors: parley's line breaker says, for every Lao,
-/// Khmer or Myanmar run it meets, that ICU4X has no model for it (their lines break at syllables;
-/// see `shape`).
+/// Bevy's log filter with ICU4X's notes kept to errors: parley's own line breaker (built without
+/// ICU4X's models) says, for every Thai, Lao, Khmer or Myanmar run it meets, that it has no model
+/// for it (`shape` marks Thai's word breaks itself).
 #[must_use]
 pub fn log_filter() -> String {
     format!(

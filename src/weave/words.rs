@@ -540,6 +540,8 @@ pub struct WordsState {
     laid: HashMap<NarrativeId, (LayKey, f32, Vec<GpuGlyph>)>,
     /// The clock time the glyphs were last laid at.
     laid_at: f32,
+    /// The speakers the atlas was last cleared for, when it filled up.
+    cleared_for: Vec<NarrativeId>,
     spoken: Vec<Spoken>,
     /// The glyphs last written to the buffer (without its spare room).
     uploaded: Vec<GpuGlyph>,
@@ -555,6 +557,7 @@ impl Default for WordsState {
             lines: HashMap::new(),
             laid: HashMap::new(),
             laid_at: f32::NEG_INFINITY,
+            cleared_for: Vec::new(),
             spoken: Vec::new(),
             uploaded: Vec::new(),
             stale: true,
@@ -643,7 +646,11 @@ impl WordsState {
                 self.laid.insert(spoken.id, (key, now, glyphs));
                 laid_any = true;
             }
-            if attempt == 0 && laid_any && self.atlas.is_full() {
+            let speakers: Vec<NarrativeId> = self.spoken.iter().map(|s| s.id).collect();
+            // Cleared once for these speakers: if their glyphs alone overflow it, some go undrawn
+            // rather than the atlas being rebuilt at every re-spacing.
+            if attempt == 0 && laid_any && self.atlas.is_full() && self.cleared_for != speakers {
+                self.cleared_for = speakers;
                 // Glyphs of threads long silent fill it: start again with today's voices (once:
                 // if these alone overflow it, some of their glyphs go undrawn).
                 self.atlas.clear();

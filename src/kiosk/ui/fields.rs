@@ -44,12 +44,15 @@ pub(super) fn forget_sessions(ctx: &egui::Context, from: u64, current: u64) {
 }
 
 /// The visitor's dream, `rows` high.
+/// `hint` is drawn by egui, unshaped, inside the empty field: give it only for a language egui
+/// writes correctly (see [`field_hint`]).
 pub(super) fn story_field(
     ui: &mut egui::Ui,
     story: &mut String,
     session: u64,
     rows: usize,
     enabled: bool,
+    hint: &str,
 ) -> egui::Response {
     ui.add_enabled(
         enabled,
@@ -57,8 +60,20 @@ pub(super) fn story_field(
             .id(field_id(VisitorField::Story, session))
             .desired_rows(rows)
             .desired_width(f32::INFINITY)
-            .hint_text("In any language. What did you dream?"),
+            .hint_text(hint),
     )
+}
+
+/// The hint to give a field: `hint` itself where egui writes it correctly, nothing where it would
+/// not (Arabic would stand unjoined and backwards) — the screen then shows it shaped, above the
+/// field.
+#[must_use]
+pub(super) fn field_hint(hint: &str) -> &str {
+    if crate::text::needs_shaping(hint) {
+        ""
+    } else {
+        hint
+    }
 }
 
 /// Where the dream comes from, in the visitor's words.
@@ -172,7 +187,7 @@ mod tests {
     /// visitor's tap on it does).
     fn draw_focused(ui: &mut egui::Ui, field: VisitorField, text: &mut String, session: u64) {
         let response = match field {
-            VisitorField::Story => story_field(ui, text, session, 4, true),
+            VisitorField::Story => story_field(ui, text, session, 4, true, "story"),
             VisitorField::Origin => origin_field(ui, text, session, true, "origin"),
             VisitorField::Code => code_field(ui, text, session),
         };

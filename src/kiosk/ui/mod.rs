@@ -279,10 +279,11 @@ pub(super) fn words(ui: &mut egui::Ui, text: &str, look: Look) -> egui::Response
 
 /// A button with shaped words on it, in `look` (or the button style's colour).
 fn face(ui: &egui::Ui, text: &str, look: Look) -> egui::Image<'static> {
-    let colour = if look.colour == Look::STYLE_COLOUR {
+    // On a button, the style's colour is the button's, not running text's.
+    let colour = if look.colour == Look::STYLE_COLOUR && !look.strong {
         ui.visuals().widgets.inactive.fg_stroke.color
     } else {
-        look.colour
+        look.paint_colour(ui)
     };
     words_image(ui.ctx(), text, WordsLook::new(look.size, colour))
 }

@@ -10,7 +10,7 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 use super::{
     GLOW, Layer, Look, PROBLEM, Sides, bright_button, button, check, choice, code,
-    fields::{code_field, origin_field, story_field},
+    fields::{code_field, field_hint, origin_field, story_field},
     kiosk_window, on_screen, panel_frame, sized_button, words,
 };
 use crate::{
@@ -229,7 +229,18 @@ fn form_screen(
                 ui.add_space(8.0);
                 words(ui, &say.text("form-story-label"), Look::label());
                 let rows = if policy.on_screen_keyboard { 3 } else { 4 };
-                let story = story_field(ui, &mut flow.draft.story, session, rows, !sending);
+                let story_hint = say.text("form-story-hint");
+                if field_hint(&story_hint).is_empty() {
+                    words(ui, &story_hint, Look::small());
+                }
+                let story = story_field(
+                    ui,
+                    &mut flow.draft.story,
+                    session,
+                    rows,
+                    !sending,
+                    field_hint(&story_hint),
+                );
                 if curator.stage == Stage::Closed
                     && flow.draft.story.is_empty()
                     && !story.has_focus()
@@ -259,13 +270,17 @@ fn form_screen(
                 });
                 field_problems(ui, &flow, Field::Story, say);
                 words(ui, &say.text("form-origin-label"), Look::label());
-                let hint = Phrase::new("form-origin-hint").with_count("limit", ORIGIN_LIMIT);
+                let hint =
+                    say.phrase(&Phrase::new("form-origin-hint").with_count("limit", ORIGIN_LIMIT));
+                if field_hint(&hint).is_empty() {
+                    words(ui, &hint, Look::small());
+                }
                 let origin = origin_field(
                     ui,
                     &mut flow.draft.origin,
                     session,
                     !sending,
-                    &say.phrase(&hint),
+                    field_hint(&hint),
                 );
                 if origin.changed() {
                     flow.problems.retain(|(field, _)| *field != Field::Origin);
@@ -568,14 +583,18 @@ fn phone_arrival(
     Ok(())
 }
 
-/// The card's texture, uploaded once per receipt and kept in egui's memory while it is shown.
+/// The card's texture, uploaded once per receipt and kept in one slot of egui's memory: the next
+/// receipt's card replaces it, so cards never pile up over the weeks of an exhibition.
 fn card_texture(
     ctx: &egui::Context,
     receipt: Receipt,
     card: &crate::card::Card,
 ) -> egui::TextureHandle {
-    let id = egui::Id::new(("receipt card", receipt.as_str()));
-    if let Some(texture) = ctx.data(|data| data.get_temp::<egui::TextureHandle>(id)) {
+    let slot = egui::Id::new("receipt card");
+    if let Some((shown, texture)) =
+        ctx.data(|data| data.get_temp::<(Receipt, egui::TextureHandle)>(slot))
+        && shown == receipt
+    {
         return texture;
     }
     let image = egui::ColorImage::from_rgba_unmultiplied(
@@ -583,7 +602,7 @@ fn card_texture(
         &card.rgba,
     );
     let texture = ctx.load_texture("receipt card", image, egui::TextureOptions::LINEAR);
-    ctx.data_mut(|data| data.insert_temp(id, texture.clone()));
+    ctx.data_mut(|data| data.insert_temp(slot, (receipt, texture.clone())));
     texture
 }
 
