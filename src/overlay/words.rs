@@ -93,6 +93,7 @@ pub fn measure(ctx: &egui::Context, text: &str, look: WordsLook) -> egui::Vec2 {
 
 /// The texture (white coverage, to be tinted with `look.colour`) and size (points) of `text`
 /// shaped as `look` says, from the cache or made now.
+#[must_use]
 pub fn image_of(ctx: &egui::Context, text: &str, look: WordsLook) -> (egui::TextureId, egui::Vec2) {
     let pixels_per_point = ctx.pixels_per_point().max(0.5);
     let key = Key {

@@ -947,14 +947,13 @@ async fn submit_dream(
             // The keepsake card, painted off the server's threads; the receipt waits for it at
             // most CARD_WAIT.
             let painting = tokio::task::spawn_blocking(move || phone_card(words, id, receipt));
-            let card = match tokio::time::timeout(CARD_WAIT, painting).await {
-                Ok(painted) => painted.ok().flatten(),
-                Err(_) => {
-                    bevy::log::warn!(
-                        "the phone form's card took too long; the receipt goes without it"
-                    );
-                    None
-                }
+            let card = if let Ok(painted) = tokio::time::timeout(CARD_WAIT, painting).await {
+                painted.ok().flatten()
+            } else {
+                bevy::log::warn!(
+                    "the phone form's card took too long; the receipt goes without it"
+                );
+                None
             };
             html(
                 StatusCode::OK,

@@ -230,16 +230,14 @@ fn form_screen(
                 words(ui, &say.text("form-story-label"), Look::label());
                 let rows = if policy.on_screen_keyboard { 3 } else { 4 };
                 let story_hint = say.text("form-story-hint");
-                if field_hint(&story_hint).is_empty() {
-                    words(ui, &story_hint, Look::small());
-                }
+                let story_hint = hint_for(ui, &story_hint);
                 let story = story_field(
                     ui,
                     &mut flow.draft.story,
                     session,
                     rows,
                     !sending,
-                    field_hint(&story_hint),
+                    story_hint,
                 );
                 if curator.stage == Stage::Closed
                     && flow.draft.story.is_empty()
@@ -272,16 +270,8 @@ fn form_screen(
                 words(ui, &say.text("form-origin-label"), Look::label());
                 let hint =
                     say.phrase(&Phrase::new("form-origin-hint").with_count("limit", ORIGIN_LIMIT));
-                if field_hint(&hint).is_empty() {
-                    words(ui, &hint, Look::small());
-                }
-                let origin = origin_field(
-                    ui,
-                    &mut flow.draft.origin,
-                    session,
-                    !sending,
-                    field_hint(&hint),
-                );
+                let hint = hint_for(ui, &hint);
+                let origin = origin_field(ui, &mut flow.draft.origin, session, !sending, hint);
                 if origin.changed() {
                     flow.problems.retain(|(field, _)| *field != Field::Origin);
                 }
@@ -625,4 +615,14 @@ fn shaped_preview(ui: &mut egui::Ui, typed: &str) {
                 Look::body().coloured(egui::Color32::from_rgb(244, 238, 252)),
             );
         });
+}
+
+/// The hint to put inside a field: `hint` where egui writes it correctly; otherwise none, and
+/// `hint` shown shaped above the field instead.
+fn hint_for<'a>(ui: &mut egui::Ui, hint: &'a str) -> &'a str {
+    let inside = field_hint(hint);
+    if inside.is_empty() {
+        words(ui, hint, Look::small());
+    }
+    inside
 }
