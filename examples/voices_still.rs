@@ -49,7 +49,10 @@ fn main() {
         seconds: 10.0,
     };
     let mut renderer = HeadlessRenderer::new_with(&settings, narratives, |app| {
-        app.insert_resource(Voices { speaking });
+        app.insert_resource(Voices {
+            speaking,
+            ..Voices::default()
+        });
         let world = app.world_mut();
         let mut rigs = world.query::<&mut CameraRig>();
         for mut rig in rigs.iter_mut(world) {

@@ -55,7 +55,11 @@ fn each_frame_is_the_still_of_its_moment() {
     let dir = TempDir::new("sequence-stills");
     let frames = dir.path().join("frames");
     let frames_arg = frames.to_str().expect("utf-8");
-    let mut args = vec!["sequence", "--from", "20", "--to", "20.2", "--fps", "20"];
+    // The show plays, its voices speaking: their words fade by the show's timetable, so a still
+    // shows them as a sequence does.
+    let mut args = vec![
+        "sequence", "--from", "20", "--to", "20.2", "--fps", "20", "--show",
+    ];
     args.extend(SIZE);
     args.extend(LOOK);
     args.extend(["--out", frames_arg]);
@@ -71,7 +75,7 @@ fn each_frame_is_the_still_of_its_moment() {
     );
     for (index, seconds) in [(0, "20"), (3, "20.15")] {
         let still = dir.path().join(format!("still_{index}.png"));
-        let mut args = vec!["render", "--time", seconds];
+        let mut args = vec!["render", "--time", seconds, "--show"];
         args.extend(SIZE);
         args.extend(LOOK);
         args.extend(["--out", still.to_str().expect("utf-8")]);

@@ -39,6 +39,7 @@ fn render(
     };
     let voices = Voices {
         speaking: voices.to_vec(),
+        ..Voices::default()
     };
     let mut renderer = HeadlessRenderer::new_with(&settings, narratives.to_vec(), |app| {
         app.insert_resource(voices);

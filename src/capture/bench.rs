@@ -67,6 +67,7 @@ fn voices_of(narratives: &[Narrative], speaking: usize) -> Voices {
             .take(speaking)
             .map(|n| (n.id, Voice::Show))
             .collect(),
+        ..Voices::default()
     }
 }
 

@@ -119,7 +119,23 @@ fn show_voices(
             .collect()
     };
     let chosen = pick_voices(&moment.0, &threads);
-    if voices.bypass_change_detection().set(Voice::Show, chosen) {
+    // Each voice's words fade in as its turn begins and out before it ends, by the timetable.
+    let times = show
+        .as_ref()
+        .map(|show| show.0.voice_turn_times(clock.seconds))
+        .unwrap_or_default();
+    let timetable: std::collections::HashMap<NarrativeId, (f32, f32)> = chosen
+        .iter()
+        .zip(times)
+        .map(|(&id, (began, ends))| (id, (began, ends - crate::weave::words::FADE_OUT_SECONDS)))
+        .collect();
+    let inner = voices.bypass_change_detection();
+    let mut changed = inner.set(Voice::Show, chosen);
+    if inner.timetable != timetable {
+        inner.timetable = timetable;
+        changed = true;
+    }
+    if changed {
         voices.set_changed();
     }
     *chosen_for = Some(moment);

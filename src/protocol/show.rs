@@ -174,6 +174,29 @@ impl Show {
     }
 }
 
+impl Show {
+    /// When each voice of [`Show::voice_turns`] at `seconds` began its turn and when the turn
+    /// ends (dream-clock seconds): every [`VOICE_TURN_SECONDS`], staggered, within its phase.
+    #[must_use]
+    pub fn voice_turn_times(&self, seconds: f32) -> Vec<(f32, f32)> {
+        let (index, into) = self.phase_index_at(seconds);
+        let voices = (self.phases[index].voices as usize).min(MAX_VOICES);
+        let phase_start = seconds - into;
+        let phase_end = phase_start + self.phases[index].seconds;
+        (0..voices)
+            .map(|voice| {
+                let stagger = voice as f32 / voices as f32 * VOICE_TURN_SECONDS;
+                let turn = ((into + stagger) / VOICE_TURN_SECONDS).floor().max(0.0);
+                let start = phase_start + turn * VOICE_TURN_SECONDS - stagger;
+                (
+                    start.max(phase_start),
+                    (start + VOICE_TURN_SECONDS).min(phase_end),
+                )
+            })
+            .collect()
+    }
+}
+
 /// The threads the voices' `turns` choose among `threads`, one each, never one twice: for each
 /// turn, the thread whose id hashes highest with it (rendezvous hashing, so that a thread woven in
 /// or out moves only the voice it wins or held, not every voice).
@@ -228,6 +251,26 @@ mod tests {
         assert!((show.camera_pitch_at(confluence + 20.0, 0.12) + 0.35).abs() < 1e-6);
         let halfway = show.camera_pitch_at(confluence + PITCH_EASE_SECONDS / 2.0, 0.12);
         assert!(halfway < 0.12 && halfway > -0.35);
+    }
+
+    #[test]
+    fn each_voice_s_turn_has_its_times_within_its_phase() {
+        let show = Show::embedded();
+        for seconds in [3.0f32, 20.0, 47.5, 90.0, 130.0] {
+            let (index, into) = show.phase_index_at(seconds);
+            let phase_start = seconds - into;
+            let times = show.voice_turn_times(seconds);
+            assert_eq!(times.len(), show.voice_turns(seconds, 7).len());
+            for (began, ends) in times {
+                assert!(
+                    began <= seconds && seconds < ends,
+                    "{began} {seconds} {ends}"
+                );
+                assert!(began >= phase_start - 1e-4);
+                assert!(ends <= phase_start + show.phases[index].seconds + 1e-4);
+                assert!(ends - began <= VOICE_TURN_SECONDS + 1e-4);
+            }
+        }
     }
 
     #[test]

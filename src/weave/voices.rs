@@ -56,6 +56,11 @@ impl Voice {
 #[derive(Resource, Debug, Clone, Default, PartialEq)]
 pub struct Voices {
     pub speaking: Vec<(NarrativeId, Voice)>,
+    /// For the show's voices, which keep a timetable: when each began to speak and when its
+    /// words begin to fade (dream-clock seconds, the latter ahead of time). The words fade by
+    /// these rather than by when a renderer first heard of them, so a still, a sequence and a
+    /// running show put the same words on the cloak at the same moment.
+    pub timetable: std::collections::HashMap<NarrativeId, (f32, f32)>,
 }
 
 impl Voices {

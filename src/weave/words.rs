@@ -78,8 +78,23 @@ const ARC_SAMPLES: usize = 64;
 /// slope and gape on the next. Re-spacing (not re-shaping: the fitted line is kept) twenty times
 /// a second keeps the gaps even.
 const RELAY_SECONDS: f32 = 0.05;
-/// How far a thread's length may change before its words are fitted to it again.
-const REFIT_TOLERANCE: f32 = 0.02;
+/// Steps of thread length the words are fitted to (2 %): a thread's ripple changes its length a
+/// little all the time; its words are fitted again only when the step changes.
+const REFIT_STEP: f32 = 1.02;
+
+/// The moment words are spaced for at `now`: the last multiple of [`RELAY_SECONDS`], so that
+/// spacing depends on the clock alone, not on which frames came before.
+fn relay_time(now: f32) -> f32 {
+    (now / RELAY_SECONDS).floor() * RELAY_SECONDS
+}
+
+/// `length` to the nearest step of [`REFIT_STEP`].
+fn fitting_length(length: f32) -> f32 {
+    if length <= 0.0 {
+        return 0.0;
+    }
+    REFIT_STEP.powf((length.ln() / REFIT_STEP.ln()).round())
+}
 /// Sorts the words after everything else drawn with transparency — after the threads, which
 /// they must lie over — whatever the camera does: far more than any distance in the scene.
 const WORDS_DEPTH_BIAS: f32 = 1.0e6;
@@ -460,16 +475,41 @@ struct Spoken {
 
 /// Brings the spoken threads in line with `speakers` at `now`: new voices begin (their words fade
 /// in), voices that stopped fade out and are let go once faded, a voice that returns while fading
-/// fades back in from where it was. Returns whether anything changed.
-fn follow_voices(spoken: &mut Vec<Spoken>, speakers: &[(NarrativeId, Voice)], now: f32) -> bool {
+/// fades back in from where it was. A voice whose strongest reason is the show follows the show's
+/// `timetable` instead (when it began, when its words begin to fade), so that its words are a
+/// function of the clock alone. Returns whether anything changed.
+fn follow_voices(
+    spoken: &mut Vec<Spoken>,
+    speakers: &[(NarrativeId, Voice)],
+    timetable: &HashMap<NarrativeId, (f32, f32)>,
+    now: f32,
+) -> bool {
+    let timed = |id: NarrativeId, voice: Voice| {
+        (voice == Voice::Show)
+            .then(|| timetable.get(&id).copied())
+            .flatten()
+    };
     let mut changed = false;
     for s in &mut *spoken {
+        let listed = speakers.iter().find(|(id, _)| *id == s.id).map(|&(_, v)| v);
+        if let Some((since, fades)) = listed.and_then(|voice| timed(s.id, voice)) {
+            // Exactly the timetable's times (copied, not computed): compared bit for bit.
+            let same = s.since.to_bits() == since.to_bits()
+                && s.until.map(f32::to_bits) == Some(fades.to_bits());
+            if !same || listed != Some(s.voice) {
+                s.since = since;
+                s.until = Some(fades);
+                s.voice = Voice::Show;
+                changed = true;
+            }
+            continue;
+        }
         // The clock was set back: what spoke is shown at once.
         if s.since > now {
             s.since = now - FADE_IN_SECONDS;
             changed = true;
         }
-        if let Some(&(_, voice)) = speakers.iter().find(|(id, _)| *id == s.id) {
+        if let Some(voice) = listed {
             if let Some(until) = s.until.take() {
                 let left = 1.0 - ((now - until) / FADE_OUT_SECONDS).clamp(0.0, 1.0);
                 s.since = now - left * FADE_IN_SECONDS;
@@ -479,24 +519,26 @@ fn follow_voices(spoken: &mut Vec<Spoken>, speakers: &[(NarrativeId, Voice)], no
                 s.voice = voice;
                 changed = true;
             }
-        } else if s.until.is_none() {
+        } else if s.until.is_none_or(|until| until > now) {
             s.until = Some(now);
             changed = true;
         }
     }
     let before = spoken.len();
     spoken.retain(|s| {
-        s.until
-            .is_none_or(|until| (0.0..FADE_OUT_SECONDS).contains(&(now - until)))
+        speakers.iter().any(|(id, _)| *id == s.id)
+            || s.until
+                .is_none_or(|until| (0.0..FADE_OUT_SECONDS).contains(&(now - until)))
     });
     changed |= spoken.len() != before;
     for &(id, voice) in speakers {
         if !spoken.iter().any(|s| s.id == id) {
+            let (since, until) = timed(id, voice).map_or((now, None), |(b, f)| (b, Some(f)));
             spoken.push(Spoken {
                 id,
                 voice,
-                since: now,
-                until: None,
+                since,
+                until,
             });
             changed = true;
         }
@@ -607,11 +649,9 @@ impl WordsState {
                 let thread = &loom.threads()[index];
                 let entry = index + WARP_THREADS as usize;
                 let key = LayKey::new(entry, thread, loom, shape);
-                if self
-                    .laid
-                    .get(&spoken.id)
-                    .is_some_and(|(laid, at, _)| *laid == key && (now - at).abs() < RELAY_SECONDS)
-                {
+                if self.laid.get(&spoken.id).is_some_and(|(laid, at, _)| {
+                    *laid == key && at.to_bits() == relay_time(now).to_bits()
+                }) {
                     continue;
                 }
                 let Some(narrative) = archive.narratives.iter().find(|n| n.id == spoken.id) else {
@@ -622,13 +662,16 @@ impl WordsState {
                 let Some(gpu) = entries.get(entry) else {
                     continue;
                 };
-                // Measured where its glide takes it, so that its words fit it once it is there.
-                let settled = now.max(gpu.life.w + SLOT_GLIDE_SECONDS);
+                // Measured where its glide takes it, so that its words fit it once it is there;
+                // at the relay's moment and fitted to its length in steps, so that the words are
+                // a function of the clock, the same in a still as in a running piece.
+                let settled = relay_time(now).max(gpu.life.w + SLOT_GLIDE_SECONDS);
                 let arc = ArcLength::of_thread(uniform, gpu, entry as u32, settled);
-                let length = arc.total();
-                let refit = self.lines.get(&spoken.id).is_none_or(|line| {
-                    (line.length - length).abs() > REFIT_TOLERANCE * length.max(1e-3)
-                });
+                let length = fitting_length(arc.total());
+                let refit = self
+                    .lines
+                    .get(&spoken.id)
+                    .is_none_or(|line| line.length.to_bits() != length.to_bits());
                 if refit {
                     let line = fit_line(&mut stack, &narrative.text, length);
                     self.lines.insert(spoken.id, line);
@@ -643,7 +686,7 @@ impl WordsState {
                     seed: splitmix64(spoken.id.0),
                 };
                 let glyphs = lay_glyphs(line, &arc, &mut self.atlas, &stack, &paint);
-                self.laid.insert(spoken.id, (key, now, glyphs));
+                self.laid.insert(spoken.id, (key, relay_time(now), glyphs));
                 laid_any = true;
             }
             let speakers: Vec<NarrativeId> = self.spoken.iter().map(|s| s.id).collect();
@@ -778,11 +821,16 @@ pub(super) fn speak_words(
     }
     let now = clock.seconds;
     let state = &mut *state;
-    let spoke = follow_voices(&mut state.spoken, &voices.speakers(), now);
-    let ripple = (now - state.laid_at).abs() >= RELAY_SECONDS && !state.spoken.is_empty();
+    let spoke = follow_voices(
+        &mut state.spoken,
+        &voices.speakers(),
+        &voices.timetable,
+        now,
+    );
+    let ripple = relay_time(now).to_bits() != state.laid_at.to_bits() && !state.spoken.is_empty();
     if spoke || ripple || state.stale || loom.is_changed() || shape.is_changed() {
         state.stale = false;
-        state.laid_at = now;
+        state.laid_at = relay_time(now);
         let glyphs = state.glyphs(&loom, &shape, &archive, *texts, now);
         if glyphs != state.uploaded {
             let capacity = glyph_capacity(glyphs.len());
@@ -996,35 +1044,73 @@ mod tests {
     fn words_fade_in_and_out_as_voices_come_and_go() {
         let (a, b) = (NarrativeId(1), NarrativeId(2));
         let mut spoken = Vec::new();
-        assert!(follow_voices(&mut spoken, &[(a, Voice::Show)], 10.0));
-        assert!(!follow_voices(&mut spoken, &[(a, Voice::Show)], 10.5));
+        let none = HashMap::new();
+        assert!(follow_voices(&mut spoken, &[(a, Voice::Show)], &none, 10.0));
+        assert!(!follow_voices(
+            &mut spoken,
+            &[(a, Voice::Show)],
+            &none,
+            10.5
+        ));
         assert!((spoken[0].since - 10.0).abs() < 1e-6);
         // A stops: it fades, then goes; B begins.
-        assert!(follow_voices(&mut spoken, &[(b, Voice::Read)], 11.0));
+        assert!(follow_voices(&mut spoken, &[(b, Voice::Read)], &none, 11.0));
         assert_eq!(spoken.len(), 2);
         assert!(
             spoken[0]
                 .until
                 .is_some_and(|until| (until - 11.0).abs() < 1e-6)
         );
-        assert!(!follow_voices(&mut spoken, &[(b, Voice::Read)], 11.5));
+        assert!(!follow_voices(
+            &mut spoken,
+            &[(b, Voice::Read)],
+            &none,
+            11.5
+        ));
         assert!(follow_voices(
             &mut spoken,
             &[(b, Voice::Read)],
+            &none,
             11.0 + FADE_OUT_SECONDS + 0.01
         ));
         assert_eq!(spoken.len(), 1);
         assert_eq!(spoken[0].id, b);
         // B stops and comes back half faded: it fades in from about half.
-        follow_voices(&mut spoken, &[], 20.0);
+        follow_voices(&mut spoken, &[], &none, 20.0);
         follow_voices(
             &mut spoken,
             &[(b, Voice::Found)],
+            &none,
             20.0 + 0.5 * FADE_OUT_SECONDS,
         );
         let s = spoken[0];
         assert!(s.voice == Voice::Found && s.until.is_none());
         assert!((s.since - (20.0 + 0.5 * FADE_OUT_SECONDS - 0.5 * FADE_IN_SECONDS)).abs() < 1e-4);
+    }
+
+    #[test]
+    fn the_show_s_voices_fade_by_their_timetable_not_by_when_they_were_heard() {
+        let a = NarrativeId(1);
+        let timetable = HashMap::from([(a, (40.0, 50.8))]);
+        // Heard first at 45 s (a still, or a sequence starting mid-turn): begun at 40 s.
+        let mut late = Vec::new();
+        follow_voices(&mut late, &[(a, Voice::Show)], &timetable, 45.0);
+        let mut early = Vec::new();
+        follow_voices(&mut early, &[(a, Voice::Show)], &timetable, 40.0);
+        follow_voices(&mut early, &[(a, Voice::Show)], &timetable, 45.0);
+        assert_eq!(late, early);
+        assert_eq!((late[0].since, late[0].until), (40.0, Some(50.8)));
+        // Still listed while its words fade ahead of its turn's end, it is kept.
+        assert!(!follow_voices(
+            &mut late,
+            &[(a, Voice::Show)],
+            &timetable,
+            51.5
+        ));
+        assert_eq!(late.len(), 1);
+        // Read by a visitor as well, its words follow the visitor, not the show.
+        follow_voices(&mut late, &[(a, Voice::Read)], &timetable, 52.0);
+        assert_eq!(late[0].until, None);
     }
 
     #[test]
