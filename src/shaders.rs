@@ -81,6 +81,28 @@ macro_rules! position_only_material {
 }
 pub(crate) use position_only_material;
 
+/// The address mesh of `count` quads for a position-only material: each vertex is (corner x,
+/// corner y, quad index), the corners at `low` and 1 on each axis (`-1` for a quad centred on
+/// its point, `0` for one standing on it). The vertex shader builds each quad from its index.
+#[must_use]
+pub fn quad_addresses(count: u32, low: f32) -> Mesh {
+    let mut positions = Vec::with_capacity(count as usize * 4);
+    let mut indices = Vec::with_capacity(count as usize * 6);
+    for quad in 0..count {
+        let base = quad * 4;
+        for (x, y) in [(low, low), (1.0, low), (low, 1.0), (1.0, 1.0)] {
+            positions.push([x, y, quad as f32]);
+        }
+        indices.extend_from_slice(&[base, base + 1, base + 2, base + 2, base + 1, base + 3]);
+    }
+    Mesh::new(
+        bevy::mesh::PrimitiveTopology::TriangleList,
+        bevy::asset::RenderAssetUsages::RENDER_WORLD,
+    )
+    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
+    .with_inserted_indices(bevy::mesh::Indices::U32(indices))
+}
+
 /// Every shader: handle, embedded source, path in the repository. Libraries come before the
 /// shaders that import them.
 pub const ALL: [(Handle<Shader>, &str, &str); 7] = [

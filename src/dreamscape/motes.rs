@@ -3,9 +3,7 @@
 //! and the clock — no state on the CPU.
 
 use bevy::{
-    asset::RenderAssetUsages,
     camera::visibility::NoFrustumCulling,
-    mesh::{Indices, PrimitiveTopology},
     prelude::*,
     render::render_resource::{AsBindGroup, ShaderType},
 };
@@ -49,24 +47,10 @@ pub struct MoteMaterial {
 
 shaders::position_only_material!(MoteMaterial, shaders::MOTES, AlphaMode::Add);
 
-/// Quads of `count` motes: each vertex is (corner x, corner y, mote index).
+/// Quads of `count` motes: each vertex is (corner x, corner y, mote index), corners at ±1.
 #[must_use]
 pub fn mote_mesh(count: u32) -> Mesh {
-    let mut positions = Vec::with_capacity(count as usize * 4);
-    let mut indices = Vec::with_capacity(count as usize * 6);
-    for mote in 0..count {
-        let base = mote * 4;
-        for (x, y) in [(-1.0, -1.0), (1.0, -1.0), (-1.0, 1.0), (1.0, 1.0)] {
-            positions.push([x, y, mote as f32]);
-        }
-        indices.extend_from_slice(&[base, base + 1, base + 2, base + 2, base + 1, base + 3]);
-    }
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_indices(Indices::U32(indices))
+    shaders::quad_addresses(count, -1.0)
 }
 
 /// Marks the motes.

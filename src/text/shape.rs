@@ -100,6 +100,19 @@ impl Shaped {
     /// layout no longer fills the width it wrapped at.
     #[must_use]
     pub fn tight(mut self) -> Self {
+        if let Some((left, right)) = self.ink_extent() {
+            for glyph in &mut self.glyphs {
+                glyph.x -= left;
+            }
+            self.width = (right - left).ceil();
+        }
+        self
+    }
+
+    /// Where the glyphs begin and end, left to right (pen positions and advances), or `None`
+    /// for a layout with no glyphs.
+    #[must_use]
+    pub fn ink_extent(&self) -> Option<(f32, f32)> {
         let left = self
             .glyphs
             .iter()
@@ -110,13 +123,7 @@ impl Shaped {
             .iter()
             .map(|g| g.x + g.advance)
             .fold(f32::NEG_INFINITY, f32::max);
-        if left.is_finite() && right.is_finite() {
-            for glyph in &mut self.glyphs {
-                glyph.x -= left;
-            }
-            self.width = (right - left).ceil();
-        }
-        self
+        (left.is_finite() && right.is_finite()).then_some((left, right))
     }
 }
 

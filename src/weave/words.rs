@@ -16,7 +16,6 @@ use bevy::{
     asset::RenderAssetUsages,
     camera::visibility::NoFrustumCulling,
     image::ImageSampler,
-    mesh::{Indices, PrimitiveTopology},
     prelude::*,
     render::{
         render_resource::{AsBindGroup, Extent3d, ShaderType, TextureDimension, TextureFormat},
@@ -155,21 +154,7 @@ pub fn glyph_capacity(glyphs: usize) -> u32 {
 /// The address mesh for `glyphs` quads: each vertex is (corner x 0|1, corner y 0|1, glyph index).
 #[must_use]
 pub fn word_mesh(glyphs: u32) -> Mesh {
-    let mut positions = Vec::with_capacity(glyphs as usize * 4);
-    let mut indices = Vec::with_capacity(glyphs as usize * 6);
-    for glyph in 0..glyphs {
-        let base = glyph * 4;
-        for (x, y) in [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)] {
-            positions.push([x, y, glyph as f32]);
-        }
-        indices.extend_from_slice(&[base, base + 1, base + 2, base + 2, base + 1, base + 3]);
-    }
-    Mesh::new(
-        PrimitiveTopology::TriangleList,
-        RenderAssetUsages::RENDER_WORLD,
-    )
-    .with_inserted_attribute(Mesh::ATTRIBUTE_POSITION, positions)
-    .with_inserted_indices(Indices::U32(indices))
+    crate::shaders::quad_addresses(glyphs, 0.0)
 }
 
 /// How far a glyph has frayed off its thread, `0` (whole) to `1` (gone), as `words.wgsl` reckons
@@ -277,21 +262,7 @@ impl Line {
 
 /// The left and right ends of a shaped line's glyphs, pixels.
 fn extent(shaped: &Shaped) -> (f32, f32) {
-    let left = shaped
-        .glyphs
-        .iter()
-        .map(|g| g.x)
-        .fold(f32::INFINITY, f32::min);
-    let right = shaped
-        .glyphs
-        .iter()
-        .map(|g| g.x + g.advance)
-        .fold(f32::NEG_INFINITY, f32::max);
-    if left.is_finite() && right.is_finite() {
-        (left, right)
-    } else {
-        (0.0, 0.0)
-    }
+    shaped.ink_extent().unwrap_or((0.0, 0.0))
 }
 
 fn pixel_width(shaped: &Shaped) -> f32 {
@@ -1009,7 +980,7 @@ mod tests {
         assert_eq!(glyph_capacity(5000), 8192);
         let mesh = word_mesh(3);
         assert_eq!(mesh.count_vertices(), 12);
-        let Some(Indices::U32(indices)) = mesh.indices() else {
+        let Some(bevy::mesh::Indices::U32(indices)) = mesh.indices() else {
             panic!("u32 indices")
         };
         assert_eq!(indices.len(), 18);
