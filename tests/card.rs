@@ -6,7 +6,7 @@ use std::path::Path;
 use dreamloom::{
     card::{self, CODE_KEY, CardWords, DREAM_KEY, ORIGIN_KEY},
     narrative::{Consent, Narrative, NarrativeId},
-    testing::{TempDir, dreamloom_command, frames_folder},
+    testing::{TempDir, dreamloom_in, frames_folder, golden},
 };
 use image::RgbaImage;
 use unicode_normalization::UnicodeNormalization;
@@ -90,20 +90,9 @@ fn differing_pixels(a: &RgbaImage, b: &RgbaImage) -> usize {
 
 #[test]
 fn cards_match_their_reviewed_goldens_in_seven_scripts() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     for (name, dream, origin, sanctuary) in CARDS {
         let card = paint(dream, origin, sanctuary);
-        card.save(frames_folder().join(format!("candidate_{name}")))
-            .expect("kept");
-        let path = dir.join(name);
-        if std::env::var("DREAMLOOM_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-            card.save(&path).expect("golden written");
-            eprintln!(
-                "golden card rewritten: review {} before committing it",
-                path.display()
-            );
-        }
-        let golden = image::open(&path).expect("golden card exists").to_rgba8();
+        let golden = golden(name, &card);
         assert_eq!(golden.dimensions(), card.dimensions());
         let off = differing_pixels(&card, &golden);
         assert!(
@@ -135,15 +124,6 @@ fn a_card_with_one_letter_changed_does_not_pass_for_its_golden() {
     assert!(off > 20, "one tone mark removed moves only {off} pixels");
 }
 
-fn dreamloom(data: &TempDir, args: &[&str]) -> std::process::Output {
-    dreamloom_command()
-        .arg("--data")
-        .arg(data.path())
-        .args(args)
-        .output()
-        .expect("dreamloom runs")
-}
-
 #[test]
 fn words_from_a_file_reach_the_card_byte_for_byte() {
     let data = TempDir::new("card-round-trip");
@@ -152,7 +132,7 @@ fn words_from_a_file_reach_the_card_byte_for_byte() {
     let file = data.path().join("dream.txt");
     std::fs::write(&file, dream.nfd().collect::<String>()).expect("written");
     let origin = "Yorùbá, Ìbàdàn";
-    let submitted = dreamloom(
+    let submitted = dreamloom_in(
         &data,
         &[
             "submit",
@@ -169,7 +149,7 @@ fn words_from_a_file_reach_the_card_byte_for_byte() {
     );
     let code = String::from_utf8_lossy(&submitted.stdout).trim().to_owned();
     let out = data.path().join("card.png");
-    let drawn = dreamloom(
+    let drawn = dreamloom_in(
         &data,
         &[
             "card",
@@ -210,14 +190,14 @@ fn words_from_a_file_reach_the_card_byte_for_byte() {
         .expect("kept");
 
     // Withdrawn, the dream has no card; a code nobody was given, none either.
-    let withdrawn = dreamloom(&data, &["withdraw", &code]);
+    let withdrawn = dreamloom_in(&data, &["withdraw", &code]);
     assert!(withdrawn.status.success());
-    let refused = dreamloom(
+    let refused = dreamloom_in(
         &data,
         &["card", &code, "--out", out.to_str().expect("path")],
     );
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("withdrawn"));
-    let too_small = dreamloom(&data, &["card", &code, "--width", "20"]);
+    let too_small = dreamloom_in(&data, &["card", &code, "--width", "20"]);
     assert!(String::from_utf8_lossy(&too_small.stderr).contains("240 to 8192"));
 }

@@ -2,16 +2,7 @@
 
 use std::process::Output;
 
-use dreamloom::testing::{TempDir, dreamloom_command};
-
-fn dreamloom(data: &TempDir, args: &[&str]) -> Output {
-    dreamloom_command()
-        .arg("--data")
-        .arg(data.path())
-        .args(args)
-        .output()
-        .expect("dreamloom runs")
-}
+use dreamloom::testing::{TempDir, dreamloom_in};
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
@@ -24,7 +15,7 @@ fn stderr(output: &Output) -> String {
 #[test]
 fn submit_prints_a_receipt_that_export_and_withdraw_know() {
     let data = TempDir::new("cli-submit");
-    let submitted = dreamloom(
+    let submitted = dreamloom_in(
         &data,
         &[
             "submit",
@@ -41,7 +32,7 @@ fn submit_prints_a_receipt_that_export_and_withdraw_know() {
     let receipt = stdout(&submitted);
     assert_eq!(receipt.len(), 6, "receipt {receipt:?}");
 
-    let exported = dreamloom(&data, &["export"]);
+    let exported = dreamloom_in(&data, &["export"]);
     assert!(exported.status.success());
     let lines = stdout(&exported);
     let mine = lines
@@ -51,11 +42,11 @@ fn submit_prints_a_receipt_that_export_and_withdraw_know() {
     assert!(mine.contains("\"sanctuary\":true") && mine.contains("The moon rowed us home."));
     assert!(lines.lines().count() > 10, "the samples are there too");
 
-    let withdrawn = dreamloom(&data, &["withdraw", &receipt.to_lowercase()]);
+    let withdrawn = dreamloom_in(&data, &["withdraw", &receipt.to_lowercase()]);
     assert!(withdrawn.status.success(), "{}", stderr(&withdrawn));
-    assert!(!stdout(&dreamloom(&data, &["export"])).contains(&receipt));
+    assert!(!stdout(&dreamloom_in(&data, &["export"])).contains(&receipt));
 
-    let again = dreamloom(&data, &["withdraw", &receipt]);
+    let again = dreamloom_in(&data, &["withdraw", &receipt]);
     assert!(!again.status.success());
     assert!(
         stderr(&again).contains("already withdrawn"),
@@ -68,7 +59,7 @@ fn submit_prints_a_receipt_that_export_and_withdraw_know() {
 fn invalid_submissions_and_codes_are_refused_with_reasons() {
     let data = TempDir::new("cli-invalid");
     let long = "a".repeat(812);
-    let refused = dreamloom(&data, &["submit", "--text", &long, "--origin", "x"]);
+    let refused = dreamloom_in(&data, &["submit", "--text", &long, "--origin", "x"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         stderr(&refused).contains("the story is 812 characters long; the limit is 600"),
@@ -80,9 +71,9 @@ fn invalid_submissions_and_codes_are_refused_with_reasons() {
         "no receipt for a refused dream"
     );
 
-    let unknown = dreamloom(&data, &["withdraw", "ZZZZZZ"]);
+    let unknown = dreamloom_in(&data, &["withdraw", "ZZZZZZ"]);
     assert!(stderr(&unknown).contains("no narrative has the receipt code ZZZZZZ"));
-    let malformed = dreamloom(&data, &["withdraw", "ABC"]);
+    let malformed = dreamloom_in(&data, &["withdraw", "ABC"]);
     assert!(stderr(&malformed).contains("a receipt code has 6 characters"));
 }
 
@@ -95,7 +86,7 @@ fn import_reports_bad_lines_exits_non_zero_and_export_file_re_imports() {
         "{\"text\":\"good one\",\"origin\":\"Oaxaca\"}\n{\"text\":\"\",\"origin\":\"x\"}\n",
     )
     .unwrap();
-    let imported = dreamloom(&data, &["import", file.to_str().unwrap()]);
+    let imported = dreamloom_in(&data, &["import", file.to_str().unwrap()]);
     assert_eq!(imported.status.code(), Some(1));
     let report = stderr(&imported);
     assert!(
@@ -109,12 +100,12 @@ fn import_reports_bad_lines_exits_non_zero_and_export_file_re_imports() {
 
     let out = data.path().join("out.jsonl");
     assert!(
-        dreamloom(&data, &["export", out.to_str().unwrap()])
+        dreamloom_in(&data, &["export", out.to_str().unwrap()])
             .status
             .success()
     );
     let other = TempDir::new("cli-import-other");
-    let again = dreamloom(&other, &["import", out.to_str().unwrap()]);
+    let again = dreamloom_in(&other, &["import", out.to_str().unwrap()]);
     // The fresh store already holds the samples under their own receipts; the exported samples
     // bring other receipts, so every line imports.
     assert!(again.status.success(), "{}", stderr(&again));
@@ -122,7 +113,7 @@ fn import_reports_bad_lines_exits_non_zero_and_export_file_re_imports() {
     // language, consent, receipt, status and time.
     let back = data.path().join("back.jsonl");
     assert!(
-        dreamloom(&other, &["export", back.to_str().unwrap()])
+        dreamloom_in(&other, &["export", back.to_str().unwrap()])
             .status
             .success()
     );
@@ -158,7 +149,7 @@ fn import_reports_bad_lines_exits_non_zero_and_export_file_re_imports() {
 fn import_refuses_what_is_not_a_file_instead_of_reading_forever() {
     let data = TempDir::new("cli-import-device");
     // /dev/zero is one endless line: read, it never ends.
-    let output = dreamloom(&data, &["import", "/dev/zero"]);
+    let output = dreamloom_in(&data, &["import", "/dev/zero"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr(&output).contains("/dev/zero is not a file"),

@@ -20,7 +20,8 @@ use dreamloom::{
         synthetic::synthetic_narratives,
     },
     testing::{
-        frame_stats, gpu_available, hsv, hue_distance, keep, one_renderer_at_a_time, shows_hue_near,
+        frame_stats, golden, gpu_available, hsv, hue_distance, keep, one_renderer_at_a_time,
+        shows_hue_near,
     },
     weave::{
         Cloak, FOCUS_DISTANCE, FOCUS_FLIGHT_SECONDS, Focus, Loom, ThreadMaterial,
@@ -74,7 +75,6 @@ fn the_cloak_matches_its_reviewed_golden_frames_at_28_500_and_5000_threads() {
     if !gpu_available("the_cloak_matches_its_reviewed_golden_frames_at_28_500_and_5000_threads") {
         return;
     }
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     for (name, threads) in GOLDENS {
         let narratives = if threads == 28 {
             sample_narratives().unwrap()
@@ -85,16 +85,7 @@ fn the_cloak_matches_its_reviewed_golden_frames_at_28_500_and_5000_threads() {
             let _gpu = one_renderer_at_a_time();
             render_still(&settings(320, 180, 12.0), narratives).unwrap()
         };
-        keep(&frame, &format!("candidate_{name}"));
-        let path = dir.join(name);
-        if std::env::var("DREAMLOOM_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-            frame.save(&path).unwrap();
-            eprintln!(
-                "golden frame rewritten: review {} before committing it",
-                path.display()
-            );
-        }
-        let golden = image::open(&path).expect("golden frame exists").to_rgba8();
+        let golden = golden(name, &frame);
         assert_eq!(golden.dimensions(), frame.dimensions());
         let (off, worst) = differing_cells(&frame, &golden);
         assert!(

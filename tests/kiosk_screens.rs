@@ -179,16 +179,7 @@ fn the_arabic_form_matches_its_reviewed_golden() {
         return;
     }
     let frame = arabic_form_frame();
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/kiosk_form_arabic.png");
-    if std::env::var("DREAMLOOM_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
-        frame.save(&path).unwrap();
-        eprintln!(
-            "golden frame rewritten: review {} before committing it",
-            path.display()
-        );
-    }
-    let golden = image::open(&path).expect("golden frame exists").to_rgba8();
+    let golden = dreamloom::testing::golden("kiosk_form_arabic.png", &frame);
     assert_eq!(golden.dimensions(), frame.dimensions());
     // The panel is where text is: compare it in 16×16-pixel tiles, so a word unjoined, moved to
     // the other side or missing shows, and the piece's own slow drift behind does not.

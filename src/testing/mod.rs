@@ -226,6 +226,27 @@ pub fn keep(frame: &RgbaImage, name: &str) {
     eprintln!("kept {}", path.display());
 }
 
+/// The reviewed golden image `tests/golden/{name}`. `candidate`, what the test made, is kept as
+/// `candidate_{name}` for a person to compare; with `DREAMLOOM_UPDATE_GOLDEN=1` it first
+/// becomes the golden image (to be reviewed before it is committed).
+#[must_use]
+pub fn golden(name: &str, candidate: &RgbaImage) -> RgbaImage {
+    keep(candidate, &format!("candidate_{name}"));
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name);
+    if std::env::var("DREAMLOOM_UPDATE_GOLDEN").is_ok_and(|v| v == "1") {
+        candidate.save(&path).expect("golden image written");
+        eprintln!(
+            "golden image rewritten: review {} before committing it",
+            path.display()
+        );
+    }
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("golden image {}: {e}", path.display()))
+        .to_rgba8()
+}
+
 /// Render tests of one test binary take turns: lavapipe on two cores is slow enough without
 /// several renderers competing, and timings in them stay meaningful.
 pub fn one_renderer_at_a_time() -> std::sync::MutexGuard<'static, ()> {
@@ -245,6 +266,17 @@ pub fn dreamloom_command() -> std::process::Command {
         .map(|dir| dir.join("dreamloom"))
         .expect("a target folder");
     std::process::Command::new(bin)
+}
+
+/// `dreamloom --data {data} {args}`, run to its end.
+#[must_use]
+pub fn dreamloom_in(data: &TempDir, args: &[&str]) -> std::process::Output {
+    dreamloom_command()
+        .arg("--data")
+        .arg(data.path())
+        .args(args)
+        .output()
+        .expect("dreamloom runs")
 }
 
 /// Hue distance in degrees, `0..=180`.
