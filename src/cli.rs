@@ -264,13 +264,20 @@ pub struct RenderArgs {
     /// Height of the frame in pixels.
     #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(1..=8192))]
     pub height: u32,
-    /// Seed of the dreamscape.
-    #[arg(long, default_value_t = Dreamscape::default().seed)]
-    pub seed: u64,
     /// Moment of the dream to render, in seconds since it began.
     #[arg(long = "time", default_value_t = 0.0, value_parser = parse_seconds)]
     pub seconds: f32,
-    /// Render the frame of the show (assets/show.ron) at --time.
+    #[command(flatten)]
+    pub scene: SceneArgs,
+}
+
+/// What `render` and `sequence` show: the seed, the show, a look, the narratives.
+#[derive(Debug, Args)]
+pub struct SceneArgs {
+    /// Seed of the dreamscape.
+    #[arg(long, default_value_t = Dreamscape::default().seed)]
+    pub seed: u64,
+    /// Play the show (assets/show.ron): its frames at the times rendered.
     #[arg(long)]
     pub show: bool,
     /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
@@ -301,18 +308,8 @@ pub struct SequenceArgs {
     /// Height of the frames in pixels.
     #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(2..=8192))]
     pub height: u32,
-    /// Seed of the dreamscape.
-    #[arg(long, default_value_t = Dreamscape::default().seed)]
-    pub seed: u64,
-    /// Render the show (assets/show.ron).
-    #[arg(long)]
-    pub show: bool,
-    /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
-    #[arg(long, value_name = "NAME|PATH")]
-    pub preset: Option<String>,
-    /// Render N generated narratives (36 origins, seeded by --seed) instead of the store's.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=200_000))]
-    pub synthetic: Option<u32>,
+    #[command(flatten)]
+    pub scene: SceneArgs,
 }
 
 fn parse_seconds(text: &str) -> Result<f32, String> {
@@ -359,7 +356,7 @@ mod tests {
         let Some(Command::Render(args)) = cli.command else {
             panic!("render command")
         };
-        assert_eq!((args.width, args.height, args.seed), (320, 180, 3));
+        assert_eq!((args.width, args.height, args.scene.seed), (320, 180, 3));
         assert!((args.seconds - 12.5).abs() < f32::EPSILON);
 
         for bad in [

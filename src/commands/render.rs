@@ -13,7 +13,7 @@ use crate::{
         bench::{self, BenchResult, BenchSettings},
         sequence::{self, Encoder, Output, Timing},
     },
-    cli::{BenchArgs, RenderArgs, SequenceArgs},
+    cli::{BenchArgs, RenderArgs, SceneArgs, SequenceArgs},
     narrative::synthetic::synthetic_narratives,
     protocol::{ShowPlaying, show::Show},
     tuning::preset::Preset,
@@ -25,29 +25,18 @@ pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(),
         out: path,
         width,
         height,
-        seed,
         seconds,
-        show,
-        preset,
-        synthetic,
+        scene,
     } = args;
-    let narratives = match synthetic {
-        Some(count) => synthetic_narratives(count as usize, seed),
-        None => open_store(data)?.reader()?.displayed()?,
-    };
-    let settings = StillSettings {
-        width,
-        height,
-        seed,
-        seconds,
-    };
-    let preset = preset.as_deref().map(Preset::load).transpose()?;
+    let scene = Scene::load(data, scene)?;
     let started = Instant::now();
     eprintln!(
-        "dreamloom: rendering {width}×{height} (seed {seed}, {seconds:.1} s into the dream, {} threads): preparing the GPU…",
-        narratives.len()
+        "dreamloom: rendering {width}×{height} (seed {}, {seconds:.1} s into the dream, {} threads): preparing the GPU…",
+        scene.seed,
+        scene.narratives.len()
     );
-    let frame = piece_renderer(&settings, narratives, show, preset)
+    let frame = scene
+        .renderer(width, height, seconds)
         .and_then(|mut renderer| renderer.capture())
         .map_err(render_failure)?;
     eprintln!(
@@ -66,21 +55,65 @@ pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(),
     Ok(())
 }
 
-/// The headless piece as `render` and `sequence` show it: the show playing or not, a look.
-fn piece_renderer(
-    settings: &StillSettings,
+/// What `render` and `sequence` show: the narratives (the store's, or generated), the seed, the
+/// show playing or not, a look.
+struct Scene {
     narratives: Vec<crate::narrative::Narrative>,
+    seed: u64,
     show: bool,
     preset: Option<Preset>,
-) -> Result<HeadlessRenderer, crate::capture::RenderError> {
-    HeadlessRenderer::new_with(settings, narratives, |app| {
-        if show {
-            app.insert_resource(ShowPlaying(Show::embedded()));
-        }
-        if let Some(preset) = preset {
-            app.insert_resource(preset);
-        }
-    })
+}
+
+impl Scene {
+    /// Reads what `args` name: the preset file and the store are read now, before the GPU.
+    fn load(data: &Path, args: SceneArgs) -> Result<Self, Failure> {
+        let SceneArgs {
+            seed,
+            show,
+            preset,
+            synthetic,
+        } = args;
+        let preset = preset.as_deref().map(Preset::load).transpose()?;
+        let narratives = match synthetic {
+            Some(count) => synthetic_narratives(count as usize, seed),
+            None => open_store(data)?.reader()?.displayed()?,
+        };
+        Ok(Self {
+            narratives,
+            seed,
+            show,
+            preset,
+        })
+    }
+
+    /// The headless piece showing it, `width`×`height`, at `seconds`.
+    fn renderer(
+        self,
+        width: u32,
+        height: u32,
+        seconds: f32,
+    ) -> Result<HeadlessRenderer, crate::capture::RenderError> {
+        let Self {
+            narratives,
+            seed,
+            show,
+            preset,
+        } = self;
+        let settings = StillSettings {
+            width,
+            height,
+            seed,
+            seconds,
+        };
+        HeadlessRenderer::new_with(&settings, narratives, |app| {
+            if show {
+                app.insert_resource(ShowPlaying(Show::embedded()));
+            }
+            if let Some(preset) = preset {
+                app.insert_resource(preset);
+            }
+        })
+    }
 }
 
 /// Where a sequence's frames go: the folder asked for, a video through ffmpeg, or — no ffmpeg — a
@@ -134,18 +167,11 @@ pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result
         out: path,
         width,
         height,
-        seed,
-        show,
-        preset,
-        synthetic,
+        scene,
     } = args;
     let timing = Timing::new(f64::from(from), f64::from(to), fps)?;
     let total = timing.frames();
-    let preset = preset.as_deref().map(Preset::load).transpose()?;
-    let narratives = match synthetic {
-        Some(count) => synthetic_narratives(count as usize, seed),
-        None => open_store(data)?.reader()?.displayed()?,
-    };
+    let scene = Scene::load(data, scene)?;
     let (folder, mut encoder) = destination(&path, width, height, fps)?;
     let missing: Vec<u64> = match &folder {
         Some(folder) => (0..total)
@@ -161,19 +187,14 @@ pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result
     let started = Instant::now();
     let mut last_report = Instant::now();
     if let Some(&first) = missing.first() {
-        let settings = StillSettings {
-            width,
-            height,
-            seed,
-            seconds: timing.seconds_of(first),
-        };
         eprintln!(
             "dreamloom: {total} frames of {width}×{height} at {fps} frames/s, {:.2} s to {:.2} s of \
              the dream: preparing the GPU…",
             timing.from, timing.to
         );
-        let mut renderer =
-            piece_renderer(&settings, narratives, show, preset).map_err(render_failure)?;
+        let mut renderer = scene
+            .renderer(width, height, timing.seconds_of(first))
+            .map_err(render_failure)?;
         for (done, &index) in missing.iter().enumerate() {
             renderer.set_time(timing.seconds_of(index));
             let frame = renderer.capture().map_err(render_failure)?;
