@@ -168,12 +168,8 @@ fn the_thread_under_a_screen_point_is_the_one_drawn_there() {
     let _gpu = one_renderer_at_a_time();
     let (mut renderer, frame) = rendered_samples(12.0);
     keep(&frame, "picking.png");
+    let (camera, camera_transform) = renderer.camera();
     let world = renderer.world_mut();
-    let (camera, camera_transform) = world
-        .query::<(&Camera, &GlobalTransform)>()
-        .single(world)
-        .unwrap();
-    let (camera, camera_transform) = (camera.clone(), *camera_transform);
     let material = world
         .query::<&MeshMaterial3d<ThreadMaterial>>()
         .single(world)

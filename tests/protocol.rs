@@ -1,7 +1,6 @@
 //! The protocol as a visitor sees it: a frame mid-dissolution has visibly fewer colours than the
 //! same frame with the protocol off, while Sanctuary threads keep their own hue.
 
-use bevy::prelude::*;
 use dreamloom::{
     capture::{HeadlessRenderer, StillSettings},
     narrative::sample_narratives,
@@ -56,13 +55,8 @@ fn dissolution_drains_the_colours_but_the_sanctuary_keeps_its_own() {
     );
 
     // Sanctuary threads: their own hue where they are drawn.
+    let (camera, camera_transform) = renderer.camera();
     let world = renderer.world_mut();
-    let (camera, camera_transform) = world
-        .query::<(&Camera, &GlobalTransform)>()
-        .iter(world)
-        .find(|(c, _)| c.order == 0)
-        .map(|(c, t)| (c.clone(), *t))
-        .unwrap();
     let loom = world.resource::<Loom>();
     let (cloak, entries) = cloak_uniform(loom, world.resource::<CloakShape>(), 14.0);
     let samples = sample_narratives().unwrap();

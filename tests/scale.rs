@@ -5,7 +5,6 @@
 //! Render tests need a Vulkan adapter (lavapipe is enough); without one they are skipped unless
 //! `DREAMLOOM_REQUIRE_GPU=1`.
 
-use bevy::prelude::*;
 use dreamloom::{
     capture::{HeadlessRenderer, StillSettings},
     narrative::synthetic::synthetic_narratives,
@@ -112,12 +111,8 @@ fn hue_share(
     which: impl Fn(&dreamloom::weave::loom::LoomThread) -> bool,
     hue_of: impl Fn([f32; 3]) -> [f32; 3],
 ) -> (usize, usize) {
+    let (camera, at) = renderer.camera();
     let world = renderer.world_mut();
-    let (camera, at) = world
-        .query::<(&Camera, &GlobalTransform)>()
-        .single(world)
-        .map(|(c, t)| (c.clone(), *t))
-        .unwrap();
     let seconds = world.resource::<dreamloom::clock::DreamClock>().seconds;
     let loom = world.resource::<Loom>();
     let (cloak, entries) = cloak_uniform(loom, world.resource::<CloakShape>(), seconds);

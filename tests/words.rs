@@ -70,12 +70,8 @@ fn changed(a: &RgbaImage, b: &RgbaImage) -> Vec<(u32, u32)> {
 
 /// Points along each of `ids`' threads on screen, as the renderer's camera saw them.
 fn thread_paths(renderer: &mut HeadlessRenderer, ids: &[NarrativeId]) -> Vec<Vec<Vec2>> {
+    let (camera, at) = renderer.camera();
     let world = renderer.world_mut();
-    let (camera, at) = world
-        .query::<(&Camera, &GlobalTransform)>()
-        .single(world)
-        .map(|(c, t)| (c.clone(), *t))
-        .unwrap();
     let loom = world.resource::<Loom>();
     let (cloak, entries) = cloak_uniform(loom, world.resource::<CloakShape>(), SECONDS);
     ids.iter()

@@ -216,6 +216,17 @@ impl HeadlessRenderer {
         Err(RenderError::NoFrame)
     }
 
+    /// The piece's camera (the first to render) as it stands, to find on screen what it shows.
+    pub fn camera(&mut self) -> (Camera, GlobalTransform) {
+        let world = self.app.world_mut();
+        world
+            .query::<(&Camera, &GlobalTransform)>()
+            .iter(world)
+            .find(|(camera, _)| camera.order == 0)
+            .map(|(camera, at)| (camera.clone(), *at))
+            .expect("the piece has its camera")
+    }
+
     /// The main world, to change what is shown or read what is there.
     pub fn world(&self) -> &World {
         self.app.world()
