@@ -8,15 +8,13 @@
 //! `raster` turns a layout into coverage pixels with swash, for egui textures and the keepsake
 //! card, and packs glyphs into the atlas the cloak's words are drawn from.
 //!
-//! Nothing here knows about Bevy's world beyond [`Texts`], the shared stack as a resource.
+//! Nothing here knows about Bevy's world; [`Texts`] is the one stack every part shares.
 
 pub mod fonts;
 pub mod raster;
 pub mod shape;
 
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
-
-use bevy::prelude::Resource;
 
 pub use raster::{AtlasEntry, GlyphAtlas, Mask};
 pub use shape::{
@@ -34,24 +32,21 @@ pub fn log_filter() -> String {
     )
 }
 
-/// The one text stack of the process: a font database, like egui's fonts, that every part shapes
-/// with — systems through [`Texts`], egui helpers that only have a `Ui` through [`shared`].
-/// Registering the fonts takes a few milliseconds, once.
-#[must_use]
-pub fn shared() -> &'static Mutex<TextStack> {
-    static STACK: OnceLock<Mutex<TextStack>> = OnceLock::new();
-    STACK.get_or_init(|| Mutex::new(TextStack::new()))
-}
-
-/// The shared text stack as a resource, for the overlay, the kiosk, the cloak's words and the
-/// card. Shaping needs `&mut` caches; the mutex keeps it `Sync` without copying them.
-#[derive(Resource, Default, Clone, Copy)]
+/// The one text stack of the process, a font database like egui's fonts, that every part shapes
+/// with — the overlay, the kiosk, the cloak's words, the card, the health display: `Texts.lock()`.
+/// It is made (the fonts registered, under a millisecond) the first time it is locked. Shaping
+/// needs `&mut` caches; the mutex shares them between threads without copying them.
+#[derive(Debug, Default, Clone, Copy)]
 pub struct Texts;
 
 impl Texts {
     /// The stack, for a moment.
-    pub fn lock(&self) -> MutexGuard<'static, TextStack> {
-        shared().lock().unwrap_or_else(PoisonError::into_inner)
+    pub fn lock(self) -> MutexGuard<'static, TextStack> {
+        static STACK: OnceLock<Mutex<TextStack>> = OnceLock::new();
+        STACK
+            .get_or_init(|| Mutex::new(TextStack::new()))
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -31,7 +31,6 @@ use crate::{
     clock::DreamClock,
     narrative::{NarrativeArchive, NarrativeId},
     schedule::AppSystems,
-    text::Texts,
 };
 
 /// The loom without pixels: which threads are on the cloak, their fates, the found thread, and
@@ -64,7 +63,6 @@ pub(crate) fn render_plugin(app: &mut App) {
         MaterialPlugin::<ThreadMaterial>::default(),
         MaterialPlugin::<WordsMaterial>::default(),
     ))
-    .init_resource::<Texts>()
     .init_resource::<words::WordsState>()
     .add_systems(Startup, (spawn_cloak, words::spawn_words).chain())
     .add_systems(

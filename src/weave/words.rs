@@ -586,7 +586,6 @@ impl WordsState {
         loom: &Loom,
         shape: &CloakShape,
         archive: &NarrativeArchive,
-        texts: Texts,
         now: f32,
     ) -> Vec<GpuGlyph> {
         if self.spoken.is_empty() {
@@ -609,7 +608,7 @@ impl WordsState {
         }
         self.laid.retain(|id, _| speaking.contains_key(id));
         self.lines.retain(|id, _| speaking.contains_key(id));
-        let mut stack = texts.lock();
+        let mut stack = Texts.lock();
         let mut cloak: Option<(CloakUniform, Vec<GpuThread>)> = None;
         for attempt in 0..2 {
             let mut laid_any = false;
@@ -768,7 +767,6 @@ pub(super) fn speak_words(
     loom: Res<Loom>,
     shape: Res<CloakShape>,
     archive: Res<NarrativeArchive>,
-    texts: Res<Texts>,
     mut state: ResMut<WordsState>,
     words: Single<(&mut Words, &Mesh3d, &MeshMaterial3d<WordsMaterial>)>,
     cloak: Single<&MeshMaterial3d<ThreadMaterial>, With<Cloak>>,
@@ -802,7 +800,7 @@ pub(super) fn speak_words(
     if spoke || ripple || state.stale || loom.is_changed() || shape.is_changed() {
         state.stale = false;
         state.laid_at = relay_time(now);
-        let glyphs = state.glyphs(&loom, &shape, &archive, *texts, now);
+        let glyphs = state.glyphs(&loom, &shape, &archive, now);
         if glyphs != state.uploaded {
             let capacity = glyph_capacity(glyphs.len());
             let mut data = glyphs.clone();
