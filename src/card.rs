@@ -5,7 +5,7 @@
 //! card anywhere. The PNG also carries the dream, the origin and the code as UTF-8 text chunks
 //! (iTXt), exactly as stored: the words survive even where the pixels are not read.
 
-use std::f32::consts::{PI, TAU};
+use std::f32::consts::TAU;
 
 use bevy::math::Vec3;
 
@@ -63,20 +63,23 @@ struct Canvas {
 }
 
 impl Canvas {
+    /// The pixel at (`x`, `y`), if it is on the card.
+    fn at(&mut self, x: i64, y: i64) -> Option<&mut Vec3> {
+        let inside =
+            (0..i64::from(self.width)).contains(&x) && (0..i64::from(self.height)).contains(&y);
+        inside.then(|| &mut self.light[(y * i64::from(self.width) + x) as usize])
+    }
+
     fn blend(&mut self, x: i64, y: i64, colour: Vec3, alpha: f32) {
-        if x < 0 || y < 0 || x >= i64::from(self.width) || y >= i64::from(self.height) {
-            return;
+        if let Some(light) = self.at(x, y) {
+            *light = light.lerp(colour, alpha.clamp(0.0, 1.0));
         }
-        let at = (y * i64::from(self.width) + x) as usize;
-        self.light[at] = self.light[at].lerp(colour, alpha.clamp(0.0, 1.0));
     }
 
     fn add(&mut self, x: i64, y: i64, light: Vec3) {
-        if x < 0 || y < 0 || x >= i64::from(self.width) || y >= i64::from(self.height) {
-            return;
+        if let Some(pixel) = self.at(x, y) {
+            *pixel += light;
         }
-        let at = (y * i64::from(self.width) + x) as usize;
-        self.light[at] += light;
     }
 
     /// Words: `mask` laid with its top-left corner at (`left`, `top`), in `colour`.
@@ -366,7 +369,6 @@ fn ring(canvas: &mut Canvas, cx: f32, cy: f32, radius: f32, colour: Vec3) {
             }
         }
     }
-    let _ = PI;
 }
 
 /// The card as a PNG, with the dream, the origin and the code in UTF-8 text chunks.

@@ -109,13 +109,13 @@ pub fn frame_path(folder: &Path, index: u64) -> PathBuf {
     folder.join(format!("frame_{index:06}.png"))
 }
 
-/// The first frame of `frames` not yet in `folder`: where an interrupted run resumes. Frames are
-/// renamed into place only when whole, so a frame that is there is complete.
+/// The frames of `frames` not yet in `folder`: what an interrupted run still has to render.
+/// Frames are renamed into place only when whole, so a frame that is there is complete.
 #[must_use]
-pub fn first_missing(folder: &Path, frames: u64) -> u64 {
+pub fn missing_frames(folder: &Path, frames: u64) -> Vec<u64> {
     (0..frames)
-        .find(|&index| !frame_path(folder, index).is_file())
-        .unwrap_or(frames)
+        .filter(|&index| !frame_path(folder, index).is_file())
+        .collect()
 }
 
 /// Writes `frame` as frame `index` of `folder`: under a temporary name, then renamed, so that no
@@ -303,7 +303,7 @@ mod tests {
     }
 
     #[test]
-    fn a_run_resumes_at_the_first_missing_frame() {
+    fn a_run_resumes_with_the_frames_missing() {
         let dir = std::env::temp_dir().join(format!("dreamloom-seq-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let frame = RgbaImage::new(4, 4);
@@ -312,10 +312,10 @@ mod tests {
         }
         // A partial file left by a killed run is not a frame.
         std::fs::write(dir.join(".frame_000003.png.partial"), b"half").unwrap();
-        assert_eq!(first_missing(&dir, 6), 3);
+        assert_eq!(missing_frames(&dir, 6), [3, 5]);
         write_frame(&dir, 3, &frame).unwrap();
-        assert_eq!(first_missing(&dir, 6), 5);
-        assert_eq!(first_missing(&dir, 5), 5);
+        assert_eq!(missing_frames(&dir, 6), [5]);
+        assert!(missing_frames(&dir, 5).is_empty());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

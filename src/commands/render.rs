@@ -174,9 +174,7 @@ pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result
     let scene = Scene::load(data, scene)?;
     let (folder, mut encoder) = destination(&path, width, height, fps)?;
     let missing: Vec<u64> = match &folder {
-        Some(folder) => (0..total)
-            .filter(|&i| !sequence::frame_path(folder, i).is_file())
-            .collect(),
+        Some(folder) => sequence::missing_frames(folder, total),
         None => (0..total).collect(),
     };
     let already = total - missing.len() as u64;
