@@ -141,13 +141,18 @@ pub(super) fn show_health(
                     last.origin_entropy, last.hue_entropy, last.homogenisation
                 ));
             }
-            let missing = crate::text::Texts.lock().missing_report().clone();
-            let colour = if missing.count == 0 {
+            // Read under the lock, without copying the report (its set of every character seen).
+            let (said, all_found) = {
+                let stack = crate::text::Texts.lock();
+                let report = stack.missing_report();
+                (missing_in_words(report), report.count == 0)
+            };
+            let colour = if all_found {
                 ui.visuals().text_color()
             } else {
                 egui::Color32::from_rgb(255, 160, 150)
             };
-            ui.colored_label(colour, missing_in_words(&missing));
+            ui.colored_label(colour, said);
             ui.small("F3 hides this");
         });
     Ok(())
