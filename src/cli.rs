@@ -258,17 +258,33 @@ pub struct RenderArgs {
     /// Where to write the PNG.
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Width of the frame in pixels.
-    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(1..=8192))]
+    /// Width of the frame in pixels; past 8192 (or with --tile) it is rendered in tiles.
+    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub width: u32,
-    /// Height of the frame in pixels.
-    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(1..=8192))]
+    /// Height of the frame in pixels; past 8192 (or with --tile) it is rendered in tiles.
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(1..=65535))]
     pub height: u32,
     /// Moment of the dream to render, in seconds since it began.
     #[arg(long = "time", default_value_t = 0.0, value_parser = parse_seconds)]
     pub seconds: f32,
+    /// Print resolution written into the PNG (dots per inch), for print shops and layout programs.
+    #[arg(long, value_parser = parse_dpi)]
+    pub dpi: Option<f32>,
+    /// Render in tiles no longer than this on either side (default: only past 8192, in tiles of
+    /// 2048).
+    #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(16..=8192))]
+    pub tile: Option<u32>,
     #[command(flatten)]
     pub scene: SceneArgs,
+}
+
+fn parse_dpi(text: &str) -> Result<f32, String> {
+    match text.parse::<f32>() {
+        Ok(dpi) if dpi.is_finite() && (1.0..=100_000.0).contains(&dpi) => Ok(dpi),
+        _ => Err(format!(
+            "--dpi must be a number of dots per inch between 1 and 100000 (e.g. 300); got {text}"
+        )),
+    }
 }
 
 /// What `render` and `sequence` show: the seed, the show, a look, the narratives.

@@ -4,6 +4,7 @@
 
 pub mod bench;
 pub mod gpu;
+pub mod print;
 pub mod sequence;
 
 use std::sync::{Arc, Mutex};
@@ -11,8 +12,9 @@ use std::sync::{Arc, Mutex};
 use bevy::{
     app::PluginGroupBuilder,
     asset::RenderAssetUsages,
-    camera::RenderTarget,
+    camera::{RenderTarget, SubCameraView},
     core_pipeline::core_3d::Transparent3d,
+    post_process::bloom::Bloom,
     prelude::*,
     render::{
         RenderApp, RenderPlugin,
@@ -214,6 +216,48 @@ impl HeadlessRenderer {
             }
         }
         Err(RenderError::NoFrame)
+    }
+
+    /// Renders into a `width`×`height` target from the next frame on (a print's tiles, its bloom
+    /// layer).
+    pub fn resize(&mut self, width: u32, height: u32) {
+        let target = self.target.clone();
+        self.app
+            .world_mut()
+            .resource_mut::<Assets<Image>>()
+            .insert(&target, target_image(width, height))
+            .expect("the target's handle is strong");
+    }
+
+    /// Shows a slice of a larger view (a print's tile), or, with `None`, the whole view.
+    pub fn set_view(&mut self, view: Option<SubCameraView>) {
+        let world = self.app.world_mut();
+        let mut cameras = world.query::<&mut Camera>();
+        for mut camera in cameras.iter_mut(world) {
+            if camera.order == 0 && camera.sub_camera_view != view {
+                camera.sub_camera_view = view;
+            }
+        }
+    }
+
+    /// Turns the camera's bloom off (a print's tiles get theirs from one layer; see
+    /// [`print`]) or back on as the piece sets it.
+    pub fn set_bloom(&mut self, on: bool) {
+        let world = self.app.world_mut();
+        let cameras: Vec<Entity> = world
+            .query_filtered::<Entity, With<CameraRig>>()
+            .iter(world)
+            .collect();
+        for camera in cameras {
+            let mut camera = world.entity_mut(camera);
+            if on {
+                if !camera.contains::<Bloom>() {
+                    camera.insert(Bloom::NATURAL);
+                }
+            } else {
+                camera.remove::<Bloom>();
+            }
+        }
     }
 
     /// The piece's camera (the first to render) as it stands, to find on screen what it shows.

@@ -9,8 +9,9 @@ use std::{
 use super::{Failure, open_store, render_failure};
 use crate::{
     capture::{
-        HeadlessRenderer, StillSettings,
+        HeadlessRenderer, MAX_SIDE, StillSettings,
         bench::{self, BenchResult, BenchSettings},
+        print::{self, Tiling},
         sequence::{self, Encoder, Output, Timing},
     },
     cli::{BenchArgs, RenderArgs, SceneArgs, SequenceArgs},
@@ -19,13 +20,16 @@ use crate::{
     tuning::preset::Preset,
 };
 
-/// Renders one frame to a PNG and writes its path to `out`; progress goes to standard error.
+/// Renders one frame to a PNG and writes its path to `out`; progress goes to standard error. A
+/// frame past the GPU's size (or with `--tile`) is rendered in tiles and streamed into the file.
 pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(), Failure> {
     let RenderArgs {
         out: path,
         width,
         height,
         seconds,
+        dpi,
+        tile,
         scene,
     } = args;
     let scene = Scene::load(data, scene)?;
@@ -35,18 +39,60 @@ pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(),
         scene.seed,
         scene.narratives.len()
     );
-    let frame = scene
-        .renderer(width, height, seconds)
-        .and_then(|mut renderer| renderer.capture())
-        .map_err(render_failure)?;
-    eprintln!(
-        "dreamloom: frame ready after {:.1} s; writing {}…",
-        started.elapsed().as_secs_f32(),
-        path.display()
-    );
-    frame
-        .save_with_format(&path, image::ImageFormat::Png)
-        .map_err(|e| Failure::new(format!("could not write {}: {e}", path.display())))?;
+    let tiled = tile.is_some() || width > MAX_SIDE || height > MAX_SIDE;
+    if tiled {
+        let tiling = Tiling::new(width, height, tile.unwrap_or(print::DEFAULT_TILE));
+        let layer = print::layer_size(width, height);
+        let mut renderer = scene
+            .renderer(layer.x, layer.y, seconds)
+            .map_err(render_failure)?;
+        let terminal = std::io::stderr().is_terminal();
+        print::render_print(&mut renderer, &tiling, dpi, &path, |done, total| {
+            let line = format!(
+                "tile {done} of {total} ({}×{} each), {:.0} s",
+                tiling.tile.x,
+                tiling.tile.y,
+                started.elapsed().as_secs_f32()
+            );
+            if terminal {
+                eprint!("\r\x1b[2K{line}");
+            } else {
+                eprintln!("dreamloom: {line}");
+            }
+        })
+        .map_err(|e| match e {
+            print::PrintError::Render(e) => render_failure(e),
+            print::PrintError::Write(e) => {
+                Failure::new(format!("could not write {}: {e}", path.display()))
+            }
+        })?;
+        if terminal {
+            eprintln!();
+        }
+    } else {
+        let frame = scene
+            .renderer(width, height, seconds)
+            .and_then(|mut renderer| renderer.capture())
+            .map_err(render_failure)?;
+        eprintln!(
+            "dreamloom: frame ready after {:.1} s; writing {}…",
+            started.elapsed().as_secs_f32(),
+            path.display()
+        );
+        let written = match dpi {
+            // With a print resolution, through the print writer, which records it.
+            Some(dpi) => {
+                print::PrintWriter::create(&path, width, height, Some(dpi)).and_then(|mut file| {
+                    file.rows(&image::DynamicImage::ImageRgba8(frame).to_rgb8())?;
+                    file.finish()
+                })
+            }
+            None => frame
+                .save_with_format(&path, image::ImageFormat::Png)
+                .map_err(std::io::Error::other),
+        };
+        written.map_err(|e| Failure::new(format!("could not write {}: {e}", path.display())))?;
+    }
     eprintln!(
         "dreamloom: done in {:.1} s",
         started.elapsed().as_secs_f32()
