@@ -42,6 +42,10 @@ pub enum Command {
     /// Render frames at exact times (frame i at --from + i / --fps) into a folder of PNGs, or a
     /// .mp4/.webm file through ffmpeg. A folder's run resumes where an interrupted one stopped.
     Sequence(SequenceArgs),
+    /// Film the exhibition's life from the store's event log, compressed by --speed: threads
+    /// weave in at their submission times, curators' moderation and the protocol's doings play,
+    /// withdrawn dreams never appear; the date and time in a corner. Output as for `sequence`.
+    Timelapse(TimelapseArgs),
     /// Weave a new narrative into the store; prints its receipt code once it is safely on disk.
     Submit(SubmitArgs),
     /// Import narratives from a JSON Lines file (fields in the README); reports each bad line.
@@ -326,6 +330,44 @@ pub struct SequenceArgs {
     pub height: u32,
     #[command(flatten)]
     pub scene: SceneArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelapseArgs {
+    /// Seconds of the exhibition per second of film (3600: an hour a second).
+    #[arg(long, value_parser = parse_speed)]
+    pub speed: f64,
+    /// Frames per second of film.
+    #[arg(long, default_value_t = 30.0)]
+    pub fps: f64,
+    /// A folder for PNG frames, or a .mp4 / .webm file (encoded by ffmpeg).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Width of the frames in pixels.
+    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(2..=8192))]
+    pub width: u32,
+    /// Height of the frames in pixels.
+    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(2..=8192))]
+    pub height: u32,
+    /// Seed of the dreamscape.
+    #[arg(long, default_value_t = Dreamscape::default().seed)]
+    pub seed: u64,
+    /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub preset: Option<String>,
+    /// Leave out the date and time caption.
+    #[arg(long)]
+    pub no_caption: bool,
+}
+
+fn parse_speed(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(speed) if speed.is_finite() && speed > 0.0 => Ok(speed),
+        _ => Err(format!(
+            "--speed is exhibition seconds per second of film, above 0 (e.g. 3600 for an hour a \
+             second); got {text}"
+        )),
+    }
 }
 
 fn parse_seconds(text: &str) -> Result<f32, String> {

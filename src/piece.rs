@@ -91,7 +91,7 @@ impl PieceSettings {
             show,
             store,
         } = self;
-        app.insert_resource(NarrativeArchive { narratives })
+        app.insert_resource(NarrativeArchive::new(narratives))
             .insert_resource(Dreamscape { seed, ..default() });
         if let Some(preset) = preset {
             app.insert_resource(preset);

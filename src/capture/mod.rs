@@ -6,6 +6,7 @@ pub mod bench;
 pub mod gpu;
 pub mod print;
 pub mod sequence;
+pub mod timelapse;
 
 use std::sync::{Arc, Mutex};
 

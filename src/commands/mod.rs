@@ -12,7 +12,7 @@ use std::{fmt::Display, path::Path};
 pub use self::{
     modes::{find_on_cloak, kiosk, kiosk_pin, view},
     narratives::{card, export, import, submit, withdraw},
-    render::{bench, render, sequence},
+    render::{bench, render, sequence, timelapse},
     simulate::simulate,
 };
 use crate::{
@@ -78,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::KioskPin => kiosk_pin(&data, out),
         Command::Render(args) => render(&data, args, out),
         Command::Sequence(args) => sequence(&data, args, out),
+        Command::Timelapse(args) => timelapse(&data, args, out),
         Command::Submit(args) => submit(&data, args, out),
         Command::Import(args) => import(&data, &args),
         Command::Export(args) => export(&data, &args, out),

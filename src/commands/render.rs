@@ -13,9 +13,10 @@ use crate::{
         bench::{self, BenchResult, BenchSettings},
         print::{self, Tiling},
         sequence::{self, Encoder, Output, Timing},
+        timelapse,
     },
-    cli::{BenchArgs, RenderArgs, SceneArgs, SequenceArgs},
-    narrative::synthetic::synthetic_narratives,
+    cli::{BenchArgs, RenderArgs, SceneArgs, SequenceArgs, TimelapseArgs},
+    narrative::{synthetic::synthetic_narratives, timeline::Timeline},
     protocol::{ShowPlaying, show::Show},
     tuning::preset::Preset,
 };
@@ -134,30 +135,36 @@ impl Scene {
 
     /// The headless piece showing it, `width`×`height`, at `seconds`.
     fn renderer(
-        self,
+        &self,
         width: u32,
         height: u32,
         seconds: f32,
     ) -> Result<HeadlessRenderer, crate::capture::RenderError> {
-        let Self {
-            narratives,
-            seed,
-            show,
-            preset,
-        } = self;
+        self.renderer_with(width, height, seconds, |_| {})
+    }
+
+    /// As [`Self::renderer`], letting `extend` add to the app (a timelapse's timed archive).
+    fn renderer_with(
+        &self,
+        width: u32,
+        height: u32,
+        seconds: f32,
+        extend: impl FnOnce(&mut bevy::app::App),
+    ) -> Result<HeadlessRenderer, crate::capture::RenderError> {
         let settings = StillSettings {
             width,
             height,
-            seed,
+            seed: self.seed,
             seconds,
         };
-        HeadlessRenderer::new_with(&settings, narratives, |app| {
-            if show {
+        HeadlessRenderer::new_with(&settings, self.narratives.clone(), |app| {
+            if self.show {
                 app.insert_resource(ShowPlaying(Show::embedded()));
             }
-            if let Some(preset) = preset {
-                app.insert_resource(preset);
+            if let Some(preset) = &self.preset {
+                app.insert_resource(preset.clone());
             }
+            extend(app);
         })
     }
 }
@@ -216,71 +223,159 @@ pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result
         scene,
     } = args;
     let timing = Timing::new(f64::from(from), f64::from(to), fps)?;
-    let total = timing.frames();
     let scene = Scene::load(data, scene)?;
-    let (folder, mut encoder) = destination(&path, width, height, fps)?;
-    let missing: Vec<u64> = match &folder {
-        Some(folder) => sequence::missing_frames(folder, total),
-        None => (0..total).collect(),
+    let film = Film {
+        path: &path,
+        width,
+        height,
+        fps,
+        frames: timing.frames(),
     };
-    let already = total - missing.len() as u64;
-    if already > 0 {
-        eprintln!("dreamloom: {already} of {total} frames are already there; rendering the rest");
-    }
-    let terminal = std::io::stderr().is_terminal();
-    let started = Instant::now();
-    let mut last_report = Instant::now();
-    if let Some(&first) = missing.first() {
-        eprintln!(
-            "dreamloom: {total} frames of {width}×{height} at {fps} frames/s, {:.2} s to {:.2} s of \
-             the dream: preparing the GPU…",
-            timing.from, timing.to
-        );
-        let mut renderer = scene
-            .renderer(width, height, timing.seconds_of(first))
-            .map_err(render_failure)?;
-        for (done, &index) in missing.iter().enumerate() {
-            renderer.set_time(timing.seconds_of(index));
-            let frame = renderer.capture().map_err(render_failure)?;
-            match (&folder, &mut encoder) {
-                (Some(folder), _) => sequence::write_frame(folder, index, &frame)
-                    .map_err(|e| Failure::new(format!("could not write frame {index}: {e}")))?,
-                (None, Some(encoder)) => encoder
-                    .push(&frame)
-                    .map_err(|e| Failure::new(format!("ffmpeg stopped taking frames: {e}")))?,
-                (None, None) => unreachable!("a sequence goes to a folder or to ffmpeg"),
-            }
-            let rendered = done as u64 + 1;
-            let line = sequence::progress_line(
-                already + rendered,
-                total,
-                started.elapsed().as_secs_f64(),
-                rendered,
-            );
-            if terminal {
-                eprint!("\r\x1b[2K{line}");
-            } else if last_report.elapsed().as_secs() >= 5 || rendered == missing.len() as u64 {
-                eprintln!("dreamloom: {line}");
-                last_report = Instant::now();
-            }
-        }
-        if terminal {
-            eprintln!();
-        }
-    }
-    if let Some(encoder) = encoder {
-        encoder.finish().map_err(|e| Failure::new(e.to_string()))?;
-    }
     eprintln!(
-        "dreamloom: {total} frames in {}",
-        sequence::duration_in_words(started.elapsed().as_secs_f64())
+        "dreamloom: {} frames of {width}×{height} at {fps} frames/s, {:.2} s to {:.2} s of the \
+         dream",
+        film.frames, timing.from, timing.to
     );
-    writeln!(
+    film.render(
+        |first| scene.renderer(width, height, timing.seconds_of(first)),
+        |index| timing.seconds_of(index),
+        |_, _| {},
         out,
-        "{}",
-        folder.as_deref().unwrap_or(path.as_path()).display()
-    )?;
-    Ok(())
+    )
+}
+
+/// Films the exhibition's life from the store's event log (see [`crate::capture::timelapse`]).
+pub fn timelapse(data: &Path, args: TimelapseArgs, out: &mut impl Write) -> Result<(), Failure> {
+    let TimelapseArgs {
+        speed,
+        fps,
+        out: path,
+        width,
+        height,
+        seed,
+        preset,
+        no_caption,
+    } = args;
+    let preset = preset.as_deref().map(Preset::load).transpose()?;
+    let reader = open_store(data)?.reader()?;
+    let timeline = Timeline::from_log(&reader.narratives()?, &reader.events_after(0)?);
+    drop(reader);
+    let plan = timelapse::Plan::new(&timeline, speed, fps)?;
+    let (narratives, archive, fates) = plan.scene(&timeline);
+    eprintln!(
+        "dreamloom: the exhibition from {} to {} ({} dreams on the cloak at some time) at {speed}× \
+         is {} frames of {width}×{height} at {fps} frames/s",
+        timelapse::caption(timeline.first_ms),
+        timelapse::caption(timeline.last_ms),
+        timeline.lives.len(),
+        plan.frames
+    );
+    let film = Film {
+        path: &path,
+        width,
+        height,
+        fps,
+        frames: plan.frames,
+    };
+    let scene = Scene {
+        narratives,
+        seed,
+        show: false,
+        preset,
+    };
+    film.render(
+        |first| {
+            scene.renderer_with(width, height, plan.seconds_of(first), |app| {
+                app.insert_resource(archive).insert_resource(fates);
+            })
+        },
+        |index| plan.seconds_of(index),
+        |index, frame| {
+            if !no_caption {
+                timelapse::draw_caption(frame, &timelapse::caption(plan.log_ms_of(index)));
+            }
+        },
+        out,
+    )
+}
+
+/// Frames to render into a folder (resuming) or a video.
+struct Film<'a> {
+    path: &'a Path,
+    width: u32,
+    height: u32,
+    fps: f64,
+    frames: u64,
+}
+
+impl Film<'_> {
+    /// Renders the frames still missing: the renderer made for the first of them, each frame at
+    /// `seconds_of` its index, finished by `finish` (a caption) before it is written.
+    fn render(
+        &self,
+        renderer: impl FnOnce(u64) -> Result<HeadlessRenderer, crate::capture::RenderError>,
+        seconds_of: impl Fn(u64) -> f32,
+        mut finish: impl FnMut(u64, &mut image::RgbaImage),
+        out: &mut impl Write,
+    ) -> Result<(), Failure> {
+        let total = self.frames;
+        let (folder, mut encoder) = destination(self.path, self.width, self.height, self.fps)?;
+        let missing: Vec<u64> = match &folder {
+            Some(folder) => sequence::missing_frames(folder, total),
+            None => (0..total).collect(),
+        };
+        let already = total - missing.len() as u64;
+        if already > 0 {
+            eprintln!(
+                "dreamloom: {already} of {total} frames are already there; rendering the rest"
+            );
+        }
+        let terminal = std::io::stderr().is_terminal();
+        let started = Instant::now();
+        let mut last_report = Instant::now();
+        if let Some(&first) = missing.first() {
+            eprintln!("dreamloom: preparing the GPU…");
+            let mut renderer = renderer(first).map_err(render_failure)?;
+            for (done, &index) in missing.iter().enumerate() {
+                renderer.set_time(seconds_of(index));
+                let mut frame = renderer.capture().map_err(render_failure)?;
+                finish(index, &mut frame);
+                match (&folder, &mut encoder) {
+                    (Some(folder), _) => sequence::write_frame(folder, index, &frame)
+                        .map_err(|e| Failure::new(format!("could not write frame {index}: {e}")))?,
+                    (None, Some(encoder)) => encoder
+                        .push(&frame)
+                        .map_err(|e| Failure::new(format!("ffmpeg stopped taking frames: {e}")))?,
+                    (None, None) => unreachable!("a sequence goes to a folder or to ffmpeg"),
+                }
+                let rendered = done as u64 + 1;
+                let line = sequence::progress_line(
+                    already + rendered,
+                    total,
+                    started.elapsed().as_secs_f64(),
+                    rendered,
+                );
+                if terminal {
+                    eprint!("\r\x1b[2K{line}");
+                } else if last_report.elapsed().as_secs() >= 5 || rendered == missing.len() as u64 {
+                    eprintln!("dreamloom: {line}");
+                    last_report = Instant::now();
+                }
+            }
+            if terminal {
+                eprintln!();
+            }
+        }
+        if let Some(encoder) = encoder {
+            encoder.finish().map_err(|e| Failure::new(e.to_string()))?;
+        }
+        eprintln!(
+            "dreamloom: {total} frames in {}",
+            sequence::duration_in_words(started.elapsed().as_secs_f64())
+        );
+        writeln!(out, "{}", folder.as_deref().unwrap_or(self.path).display())?;
+        Ok(())
+    }
 }
 
 /// Measures frame cost against thread count; a table (or JSON Lines) to `out`.

@@ -10,6 +10,7 @@ pub mod records;
 mod samples;
 pub mod store;
 pub mod synthetic;
+pub mod timeline;
 pub mod validate;
 
 use bevy::prelude::*;
@@ -70,16 +71,91 @@ pub struct StoreHandle(pub std::sync::Arc<store::Store>);
 
 /// Every narrative the running piece knows, in the order they were woven in.
 ///
-/// The weave reads it to lay out threads; later the durable store feeds it.
+/// The weave reads it to lay out threads; the durable store feeds it. Usually a narrative is on
+/// the cloak from the moment the piece hears of it; a replay of the log (the timelapse) says
+/// instead when each one comes and goes, on the dream clock ([`Self::timed`]).
 #[derive(Resource, Debug, Clone, Default, Reflect)]
 #[reflect(Resource)]
 pub struct NarrativeArchive {
     pub narratives: Vec<Narrative>,
+    #[reflect(ignore)]
+    appearances: Vec<Appearance>,
+    /// Every moment a narrative comes or goes, in order, once each.
+    #[reflect(ignore)]
+    instants: Vec<f32>,
+}
+
+/// When a narrative is on the cloak, on the dream clock: from `from`, until `until` (`None`: to
+/// the end). A narrative may appear more than once (a curator hides it and shows it again).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Appearance {
+    pub id: NarrativeId,
+    pub from: f32,
+    pub until: Option<f32>,
 }
 
 impl NarrativeArchive {
+    /// An archive whose narratives are on the cloak from the moment the piece sees them.
+    #[must_use]
+    pub fn new(narratives: Vec<Narrative>) -> Self {
+        Self {
+            narratives,
+            ..Self::default()
+        }
+    }
+
+    /// An archive whose narratives come and go at the times `appearances` give.
+    #[must_use]
+    pub fn timed(narratives: Vec<Narrative>, appearances: Vec<Appearance>) -> Self {
+        let mut instants: Vec<f32> = appearances
+            .iter()
+            .flat_map(|a| std::iter::once(a.from).chain(a.until))
+            .collect();
+        instants.sort_by(f32::total_cmp);
+        instants.dedup();
+        Self {
+            narratives,
+            appearances,
+            instants,
+        }
+    }
+
+    /// Whether the narratives come and go at set times ([`Self::timed`]).
+    #[must_use]
+    pub fn is_timed(&self) -> bool {
+        !self.instants.is_empty()
+    }
+
     /// Narratives whose owners allowed them to be shown.
     pub fn displayed(&self) -> impl Iterator<Item = &Narrative> {
         self.narratives.iter().filter(|n| n.consent.display)
+    }
+
+    /// Of a timed archive, the narratives shown at `seconds` on the dream clock; otherwise all
+    /// that are displayed.
+    #[must_use]
+    pub fn displayed_at(&self, seconds: f32) -> Vec<Narrative> {
+        if !self.is_timed() {
+            return self.displayed().cloned().collect();
+        }
+        let here: std::collections::HashSet<NarrativeId> = self
+            .appearances
+            .iter()
+            .filter(|a| a.from <= seconds && a.until.is_none_or(|until| seconds < until))
+            .map(|a| a.id)
+            .collect();
+        self.displayed()
+            .filter(|n| here.contains(&n.id))
+            .cloned()
+            .collect()
+    }
+
+    /// The moments narratives come or go after `after` and up to `until` (both dream seconds),
+    /// in order.
+    #[must_use]
+    pub fn instants_between(&self, after: f32, until: f32) -> &[f32] {
+        let start = self.instants.partition_point(|&t| t <= after);
+        let end = self.instants.partition_point(|&t| t <= until);
+        &self.instants[start..end.max(start)]
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod diversity;
 pub mod policy;
+pub mod replay;
 pub mod show;
 pub mod sim;
 
@@ -13,6 +14,7 @@ use bevy::prelude::*;
 use self::{
     diversity::{Diversity, measure},
     policy::{CouncilPolicy, Mode},
+    replay::{ReplayedFates, fate_at},
     show::{Show, pick_voices},
     sim::{Protocol, ProtocolEvent, TICK_SECONDS},
 };
@@ -34,7 +36,11 @@ pub(crate) fn plugin(app: &mut App) {
         .add_message::<ThreadFate>()
         .add_systems(
             Update,
-            (advance_protocol, hand_fate_to_loom, show_voices)
+            (
+                advance_protocol.run_if(not(resource_exists::<ReplayedFates>)),
+                hand_fate_to_loom,
+                show_voices,
+            )
                 .chain()
                 .in_set(AppSystems::Protocol),
         )
@@ -250,7 +256,23 @@ fn hand_fate_to_loom(
     show: Option<Res<ShowPlaying>>,
     mut loom: ResMut<Loom>,
     mut sanctuary_since: Local<Option<f32>>,
+    replayed: Option<Res<ReplayedFates>>,
 ) {
+    // A replay of the log: the fates it tells, at the clock's moment.
+    if let Some(replayed) = replayed {
+        let changed = loom.bypass_change_detection().set_fate(|id| {
+            Some(
+                replayed
+                    .0
+                    .get(&id)
+                    .map_or((1.0, 1.0), |fates| fate_at(fates, clock.seconds)),
+            )
+        });
+        if changed {
+            loom.set_changed();
+        }
+        return;
+    }
     let in_sanctuary = policy.mode == Mode::Sanctuary;
     if in_sanctuary != sanctuary_since.is_some() {
         // The show knows when its phase began; otherwise the council switched now.

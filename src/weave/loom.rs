@@ -290,6 +290,15 @@ impl Loom {
         self.lay_out(now, settled);
     }
 
+    /// Takes every thread off at once, keeping the layout (a replay of the log starts again).
+    pub fn clear(&mut self) {
+        *self = Self {
+            layout: self.layout,
+            highlighted: self.highlighted,
+            ..Self::default()
+        };
+    }
+
     /// Drops threads that have finished unravelling. Returns whether any went.
     pub fn sweep(&mut self, now: f32) -> bool {
         let before = self.threads.len();

@@ -45,7 +45,10 @@ pub(crate) fn plugin(app: &mut App) {
             Update,
             (
                 follow_layout.run_if(resource_changed::<CloakShape>),
-                weave_threads.run_if(resource_changed::<NarrativeArchive>),
+                weave_threads.run_if(
+                    resource_changed::<NarrativeArchive>
+                        .or_else(|archive: Res<NarrativeArchive>| archive.is_timed()),
+                ),
                 sweep_unravelled,
                 focus_thread,
                 voice_focus,
@@ -304,12 +307,33 @@ fn spawn_cloak(
 
 /// Brings the loom in line with the archive. The first time, threads appear already woven (the
 /// opening frame, a still); afterwards new ones weave in and withdrawn ones unravel.
+///
+/// A timed archive (a replay of the log) says when each thread comes and goes: the loom is
+/// brought to each of those moments in turn, at its own time, so that what it shows is a function
+/// of the archive and the clock alone — whichever frames were rendered before, however far apart.
+/// When the archive changes or the clock goes back, the loom is rebuilt from the first moment.
 fn weave_threads(
     archive: Res<NarrativeArchive>,
     clock: Res<DreamClock>,
     mut loom: ResMut<Loom>,
     mut woven_before: Local<bool>,
+    mut replayed_to: Local<Option<f32>>,
 ) {
+    if archive.is_timed() {
+        if archive.is_changed() || replayed_to.is_some_and(|t| clock.seconds < t) {
+            *replayed_to = None;
+        }
+        let after = replayed_to.unwrap_or(f32::NEG_INFINITY);
+        if replayed_to.is_none() {
+            loom.clear();
+        }
+        for &at in archive.instants_between(after, clock.seconds) {
+            loom.sweep(at);
+            loom.sync(&archive.displayed_at(at), at, false);
+        }
+        *replayed_to = Some(clock.seconds);
+        return;
+    }
     let displayed: Vec<_> = archive.displayed().cloned().collect();
     loom.sync(&displayed, clock.seconds, !*woven_before);
     *woven_before = true;
