@@ -78,7 +78,7 @@ fn exhibition(data: &Path, c_shown: bool, withdrawn: &str, start: i64) -> (i64, 
             "text": text,
             "origin": origin,
             "display": display,
-            "created_at_ms": start + 2 * HOUR_MS * i as i64,
+            "created_at_ms": start + 2 * HOUR_MS * i64::try_from(i).expect("few"),
         })
         .to_string()
     })
