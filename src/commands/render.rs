@@ -6,7 +6,7 @@ use std::{
     time::Instant,
 };
 
-use super::{Failure, open_store, render_failure};
+use super::{Failure, Place, open_store, render_failure};
 use crate::{
     capture::{
         HeadlessRenderer, StillSettings,
@@ -20,7 +20,7 @@ use crate::{
 };
 
 /// Renders one frame to a PNG and writes its path to `out`; progress goes to standard error.
-pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn render(place: &Place, args: RenderArgs, out: &mut impl Write) -> Result<(), Failure> {
     let RenderArgs {
         out: path,
         width,
@@ -28,7 +28,7 @@ pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(),
         seconds,
         scene,
     } = args;
-    let scene = Scene::load(data, scene)?;
+    let scene = Scene::load(place, scene)?;
     let started = Instant::now();
     eprintln!(
         "dreamloom: rendering {width}×{height} (seed {}, {seconds:.1} s into the dream, {} threads): preparing the GPU…",
@@ -66,7 +66,7 @@ struct Scene {
 
 impl Scene {
     /// Reads what `args` name: the preset file and the store are read now, before the GPU.
-    fn load(data: &Path, args: SceneArgs) -> Result<Self, Failure> {
+    fn load(place: &Place, args: SceneArgs) -> Result<Self, Failure> {
         let SceneArgs {
             seed,
             show,
@@ -76,7 +76,7 @@ impl Scene {
         let preset = preset.as_deref().map(Preset::load).transpose()?;
         let narratives = match synthetic {
             Some(count) => synthetic_narratives(count as usize, seed),
-            None => open_store(data)?.reader()?.displayed()?,
+            None => open_store(place)?.reader()?.displayed()?,
         };
         Ok(Self {
             narratives,
@@ -159,7 +159,7 @@ fn destination(
 
 /// Renders a sequence of frames into a folder or a video; progress and the time left go to
 /// standard error (one line redrawn on a terminal, a line every few seconds otherwise).
-pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn sequence(place: &Place, args: SequenceArgs, out: &mut impl Write) -> Result<(), Failure> {
     let SequenceArgs {
         from,
         to,
@@ -171,7 +171,7 @@ pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result
     } = args;
     let timing = Timing::new(f64::from(from), f64::from(to), fps)?;
     let total = timing.frames();
-    let scene = Scene::load(data, scene)?;
+    let scene = Scene::load(place, scene)?;
     let (folder, mut encoder) = destination(&path, width, height, fps)?;
     let missing: Vec<u64> = match &folder {
         Some(folder) => sequence::missing_frames(folder, total),
