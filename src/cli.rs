@@ -15,6 +15,23 @@ pub struct Cli {
     /// ~/.local/share/dreamloom]. A new store starts with the embedded sample narratives.
     #[arg(long, global = true, value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// The PostgreSQL database an exhibition of several machines shares, e.g.
+    /// `postgres://dreamloom@10.0.0.5/show`: the narratives are kept there instead of in the data
+    /// folder [default: `exhibition` in kiosk.ron, else the data folder's own store].
+    //
+    // Checked when it is used (`commands::Place`), not here: clap repeats a refused value in its
+    // error, and this one may hold a password.
+    #[arg(
+        long,
+        global = true,
+        env = "DREAMLOOM_EXHIBITION",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub exhibition: Option<String>,
+    /// This machine's name among the exhibition's machines [default: its host name].
+    #[arg(long, global = true, value_name = "NAME", value_parser = parse_machine)]
+    pub machine: Option<String>,
     /// What to do; without one, opens the viewer.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -62,6 +79,30 @@ pub enum Command {
     /// Run the Neuro-Synch Protocol on the narratives without rendering and print the diversity
     /// measures over time.
     Simulate(SimulateArgs),
+    /// An exhibition of several machines sharing one PostgreSQL database (--exhibition): set up
+    /// its tables, or see how it stands.
+    #[command(subcommand)]
+    Exhibition(ExhibitionCommand),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+pub enum ExhibitionCommand {
+    /// Create the exhibition's tables in its database, or bring them up to date; the
+    /// exhibition's clock starts the first time. Prints the schema version and the epoch.
+    Init,
+    /// Print the schema version, the epoch, the event log's head, the narratives by status, and
+    /// every machine with when it was last seen and how many submissions wait in its outbox.
+    Status,
+}
+
+/// A machine's name: a few printable characters, as other machines list it.
+fn parse_machine(text: &str) -> Result<String, String> {
+    let name = text.trim();
+    if (1..=64).contains(&name.chars().count()) && !name.chars().any(char::is_control) {
+        Ok(name.to_owned())
+    } else {
+        Err("a machine's name has 1 to 64 characters, none of them control characters".to_owned())
+    }
 }
 
 #[derive(Debug, Args)]
@@ -540,6 +581,48 @@ mod tests {
             vec!["127.0.0.1:9001".parse().unwrap()]
         );
         assert!(Cli::try_parse_from(["dreamloom", "tune", "--osc-listen", "9000"]).is_err());
+    }
+
+    #[test]
+    fn the_exhibition_is_a_global_option_and_has_its_commands() {
+        let cli = Cli::try_parse_from([
+            "dreamloom",
+            "submit",
+            "--text",
+            "t",
+            "--origin",
+            "o",
+            "--exhibition",
+            "postgres://dreamloom@10.0.0.5/show",
+            "--machine",
+            "kiosk-east",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.exhibition.as_deref(),
+            Some("postgres://dreamloom@10.0.0.5/show")
+        );
+        assert_eq!(cli.machine.as_deref(), Some("kiosk-east"));
+        let cli = Cli::try_parse_from([
+            "dreamloom",
+            "--exhibition",
+            "postgresql://h/db",
+            "exhibition",
+            "status",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Exhibition(ExhibitionCommand::Status))
+        ));
+        assert!(matches!(
+            Cli::try_parse_from(["dreamloom", "exhibition", "init"])
+                .unwrap()
+                .command,
+            Some(Command::Exhibition(ExhibitionCommand::Init))
+        ));
+        assert!(Cli::try_parse_from(["dreamloom", "exhibition"]).is_err());
+        assert!(Cli::try_parse_from(["dreamloom", "--machine", "", "export"]).is_err());
     }
 
     #[test]

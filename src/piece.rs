@@ -101,7 +101,7 @@ impl PieceSettings {
         }
         if let Some(store) = store {
             app.add_plugins(StoreFeedPlugin {
-                database: store.database_path(),
+                location: store.location().clone(),
             })
             .insert_resource(StoreHandle(store));
         }

@@ -67,7 +67,7 @@ impl Kiosk {
             StatesPlugin,
             logic_plugin,
             StoreFeedPlugin {
-                database: store.database_path(),
+                location: store.location().clone(),
             },
         ))
         .init_resource::<NarrativeArchive>()

@@ -66,12 +66,66 @@ fn a_new_store_holds_the_samples_once_and_logs_every_change() {
     assert_eq!(reader.status_of(receipt).unwrap(), Status::Visible);
 }
 
+/// Fails on the old code, which had no submission ids: a submission sent again (a retry after an
+/// answer that was lost) was stored twice, under two receipts, and logged at the time it arrived.
+#[test]
+fn a_submission_sent_twice_is_stored_once_at_the_time_it_was_made() {
+    let dir = TempDir::new("submission-id");
+    let store = Store::open(dir.path(), Seed::Empty).unwrap();
+    let sent = Admission {
+        submission_id: Some(uuid::Uuid::new_v4()),
+        created_at_ms: Some(1_700_000_000_000),
+        ..Admission::default()
+    };
+    let first = store
+        .write(move |db| db.submit(&dream("a dream sent twice", "Lagos"), sent))
+        .unwrap()
+        .unwrap();
+    let again = store
+        .write(move |db| db.submit(&dream("a dream sent twice", "Lagos"), sent))
+        .unwrap()
+        .unwrap();
+    assert_eq!(again, first, "the first answer, again");
+    // The same words under another submission id are another dream.
+    let other = store
+        .submit(
+            dream("a dream sent twice", "Lagos"),
+            Admission {
+                submission_id: Some(uuid::Uuid::new_v4()),
+                ..Admission::default()
+            },
+        )
+        .unwrap();
+    assert_ne!(other, first.1);
+    let reader = store.reader().unwrap();
+    assert_eq!(reader.narratives().unwrap().len(), 2);
+    let submitted: Vec<(dreamloom::narrative::NarrativeId, i64)> = reader
+        .events_after(0)
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == EventKind::Submitted)
+        .map(|e| (e.narrative, e.at_ms))
+        .collect();
+    assert_eq!(submitted.len(), 2, "{submitted:?}");
+    assert_eq!(
+        submitted[0],
+        (first.0, 1_700_000_000_000),
+        "logged at the time it was made"
+    );
+    assert_eq!(
+        reader.lookup(first.1).unwrap().created_at_ms,
+        1_700_000_000_000
+    );
+}
+
 #[test]
 fn the_event_log_cannot_be_rewritten() {
     let dir = TempDir::new("append-only");
     let store = Store::open(dir.path(), Seed::Empty).unwrap();
     store.submit(dream("x", "y"), Admission::default()).unwrap();
-    let path = store.database_path();
+    let path = store
+        .database_path()
+        .expect("a store in a folder has a file");
     drop(store);
     let conn = rusqlite::Connection::open(path).unwrap();
     for sql in ["UPDATE events SET kind = 'withdrawn'", "DELETE FROM events"] {
@@ -144,7 +198,11 @@ fn withdrawal_beside_an_open_read_says_pending_and_finishes_in_the_background() 
         .submit(dream(secret, "Tlingit, Sitka"), Admission::default())
         .unwrap();
     assert!(!files_containing(&dir, &["5e81b2"]).is_empty());
-    let reader = hold_a_read(&store.database_path());
+    let reader = hold_a_read(
+        &store
+            .database_path()
+            .expect("a store in a folder has a file"),
+    );
 
     let started = Instant::now();
     let (_, withdrawal) = store.withdraw_honestly(receipt).unwrap();
@@ -197,7 +255,9 @@ fn reopening_a_store_finishes_a_pending_erasure() {
     let receipt = store
         .submit(dream(secret, "Bugis, Makassar"), Admission::default())
         .unwrap();
-    let path = store.database_path();
+    let path = store
+        .database_path()
+        .expect("a store in a folder has a file");
     let reader = hold_a_read(&path);
     let (_, withdrawal) = store.withdraw_honestly(receipt).unwrap();
     assert_eq!(withdrawal, Withdrawal::Pending);

@@ -439,7 +439,7 @@ fn withdrawal_by_code_erases_the_text() {
     let gone = reader.lookup(receipt).unwrap();
     assert_eq!(gone.status, Status::Withdrawn);
     assert!(gone.narrative.text.is_empty());
-    let file = std::fs::read(served.store.database_path()).unwrap();
+    let file = std::fs::read(served.store.database_path().expect("the store is a file")).unwrap();
     assert!(
         !file.windows(story.len()).any(|w| w == story.as_bytes()),
         "the text is gone from the database file"

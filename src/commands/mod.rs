@@ -2,14 +2,19 @@
 //! binary: `main.rs` only parses the arguments, calls [`run`] and turns a [`Failure`] into an
 //! exit status.
 
+mod exhibition;
 mod modes;
 mod narratives;
 mod render;
 mod simulate;
 
-use std::{fmt::Display, path::Path};
+use std::{
+    fmt::Display,
+    path::{Path, PathBuf},
+};
 
 pub use self::{
+    exhibition::exhibition,
     modes::{find_on_cloak, kiosk, kiosk_pin, view},
     narratives::{card, export, import, submit, withdraw},
     render::{bench, render, sequence, timelapse},
@@ -18,7 +23,10 @@ pub use self::{
 use crate::{
     capture::{RenderError, gpu::EXIT_NO_GPU},
     cli::{Cli, Command, ViewArgs},
-    narrative::store::{Seed, Store, default_data_dir},
+    kiosk::config::KioskConfig,
+    narrative::store::{
+        Location, Seed, Store, check_exhibition_url, default_data_dir, default_machine_name, redact,
+    },
 };
 
 /// A command that did not succeed: what to tell the person (may be empty when it was said
@@ -66,30 +74,163 @@ fn render_failure(error: RenderError) -> Failure {
     }
 }
 
-/// Runs the command `cli` asks for (the viewer when it names none).
-pub fn run(cli: Cli) -> Result<(), Failure> {
-    let Cli { data, command } = cli;
-    let data = data.unwrap_or_else(default_data_dir);
-    let out = &mut std::io::stdout().lock();
-    match command.unwrap_or(Command::View(ViewArgs::default())) {
-        Command::View(args) => view(&data, args, false),
-        Command::Tune(args) => view(&data, args, true),
-        Command::Kiosk(args) => kiosk(&data, args),
-        Command::KioskPin => kiosk_pin(&data, out),
-        Command::Render(args) => render(&data, args, out),
-        Command::Sequence(args) => sequence(&data, args, out),
-        Command::Timelapse(args) => timelapse(&data, args, out),
-        Command::Submit(args) => submit(&data, args, out),
-        Command::Import(args) => import(&data, &args),
-        Command::Export(args) => export(&data, &args, out),
-        Command::Withdraw(args) => withdraw(&data, &args, out),
-        Command::Card(args) => card(&data, &args, out),
-        Command::Bench(args) => bench(args, out),
-        Command::Simulate(args) => simulate(&data, args, out),
+/// Where a command finds what it works on: this machine's data folder and, for an exhibition of
+/// several machines, the PostgreSQL database they share. Debugged with the database's password
+/// hidden.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Place {
+    /// The data folder: the kiosk's settings (`kiosk.ron`), the curator PIN, presets, stills,
+    /// and the SQLite store unless the narratives are in an exhibition's database.
+    pub data: PathBuf,
+    /// The exhibition's database (`postgres://…`), from `--exhibition` or `DREAMLOOM_EXHIBITION`.
+    /// `None`: the one `kiosk.ron` names, if it names one; else the SQLite store in `data`.
+    pub exhibition: Option<String>,
+    /// This machine's name among the exhibition's machines (`--machine`); `None`: its host
+    /// name.
+    pub machine: Option<String>,
+}
+
+impl Place {
+    /// This machine's own store in `data`, whatever `kiosk.ron` says.
+    #[must_use]
+    pub fn folder(data: &Path) -> Self {
+        Self {
+            data: data.to_owned(),
+            exhibition: None,
+            machine: None,
+        }
+    }
+
+    /// Where the narratives are: the exhibition's database given on the command line (or in the
+    /// environment), else the one `kiosk.ron` in the data folder names (read, never created),
+    /// else the SQLite store in the data folder. An address that is not PostgreSQL's is refused
+    /// (without repeating its password).
+    pub fn location(&self) -> Result<Location, Failure> {
+        let configured = match self.exhibition {
+            Some(_) => None,
+            None => KioskConfig::load(&self.data)?.and_then(|config| config.exhibition),
+        };
+        self.location_or(configured)
+    }
+
+    /// Where the narratives are when the kiosk's settings, already read, name `configured`:
+    /// the command line's (or the environment's) database first, then that one, then the
+    /// data folder.
+    pub fn location_or(&self, configured: Option<String>) -> Result<Location, Failure> {
+        match self.exhibition.clone().or(configured) {
+            Some(url) => {
+                check_exhibition_url(&url).map_err(Failure::new)?;
+                Ok(Location::Postgres(url))
+            }
+            None => Ok(Location::Folder(self.data.clone())),
+        }
+    }
+
+    /// This machine's name among the exhibition's machines: `--machine`, else its host name.
+    #[must_use]
+    pub fn machine_name(&self) -> String {
+        self.machine.clone().unwrap_or_else(default_machine_name)
     }
 }
 
-/// The store in `data`, seeded with the sample narratives when new.
-fn open_store(data: &Path) -> Result<Store, Failure> {
-    Ok(Store::open(data, Seed::Samples)?)
+impl std::fmt::Debug for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Place")
+            .field("data", &self.data)
+            .field("exhibition", &self.exhibition.as_deref().map(redact))
+            .field("machine", &self.machine)
+            .finish()
+    }
+}
+
+/// Runs the command `cli` asks for (the viewer when it names none).
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let Cli {
+        data,
+        exhibition,
+        machine,
+        command,
+    } = cli;
+    let place = Place {
+        data: data.unwrap_or_else(default_data_dir),
+        exhibition,
+        machine,
+    };
+    let out = &mut std::io::stdout().lock();
+    match command.unwrap_or(Command::View(ViewArgs::default())) {
+        Command::View(args) => view(&place, args, false),
+        Command::Tune(args) => view(&place, args, true),
+        Command::Kiosk(args) => kiosk(&place, args),
+        Command::KioskPin => kiosk_pin(&place.data, out),
+        Command::Render(args) => render(&place, args, out),
+        Command::Sequence(args) => sequence(&place, args, out),
+        Command::Timelapse(args) => timelapse(&place, args, out),
+        Command::Submit(args) => submit(&place, args, out),
+        Command::Import(args) => import(&place, &args),
+        Command::Export(args) => export(&place, &args, out),
+        Command::Withdraw(args) => withdraw(&place, &args, out),
+        Command::Card(args) => card(&place, &args, out),
+        Command::Bench(args) => bench(args, out),
+        Command::Simulate(args) => simulate(&place, args, out),
+        Command::Exhibition(command) => self::exhibition(&place, command, out),
+    }
+}
+
+/// The store where `place` says the narratives are, seeded with the sample narratives when new.
+fn open_store(place: &Place) -> Result<Store, Failure> {
+    open_store_at(&place.location()?)
+}
+
+/// The store at `location`, seeded with the sample narratives when new.
+fn open_store_at(location: &Location) -> Result<Store, Failure> {
+    Ok(Store::open_at(location, Seed::Samples)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TempDir;
+
+    #[test]
+    fn the_exhibition_comes_from_the_command_line_then_kiosk_ron_then_the_folder() {
+        let data = TempDir::new("place");
+        let place = Place::folder(data.path());
+        assert_eq!(
+            place.location().unwrap(),
+            Location::Folder(data.path().to_owned())
+        );
+        assert!(
+            !data.path().join(crate::kiosk::config::CONFIG_FILE).exists(),
+            "kiosk.ron is read, never written, by other commands"
+        );
+        std::fs::write(
+            data.path().join(crate::kiosk::config::CONFIG_FILE),
+            "(exhibition: Some(\"postgres://dreamloom@gallery/show\"))",
+        )
+        .unwrap();
+        assert_eq!(
+            place.location().unwrap(),
+            Location::Postgres("postgres://dreamloom@gallery/show".into())
+        );
+        let given = Place {
+            exhibition: Some("postgresql://other@wall/show".into()),
+            ..place.clone()
+        };
+        assert_eq!(
+            given.location().unwrap(),
+            Location::Postgres("postgresql://other@wall/show".into())
+        );
+        // Not a PostgreSQL address: refused, and its password is not repeated.
+        let wrong = Place {
+            exhibition: Some("mysql://dreamloom:s3cret@gallery/show".into()),
+            ..place
+        };
+        let failure = wrong.location().unwrap_err();
+        assert!(
+            failure.message.contains("is not a PostgreSQL address")
+                && failure.message.contains("dreamloom:***@gallery"),
+            "{failure:?}"
+        );
+        assert!(!failure.message.contains("s3cret"), "{failure:?}");
+    }
 }

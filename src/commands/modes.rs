@@ -9,7 +9,7 @@ use std::{
 
 use bevy::app::AppExit;
 
-use super::{Failure, open_store};
+use super::{Failure, Place, open_store, open_store_at};
 use crate::{
     cli::{KioskArgs, OutsideArgs, ViewArgs},
     kiosk::{
@@ -43,7 +43,7 @@ pub fn find_on_cloak(reader: &Reader, code: &str) -> Result<NarrativeId, Failure
 }
 
 /// The viewer (`tune`: with the tuning panel open), until its window is closed.
-pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
+pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
     let ViewArgs {
         seed,
         find,
@@ -56,7 +56,7 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
-    let store = open_store(data)?;
+    let store = open_store(place)?;
     let reader = store.reader()?;
     let find = find.map(|code| find_on_cloak(&reader, &code)).transpose()?;
     let narratives = reader.displayed()?;
@@ -75,14 +75,16 @@ pub fn view(data: &Path, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         find,
         preset_file,
         tune,
-        data_dir: data.to_owned(),
+        data_dir: place.data.clone(),
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
     }))
 }
 
-/// The gallery kiosk, until a curator quits it.
-pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
+/// The gallery kiosk, until a curator quits it. Its narratives are in the exhibition's database
+/// when `--exhibition` (or `DREAMLOOM_EXHIBITION`, or `exhibition` in kiosk.ron) names one.
+pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
+    let data = place.data.as_path();
     let KioskArgs {
         monitor,
         preset,
@@ -138,7 +140,7 @@ pub fn kiosk(data: &Path, args: KioskArgs) -> Result<(), Failure> {
     if let Some(moderation) = moderation {
         config.moderation = moderation;
     }
-    let store = open_store(data)?;
+    let store = open_store_at(&place.location_or(config.exhibition.clone())?)?;
     let narratives = store.reader()?.displayed()?;
     let preset = preset.as_deref().map(Preset::load).transpose()?;
     exit_to_result(kiosk::run(KioskSettings {

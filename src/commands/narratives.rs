@@ -7,7 +7,7 @@ use std::{
     time::Instant,
 };
 
-use super::{Failure, open_store};
+use super::{Failure, Place, open_store};
 use crate::{
     card::{self, CardWords},
     cli::{CardArgs, ExportArgs, ImportArgs, SubmitArgs, WithdrawArgs},
@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Validates and stores one narrative; writes its receipt code to `out` once it is durable.
-pub fn submit(data: &Path, args: SubmitArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn submit(place: &Place, args: SubmitArgs, out: &mut impl Write) -> Result<(), Failure> {
     let SubmitArgs {
         text,
         text_file,
@@ -49,14 +49,14 @@ pub fn submit(data: &Path, args: SubmitArgs, out: &mut impl Write) -> Result<(),
             sanctuary,
         },
     })?;
-    let receipt = open_store(data)?.submit(valid, Admission::default())?;
+    let receipt = open_store(place)?.submit(valid, Admission::default())?;
     writeln!(out, "{receipt}")?;
     Ok(())
 }
 
 /// Imports a JSON Lines file; every refused line is reported with its number and reason, and
 /// any refusal makes the command fail (the good lines stay imported).
-pub fn import(data: &Path, args: &ImportArgs) -> Result<(), Failure> {
+pub fn import(place: &Place, args: &ImportArgs) -> Result<(), Failure> {
     let ImportArgs { file: path } = args;
     let file = File::open(path)
         .map_err(|e| Failure::new(format!("could not open {}: {e}", path.display())))?;
@@ -67,7 +67,7 @@ pub fn import(data: &Path, args: &ImportArgs) -> Result<(), Failure> {
             path.display()
         )));
     }
-    let store = open_store(data)?;
+    let store = open_store(place)?;
     let show_progress = io::stderr().is_terminal();
     let mut last_shown = Instant::now();
     let report = import_lines::import(&store, BufReader::new(file), |lines| {
@@ -97,9 +97,9 @@ pub fn import(data: &Path, args: &ImportArgs) -> Result<(), Failure> {
 
 /// Writes every narrative that is not withdrawn as JSON Lines: to `out`, or to a file, written
 /// beside it first and renamed, so a failed export never leaves half a file.
-pub fn export(data: &Path, args: &ExportArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn export(place: &Place, args: &ExportArgs, out: &mut impl Write) -> Result<(), Failure> {
     let ExportArgs { file } = args;
-    let narratives = open_store(data)?.reader()?.narratives()?;
+    let narratives = open_store(place)?.reader()?.narratives()?;
     match file.as_deref() {
         Some(path) if path != Path::new("-") => {
             let partial = PathBuf::from(format!("{}.partial", path.display()));
@@ -122,33 +122,42 @@ pub fn export(data: &Path, args: &ExportArgs, out: &mut impl Write) -> Result<()
 
 /// Withdraws the narrative with the receipt code: its text is erased and its thread leaves. Says
 /// which: erased from the files, or (while another program reads the store) erased from the
-/// store's records with old copies still to be wiped from its write-ahead log.
-pub fn withdraw(data: &Path, args: &WithdrawArgs, out: &mut impl Write) -> Result<(), Failure> {
+/// store's records with old copies still to be wiped from its files.
+pub fn withdraw(place: &Place, args: &WithdrawArgs, out: &mut impl Write) -> Result<(), Failure> {
     let WithdrawArgs { code } = args;
     let receipt: Receipt = code.parse()?;
-    let store = open_store(data)?;
+    let store = open_store(place)?;
     let (_, withdrawal) = store.withdraw_honestly(receipt)?;
-    match withdrawal {
-        Withdrawal::Erased => writeln!(
+    match (withdrawal, store.database_path()) {
+        (Withdrawal::Erased, _) => writeln!(
             out,
             "withdrawn: the dream with receipt {receipt} has been erased and its thread leaves the \
              cloak"
         )?,
-        Withdrawal::Pending => writeln!(
+        (Withdrawal::Pending, Some(path)) => writeln!(
             out,
             "withdrawn: the dream with receipt {receipt} is off the cloak and its text is gone \
              from the store's records, but not yet from its files: another program (a backup? \
              an sqlite3 shell?) is reading the store, and old copies may stay in {}-wal until \
              it is done. Dreamloom then finishes the erasure by itself: a viewer or kiosk \
              running on this store within seconds, otherwise the next time Dreamloom opens it.",
-            store.database_path().display()
+            path.display()
+        )?,
+        (Withdrawal::Pending, None) => writeln!(
+            out,
+            "withdrawn: the dream with receipt {receipt} is off the cloak and its text is gone \
+             from the exhibition's records, but not yet from its database's files: another \
+             session (a backup? a psql shell?) still reads the database as it was before, and \
+             the old row stays until it is done. Dreamloom then finishes the erasure by itself: \
+             any viewer or kiosk of the exhibition within seconds, otherwise the next time \
+             Dreamloom opens the database."
         )?,
     }
     Ok(())
 }
 
 /// Draws the keepsake card of the narrative with receipt `code` into `args.out`.
-pub fn card(data: &Path, args: &CardArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn card(place: &Place, args: &CardArgs, out: &mut impl Write) -> Result<(), Failure> {
     let CardArgs {
         code,
         out: path,
@@ -157,7 +166,7 @@ pub fn card(data: &Path, args: &CardArgs, out: &mut impl Write) -> Result<(), Fa
     } = args;
     let receipt: Receipt = code.parse()?;
     card::check_size(*width, *height)?;
-    let store = open_store(data)?;
+    let store = open_store(place)?;
     let stored = store.reader()?.lookup(receipt)?;
     if stored.status == Status::Withdrawn {
         return Err(Failure::new(format!(

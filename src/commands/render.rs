@@ -6,7 +6,7 @@ use std::{
     time::Instant,
 };
 
-use super::{Failure, open_store, render_failure};
+use super::{Failure, Place, open_store, render_failure};
 use crate::{
     capture::{
         HeadlessRenderer, MAX_SIDE, StillSettings,
@@ -23,7 +23,7 @@ use crate::{
 
 /// Renders one frame to a PNG and writes its path to `out`; progress goes to standard error. A
 /// frame past the GPU's size (or with `--tile`) is rendered in tiles and streamed into the file.
-pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn render(place: &Place, args: RenderArgs, out: &mut impl Write) -> Result<(), Failure> {
     let RenderArgs {
         out: path,
         width,
@@ -33,7 +33,7 @@ pub fn render(data: &Path, args: RenderArgs, out: &mut impl Write) -> Result<(),
         tile,
         scene,
     } = args;
-    let scene = Scene::load(data, scene)?;
+    let scene = Scene::load(place, scene)?;
     let started = Instant::now();
     eprintln!(
         "dreamloom: rendering {width}×{height} (seed {}, {seconds:.1} s into the dream, {} threads): preparing the GPU…",
@@ -113,7 +113,7 @@ struct Scene {
 
 impl Scene {
     /// Reads what `args` name: the preset file and the store are read now, before the GPU.
-    fn load(data: &Path, args: SceneArgs) -> Result<Self, Failure> {
+    fn load(place: &Place, args: SceneArgs) -> Result<Self, Failure> {
         let SceneArgs {
             seed,
             show,
@@ -123,7 +123,7 @@ impl Scene {
         let preset = preset.as_deref().map(Preset::load).transpose()?;
         let narratives = match synthetic {
             Some(count) => synthetic_narratives(count as usize, seed),
-            None => open_store(data)?.reader()?.displayed()?,
+            None => open_store(place)?.reader()?.displayed()?,
         };
         Ok(Self {
             narratives,
@@ -212,7 +212,7 @@ fn destination(
 
 /// Renders a sequence of frames into a folder or a video; progress and the time left go to
 /// standard error (one line redrawn on a terminal, a line every few seconds otherwise).
-pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn sequence(place: &Place, args: SequenceArgs, out: &mut impl Write) -> Result<(), Failure> {
     let SequenceArgs {
         from,
         to,
@@ -223,7 +223,7 @@ pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result
         scene,
     } = args;
     let timing = Timing::new(f64::from(from), f64::from(to), fps)?;
-    let scene = Scene::load(data, scene)?;
+    let scene = Scene::load(place, scene)?;
     let film = Film {
         path: &path,
         width,
@@ -245,7 +245,7 @@ pub fn sequence(data: &Path, args: SequenceArgs, out: &mut impl Write) -> Result
 }
 
 /// Films the exhibition's life from the store's event log (see [`crate::capture::timelapse`]).
-pub fn timelapse(data: &Path, args: TimelapseArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn timelapse(place: &Place, args: TimelapseArgs, out: &mut impl Write) -> Result<(), Failure> {
     let TimelapseArgs {
         speed,
         fps,
@@ -257,7 +257,7 @@ pub fn timelapse(data: &Path, args: TimelapseArgs, out: &mut impl Write) -> Resu
         no_caption,
     } = args;
     let preset = preset.as_deref().map(Preset::load).transpose()?;
-    let reader = open_store(data)?.reader()?;
+    let reader = open_store(place)?.reader()?;
     let timeline = Timeline::from_log(&reader.narratives()?, &reader.events_after(0)?);
     drop(reader);
     let plan = timelapse::Plan::new(&timeline, speed, fps)?;

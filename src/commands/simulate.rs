@@ -1,9 +1,9 @@
 //! `simulate`: the Neuro-Synch Protocol on the narratives without rendering, the diversity
 //! measures over time as a table or JSON Lines.
 
-use std::{io::Write, path::Path};
+use std::io::Write;
 
-use super::{Failure, open_store};
+use super::{Failure, Place, open_store};
 use crate::{
     cli::SimulateArgs,
     narrative::synthetic::synthetic_narratives,
@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// Runs the protocol `args.ticks` ticks and writes a sample every `args.every` ticks to `out`.
-pub fn simulate(data: &Path, args: SimulateArgs, out: &mut impl Write) -> Result<(), Failure> {
+pub fn simulate(place: &Place, args: SimulateArgs, out: &mut impl Write) -> Result<(), Failure> {
     let SimulateArgs {
         ticks,
         mode,
@@ -30,7 +30,7 @@ pub fn simulate(data: &Path, args: SimulateArgs, out: &mut impl Write) -> Result
     }
     let narratives = match synthetic {
         Some(count) => synthetic_narratives(count as usize, seed),
-        None => open_store(data)?.reader()?.displayed()?,
+        None => open_store(place)?.reader()?.displayed()?,
     };
     let mut protocol = Protocol::new(seed);
     protocol.sync(&narratives);
@@ -117,7 +117,12 @@ mod tests {
     fn samples(mode: Mode) -> Vec<Value> {
         let mut out = Vec::new();
         // Synthetic narratives: the store in this folder is never opened.
-        simulate(Path::new("/nonexistent"), args(600, mode), &mut out).unwrap();
+        simulate(
+            &Place::folder(std::path::Path::new("/nonexistent")),
+            args(600, mode),
+            &mut out,
+        )
+        .unwrap();
         String::from_utf8(out)
             .unwrap()
             .lines()

@@ -1,15 +1,19 @@
 //! The exhibition's kiosk settings, `kiosk.ron` in the data folder: the moderation policy, the
-//! idle timings, the address phones should open, and the language the kiosk speaks. Written with
-//! the defaults the first time the kiosk starts. The curator PIN is not kept here: its salted
-//! hash is in `curator.pin`, set with `dreamloom kiosk-pin` (see `kiosk::curator`); a plain
-//! `curator_pin` left here by an older Dreamloom is read only to be moved there once.
+//! idle timings, the address phones should open, the language the kiosk speaks, and the database
+//! an exhibition of several machines shares. Written with the defaults the first time the kiosk
+//! starts. The curator PIN is not kept here: its salted hash is in `curator.pin`, set with
+//! `dreamloom kiosk-pin` (see `kiosk::curator`); a plain `curator_pin` left here by an older
+//! Dreamloom is read only to be moved there once.
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use super::flow::KioskTimings;
-use crate::{i18n::Language, narrative::store::Moderation};
+use crate::{
+    i18n::Language,
+    narrative::store::{Moderation, check_exhibition_url},
+};
 
 /// File name in the data folder.
 pub const CONFIG_FILE: &str = "kiosk.ron";
@@ -41,6 +45,11 @@ pub struct KioskConfig {
     /// for.
     #[serde(deserialize_with = "language_setting")]
     pub language: Language,
+    /// The PostgreSQL database every machine of the exhibition shares
+    /// (`Some("postgres://dreamloom@10.0.0.5/show")`); `None`: this machine's own store in the
+    /// data folder. `--exhibition` and `DREAMLOOM_EXHIBITION` come first. Every command that
+    /// opens the store on this data folder reads it.
+    pub exhibition: Option<String>,
 }
 
 /// Reads `language`, naming the field when its tag is unknown (RON would only give a position).
@@ -63,6 +72,7 @@ impl Default for KioskConfig {
             phone_burst: crate::web::RateLimit::default().burst,
             phone_posts_per_minute: crate::web::RateLimit::default().global_per_minute,
             language: Language::default(),
+            exhibition: None,
         }
     }
 }
@@ -122,7 +132,34 @@ impl KioskConfig {
                 "public_url \"{url}\" must start with http:// or https://"
             ));
         }
+        if let Some(url) = &self.exhibition {
+            check_exhibition_url(url).map_err(|problem| format!("exhibition: {problem}"))?;
+        }
         Ok(())
+    }
+
+    /// Reads `kiosk.ron` from `dir` when there is one, and never writes it: for the commands
+    /// other than the kiosk, which only need to know where the exhibition's narratives are.
+    pub fn load(dir: &Path) -> Result<Option<Self>, ConfigError> {
+        let path = dir.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&text, &path).map(Some),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
+    }
+
+    /// The settings in `text`, read from `path`, checked.
+    fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Self = ron::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })?;
+        config.check().map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })?;
+        Ok(config)
     }
 
     /// Reads `kiosk.ron` from `dir`, or writes one with the defaults if there is none (no PIN:
@@ -131,17 +168,7 @@ impl KioskConfig {
     pub fn load_or_create(dir: &Path) -> Result<(Self, bool), ConfigError> {
         let path = dir.join(CONFIG_FILE);
         match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let config: Self = ron::from_str(&text).map_err(|e| ConfigError::Invalid {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?;
-                config.check().map_err(|message| ConfigError::Invalid {
-                    path: path.clone(),
-                    message,
-                })?;
-                Ok((config, false))
-            }
+            Ok(text) => Ok((Self::parse(&text, &path)?, false)),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let config = Self::default();
                 let text = ron::ser::to_string_pretty(&config, ron::ser::PrettyConfig::default())
@@ -239,6 +266,34 @@ mod tests {
         assert!(written.contains("language: \"ar\""), "{written}");
         let read: KioskConfig = ron::from_str(&written).unwrap();
         assert_eq!(read, config);
+    }
+
+    #[test]
+    fn the_exhibition_database_is_read_and_checked() {
+        let dir = TempDir::new("kiosk-config-exhibition");
+        assert_eq!(KioskConfig::load(dir.path()).unwrap(), None);
+        assert!(
+            !dir.path().join(CONFIG_FILE).exists(),
+            "loading never writes the file"
+        );
+        let path = dir.path().join(CONFIG_FILE);
+        std::fs::write(
+            &path,
+            "(exhibition: Some(\"postgres://dreamloom@10.0.0.5/show\"))",
+        )
+        .unwrap();
+        let config = KioskConfig::load(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            config.exhibition.as_deref(),
+            Some("postgres://dreamloom@10.0.0.5/show")
+        );
+        std::fs::write(&path, "(exhibition: Some(\"dreamloom:s3cret@10.0.0.5\"))").unwrap();
+        let error = KioskConfig::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            error.contains("exhibition:") && error.contains("is not a PostgreSQL address"),
+            "{error}"
+        );
+        assert!(!error.contains("s3cret"), "{error}");
     }
 
     /// An older kiosk.ron with a plain PIN still loads; the PIN is handed over for moving (or

@@ -579,6 +579,8 @@ pub fn run(settings: KioskSettings) -> AppExit {
         phone_burst,
         phone_posts_per_minute,
         language,
+        // Used already: the store was opened there (`commands::kiosk`).
+        exhibition: _,
     } = config;
     let mode = if windowed {
         WindowMode::Windowed

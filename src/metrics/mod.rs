@@ -314,7 +314,8 @@ impl Gauges {
         );
         registry.register(
             "dreamloom_store_size_bytes",
-            "Size of the narrative store's database file, bytes (0 without a store)",
+            "Size of the narrative store, bytes: its SQLite file, or the exhibition's whole \
+             PostgreSQL database (0 without a store)",
             self.store_bytes.clone(),
         );
         registry.register(

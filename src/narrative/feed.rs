@@ -2,34 +2,37 @@
 //! own read-only connection (a [`Reader`]) and hands the narratives to show to the app, which never
 //! waits on disk.
 //!
-//! Whoever writes the store — `dreamloom submit` in another process, the kiosk, an import — the
-//! viewer weaves the change in within [`POLL_INTERVAL`].
+//! Whoever writes the store — `dreamloom submit` in another process, the kiosk, an import, another
+//! machine of the exhibition — the viewer weaves the change in within [`POLL_INTERVAL`].
 
-use std::{path::PathBuf, thread, time::Duration};
+use std::{thread, time::Duration};
 
 use bevy::prelude::*;
 use crossbeam_channel::{Receiver, TryRecvError, bounded};
 
-use super::{Narrative, NarrativeArchive, store::Reader};
+use super::{
+    Narrative, NarrativeArchive,
+    store::{Location, Reader},
+};
 use crate::schedule::AppSystems;
 
 /// How often the watcher looks for new events.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Feeds [`NarrativeArchive`] from the store in `database`.
+/// Feeds [`NarrativeArchive`] from the store at `location`.
 pub struct StoreFeedPlugin {
-    /// Path of the database file.
-    pub database: PathBuf,
+    /// Where the store is (the writer has opened it already: the feed only reads).
+    pub location: Location,
 }
 
 impl Plugin for StoreFeedPlugin {
     fn build(&self, app: &mut App) {
         let (tx, rx) = bounded::<(Vec<Narrative>, StoreStats)>(1);
-        let database = self.database.clone();
+        let location = self.location.clone();
         let spawned = thread::Builder::new()
             .name("dreamloom-store-feed".into())
             .spawn(move || {
-                let db = match Reader::open(&database) {
+                let db = match Reader::open_at(&location) {
                     Ok(db) => db,
                     Err(error) => {
                         error!("the narrative feed stopped: {error}");
@@ -45,7 +48,7 @@ impl Plugin for StoreFeedPlugin {
                                 // The app gone: stop watching.
                                 let stats = StoreStats {
                                     last_submission_ms: db.last_submission_ms().ok().flatten(),
-                                    bytes: std::fs::metadata(&database).map_or(0, |m| m.len()),
+                                    bytes: db.size_bytes().unwrap_or(0),
                                 };
                                 if tx.send((narratives, stats)).is_err() {
                                     return;
@@ -77,7 +80,7 @@ struct StoreFeed(Receiver<(Vec<Narrative>, StoreStats)>);
 pub struct StoreStats {
     /// When the newest narrative was submitted, milliseconds since the Unix epoch.
     pub last_submission_ms: Option<i64>,
-    /// Size of the database file, bytes.
+    /// Size of the store, bytes: the SQLite file, or the exhibition's whole PostgreSQL database.
     pub bytes: u64,
 }
 

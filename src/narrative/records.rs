@@ -146,6 +146,7 @@ impl NarrativeRecord {
                 status: self.status.unwrap_or(Status::Visible),
                 receipt: self.receipt,
                 created_at_ms: self.created_at_ms,
+                submission_id: None,
             },
         ))
     }

@@ -1,16 +1,20 @@
 //! Helpers for tests: whether render tests may run here, measures of a frame that match what a
 //! person would notice (is it blank, is the sky flat, how many thread colours show, is this
 //! thread's hue there), the piece without pixels ([`simulation_app`]), temporary folders, the
-//! `dreamloom` binary, and a raw HTTP client (`http`).
+//! `dreamloom` binary, a raw HTTP client (`http`), and a real PostgreSQL server of a test's own
+//! (`postgres`).
 
 use image::RgbaImage;
 
 mod http;
+mod postgres;
 
 pub use http::{
     HttpResponse, closed_by, connect_from, form_token, http_get, http_get_from, http_post,
     http_post_from, http_raw, http_raw_from, request_bytes,
 };
+// `self::`: the module, not the `postgres` crate it is built on.
+pub use self::postgres::{POSTGRES_BIN, PostgresServer, REQUIRE_POSTGRES_ENV, postgres_available};
 
 use crate::capture::gpu;
 

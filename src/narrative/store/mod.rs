@@ -1,5 +1,6 @@
-//! The durable narrative store: SQLite in WAL mode with `synchronous=FULL`, one writer thread, and
-//! an append-only event log beside the current state.
+//! The durable narrative store: by default SQLite in WAL mode with `synchronous=FULL` in the data
+//! folder; for an exhibition of several machines, one shared PostgreSQL database. Either way: one
+//! writer thread, and an append-only event log beside the current state.
 //!
 //! A visitor who was told "your dream is woven in" must find it there after a power cut, so a
 //! submission's receipt is returned only after its transaction has committed. All writes go through
@@ -8,10 +9,11 @@
 //! `feed.rs`).
 //!
 //! The interface is narrow — submit, moderate, withdraw, read the current narratives, read the events
-//! after a sequence number — so that a shared log (PostgreSQL, for exhibitions with several kiosks)
-//! can stand behind it later. Events name narratives by id and never hold their text, so
-//! withdrawal erases a dream completely: the text is overwritten, SQLite's `secure_delete` zeroes
-//! freed bytes, and the WAL is checkpointed and truncated so no old page image survives there.
+//! after a sequence number — so that both backends stand behind it: [`Database`] and [`Reader`]
+//! are the same to their callers whichever [`Location`] the store is at. Events name narratives by
+//! id and never hold their text, so withdrawal erases a dream completely: the text is overwritten,
+//! SQLite's `secure_delete` zeroes freed bytes, and the WAL is checkpointed and truncated so no old
+//! page image survives there (PostgreSQL: the table is rewritten, see `pg.rs`).
 //!
 //! That last step needs every reader of the file to be done with the WAL. While another program
 //! keeps a read open (a backup tool, a `sqlite3` shell), it cannot complete, and waiting for it
@@ -21,18 +23,25 @@
 //! [`ERASURE_RETRY_INTERVAL`], and the next [`Store::open`] finishes whatever is still pending.
 //!
 //! The parts:
-//! - this module: the types every caller shares (statuses, events, errors, admission policy);
-//! - `sql`: [`Database`], the write connection — it creates and migrates the schema and makes
-//!   every change;
-//! - `writer`: [`Store`], the handle to the one thread that owns the [`Database`];
-//! - `reader`: [`Reader`], a connection opened read-only that can never write, create the file or
-//!   migrate it, and the read queries themselves, which [`Database`] shares.
+//! - this module: the types every caller shares (statuses, events, errors, admission policy,
+//!   where the store is);
+//! - `facade`: [`Database`] and [`Reader`], each the SQLite or the PostgreSQL one behind the same
+//!   methods;
+//! - `sql`: [`SqliteDatabase`], the write connection to the SQLite file — it creates and migrates
+//!   the schema and makes every change;
+//! - `reader`: [`SqliteReader`], a connection opened read-only that can never write, create the
+//!   file or migrate it, and the read queries themselves, which [`SqliteDatabase`] shares;
+//! - `pg`: [`PgDatabase`] and [`PgReader`], the same two over an exhibition's PostgreSQL database;
+//! - `writer`: [`Store`], the handle to the one thread that owns the [`Database`].
 
+mod facade;
+mod pg;
 mod reader;
 mod sql;
 mod writer;
 
 use std::{
+    fmt,
     path::PathBuf,
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
@@ -40,12 +49,20 @@ use std::{
 use super::{Narrative, NarrativeId, receipt::Receipt};
 use crate::i18n::Phrase;
 
-pub use reader::Reader;
-pub use sql::Database;
+pub use facade::{Database, Reader};
+pub use pg::{
+    CONNECT_TIMEOUT, EVENTS_CHANNEL, ExhibitionStatus, Machine, PgDatabase, PgReader,
+    check_exhibition_url, redact,
+};
+pub use reader::SqliteReader;
+pub use sql::SqliteDatabase;
 pub use writer::Store;
 
-/// Schema version this build writes (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 3;
+/// Schema version this build writes in a SQLite store (`PRAGMA user_version`).
+pub const SCHEMA_VERSION: i64 = 4;
+/// Schema version this build writes in an exhibition's PostgreSQL database (`schema_version` in
+/// its `meta` table).
+pub const POSTGRES_SCHEMA_VERSION: i64 = 1;
 /// File name of the database inside the data folder.
 pub const DATABASE_FILE: &str = "dreamloom.sqlite3";
 /// How long one attempt to finish an erasure waits for readers to leave the write-ahead log
@@ -54,17 +71,68 @@ pub const ERASURE_WAIT: Duration = Duration::from_millis(100);
 /// How often the writer thread, between jobs, retries erasures that readers held up.
 pub const ERASURE_RETRY_INTERVAL: Duration = Duration::from_secs(2);
 
+/// Where the store is: this machine's own SQLite file, or an exhibition's shared PostgreSQL
+/// database.
+///
+/// Shown (`Display`) and debugged (`Debug`) with any password in the connection string replaced
+/// by `***`, so it can be logged.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Location {
+    /// The embedded store: [`DATABASE_FILE`] in this data folder.
+    Folder(PathBuf),
+    /// An exhibition's PostgreSQL database, by its connection string (`postgres://…`).
+    Postgres(String),
+}
+
+impl Location {
+    /// The SQLite file, for a store in a folder; `None` for PostgreSQL.
+    #[must_use]
+    pub fn database_file(&self) -> Option<PathBuf> {
+        match self {
+            Location::Folder(dir) => Some(dir.join(DATABASE_FILE)),
+            Location::Postgres(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Folder(dir) => write!(f, "{}", dir.join(DATABASE_FILE).display()),
+            Location::Postgres(url) => f.write_str(&redact(url)),
+        }
+    }
+}
+
+impl fmt::Debug for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::Folder(dir) => f.debug_tuple("Folder").field(dir).finish(),
+            Location::Postgres(url) => f.debug_tuple("Postgres").field(&redact(url)).finish(),
+        }
+    }
+}
+
 /// How far a withdrawal got in erasing the dream from the store's files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Withdrawal {
     /// Its text, origin and language are gone from the database and its write-ahead log: no
     /// byte of them is left in the store's files.
+    ///
+    /// In an exhibition's PostgreSQL database: gone from the files of its tables, which were
+    /// rewritten without them. The server's own write-ahead log, its archives and backups, and any
+    /// replica are the server's, beyond the reach of a client: they keep old copies until the
+    /// server recycles them (see `docs/ARCHITECTURE.md`).
     Erased,
     /// It is off the cloak and its row no longer holds its text, origin or language, but another
     /// program (a backup tool, a `sqlite3` shell) keeps a read open on the store, so old page
     /// images with the text may still be in its files (the write-ahead log) until that program
     /// is done. The store finishes the erasure by itself: a running one's writer thread retries
     /// every [`ERASURE_RETRY_INTERVAL`], and the next [`Store::open`] tries again.
+    ///
+    /// In PostgreSQL: another session (a backup, a `psql` shell, a long transaction) still sees
+    /// the database as it was before the withdrawal, so the old row version cannot be dropped
+    /// yet; the same retries finish it once that session is done.
     Pending,
 }
 
@@ -94,18 +162,25 @@ impl Status {
         }
     }
 
-    fn parse(text: &str) -> rusqlite::Result<Self> {
+    /// The status the database's word stands for; `None` for a word no status has.
+    fn from_word(text: &str) -> Option<Self> {
         match text {
-            "pending" => Ok(Status::Pending),
-            "visible" => Ok(Status::Visible),
-            "hidden" => Ok(Status::Hidden),
-            "withdrawn" => Ok(Status::Withdrawn),
-            other => Err(rusqlite::Error::FromSqlConversionFailure(
+            "pending" => Some(Status::Pending),
+            "visible" => Some(Status::Visible),
+            "hidden" => Some(Status::Hidden),
+            "withdrawn" => Some(Status::Withdrawn),
+            _ => None,
+        }
+    }
+
+    fn parse(text: &str) -> rusqlite::Result<Self> {
+        Self::from_word(text).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
                 0,
                 rusqlite::types::Type::Text,
-                format!("unknown status {other:?}").into(),
-            )),
-        }
+                format!("unknown status {text:?}").into(),
+            )
+        })
     }
 }
 
@@ -143,6 +218,20 @@ pub enum EventKind {
     Restored,
 }
 
+impl EventKind {
+    /// The words the database stores for this kind: `kind`, and `status` for a moderation.
+    fn words(self) -> (&'static str, Option<&'static str>) {
+        match self {
+            EventKind::Submitted => ("submitted", None),
+            EventKind::Moderated(status) => ("moderated", Some(status.as_str())),
+            EventKind::Withdrawn => ("withdrawn", None),
+            EventKind::Dissolved => ("dissolved", None),
+            EventKind::Preserved => ("preserved", None),
+            EventKind::Restored => ("restored", None),
+        }
+    }
+}
+
 /// One entry of the append-only, totally ordered event log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
@@ -163,16 +252,19 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// `known`: the newest schema this build knows for that kind of store ([`SCHEMA_VERSION`] for
+    /// SQLite, [`POSTGRES_SCHEMA_VERSION`] for PostgreSQL).
     #[error(
-        "the narrative store was written by a newer Dreamloom (schema {found}, this one knows up to {SCHEMA_VERSION})"
+        "the narrative store was written by a newer Dreamloom (schema {found}, this one knows up to {known})"
     )]
-    NewerSchema { found: i64 },
+    NewerSchema { found: i64, known: i64 },
     /// Only the writer migrates; a [`Reader`] refuses a store it has not yet brought up to date.
     #[error(
-        "the narrative store has schema {found}, older than this Dreamloom's {SCHEMA_VERSION}: open it \
-         for writing once (start Dreamloom on it) to bring it up to date"
+        "the narrative store has schema {found}, older than this Dreamloom's {known}: open it for \
+         writing once (start Dreamloom on it; for an exhibition's database, `dreamloom exhibition \
+         init`) to bring it up to date"
     )]
-    OlderSchema { found: i64 },
+    OlderSchema { found: i64, known: i64 },
     #[error("no narrative has the receipt code {0}")]
     UnknownReceipt(Receipt),
     #[error("the receipt code {0} is already taken")]
@@ -198,8 +290,35 @@ pub enum StoreError {
     },
     #[error("the store's writer has stopped")]
     WriterGone,
+    #[error("could not start the store's writer thread: {0}")]
+    Spawn(#[source] std::io::Error),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The exhibition's PostgreSQL server could not be reached. `target` is the connection string
+    /// with any password replaced by `***`.
+    #[error(
+        "could not reach the exhibition's database at {target}: {} (is PostgreSQL running \
+         there, and are the address, port, user and database name right?)",
+        postgres_message(source)
+    )]
+    Connect {
+        target: String,
+        #[source]
+        source: postgres::Error,
+    },
+    /// The exhibition's database takes no writes: a standby server, or a role without the right
+    /// to change Dreamloom's tables. Every submission would fail, so the store refuses to open.
+    #[error("the exhibition's database at {target} cannot be used for writing: {reason}")]
+    ExhibitionReadOnly { target: String, reason: String },
+    #[error("exhibition database error: {}", postgres_message(.0))]
+    Postgres(#[from] postgres::Error),
+    /// The database holds something Dreamloom never writes (an unknown status, a malformed
+    /// receipt code or schema version): changed by hand, or by another program.
+    #[error("the narrative store holds something this Dreamloom cannot read: {0}")]
+    Unreadable(String),
+    /// The sample narratives built into Dreamloom could not be read or validated.
+    #[error("the embedded sample narratives could not be loaded: {0}")]
+    Samples(String),
 }
 
 impl StoreError {
@@ -219,6 +338,25 @@ impl StoreError {
     }
 }
 
+/// What PostgreSQL said, in full: the client's own `Display` stops at "db error", leaving the
+/// server's message (and its detail and hint) in the error's source.
+#[must_use]
+pub fn postgres_message(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        let mut text = db.message().to_owned();
+        for extra in [db.detail(), db.hint()].into_iter().flatten() {
+            text.push_str(" (");
+            text.push_str(extra);
+            text.push(')');
+        }
+        return text;
+    }
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
 /// How a narrative enters the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Admission {
@@ -226,8 +364,13 @@ pub struct Admission {
     pub status: Status,
     /// A receipt to keep (an import of an export); a fresh random one when `None`.
     pub receipt: Option<Receipt>,
-    /// Creation time to keep (an import); now when `None`.
+    /// Creation time to keep (an import, a submission forwarded later); now when `None`. Its
+    /// `submitted` event is logged at this time too.
     pub created_at_ms: Option<i64>,
+    /// The id the kiosk gave this submission when the visitor pressed submit: a submission sent
+    /// again with the same id (a retry after a lost answer) is stored once, and every time
+    /// answers with the receipt and narrative id of the first. `None`: no such guard.
+    pub submission_id: Option<uuid::Uuid>,
 }
 
 impl Default for Admission {
@@ -236,6 +379,7 @@ impl Default for Admission {
             status: Status::Visible,
             receipt: None,
             created_at_ms: None,
+            submission_id: None,
         }
     }
 }
@@ -295,6 +439,23 @@ pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// This machine's name among an exhibition's machines, when none is given (`--machine`): the
+/// host name (`/etc/hostname`, else `HOSTNAME`), else `"dreamloom"`.
+#[must_use]
+pub fn default_machine_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .or_else(|| {
+            std::env::var("HOSTNAME")
+                .ok()
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
+        })
+        .unwrap_or_else(|| "dreamloom".to_owned())
 }
 
 /// Folder of the store when `--data` is not given: the user's data directory.

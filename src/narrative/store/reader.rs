@@ -1,29 +1,35 @@
-//! Reading the store: [`Reader`], a connection that SQLite itself keeps from writing, and the read
-//! queries as plain functions over a connection, shared with the writer's [`Database`].
+//! Reading the embedded store: [`SqliteReader`], a connection that SQLite itself keeps from
+//! writing, and the read queries as plain functions over a connection, shared with the writer's
+//! [`SqliteDatabase`].
 //!
 //! A reader opens the file with `SQLITE_OPEN_READONLY` and without `SQLITE_OPEN_CREATE`: it cannot
 //! create a missing store, migrate an old one or change a byte of a current one. Only the writer
-//! thread, through [`Database`], does any of that.
+//! thread, through [`SqliteDatabase`], does any of that.
 //!
-//! [`Database`]: super::Database
+//! [`SqliteDatabase`]: super::SqliteDatabase
 
-use std::{cmp::Ordering, path::Path, time::Duration};
+use std::{
+    cmp::Ordering,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use super::{Event, EventKind, SCHEMA_VERSION, Status, StatusCounts, StoreError, StoredNarrative};
 use crate::narrative::{Consent, Narrative, NarrativeId, receipt::Receipt};
 
-/// A read-only view of the store on a connection of its own, for readers on other threads (the
-/// viewer's feed, the command line).
+/// A read-only view of the embedded store on a connection of its own, for readers on other
+/// threads (the viewer's feed, the command line), behind [`Reader`](super::Reader).
 ///
 /// It reads the schema this build writes and nothing else: a store of another version is refused
 /// rather than migrated, which is the writer's job.
-pub struct Reader {
+pub struct SqliteReader {
     conn: Connection,
+    path: PathBuf,
 }
 
-impl Reader {
+impl SqliteReader {
     /// Opens the database at `path` for reading only.
     ///
     /// A missing file is [`StoreError::Open`] (nothing is created); a file whose `user_version` is
@@ -46,10 +52,26 @@ impl Reader {
             .query_row("PRAGMA user_version", [], |row| row.get(0))
             .map_err(open_error)?;
         match found.cmp(&SCHEMA_VERSION) {
-            Ordering::Greater => Err(StoreError::NewerSchema { found }),
-            Ordering::Less => Err(StoreError::OlderSchema { found }),
-            Ordering::Equal => Ok(Self { conn }),
+            Ordering::Greater => Err(StoreError::NewerSchema {
+                found,
+                known: SCHEMA_VERSION,
+            }),
+            Ordering::Less => Err(StoreError::OlderSchema {
+                found,
+                known: SCHEMA_VERSION,
+            }),
+            Ordering::Equal => Ok(Self {
+                conn,
+                path: path.to_owned(),
+            }),
         }
+    }
+
+    /// Size of the database file in bytes (without its write-ahead log); `None` when it cannot
+    /// be read.
+    #[must_use]
+    pub fn size_bytes(&self) -> Option<u64> {
+        std::fs::metadata(&self.path).ok().map(|m| m.len())
     }
 
     /// Every narrative that is not withdrawn, in the order they arrived.
@@ -274,7 +296,7 @@ fn select(
 mod tests {
     use super::*;
     use crate::{
-        narrative::store::{DATABASE_FILE, Seed, Store, sql::version_1_store},
+        narrative::store::{DATABASE_FILE, Reader, Seed, Store, sql::version_1_store},
         testing::TempDir,
     };
 
@@ -292,7 +314,7 @@ mod tests {
     fn a_reader_on_a_missing_store_fails_and_creates_nothing() {
         let dir = TempDir::new("reader-missing");
         let path = dir.path().join(DATABASE_FILE);
-        let Err(error) = Reader::open(&path) else {
+        let Err(error) = SqliteReader::open(&path) else {
             panic!("a reader opened a store that does not exist");
         };
         assert!(
@@ -313,7 +335,9 @@ mod tests {
     fn a_reader_cannot_write() {
         let dir = TempDir::new("reader-read-only");
         let store = Store::open(dir.path(), Seed::Empty).unwrap();
-        let reader = store.reader().unwrap();
+        let Reader::Sqlite(reader) = store.reader().unwrap() else {
+            panic!("a store in a folder is read through SQLite");
+        };
         let error = reader
             .conn
             .execute(
@@ -342,11 +366,11 @@ mod tests {
         let dir = TempDir::new("reader-old-schema");
         let path = dir.path().join(DATABASE_FILE);
         drop(version_1_store(&path));
-        let Err(error) = Reader::open(&path) else {
+        let Err(error) = SqliteReader::open(&path) else {
             panic!("a reader opened a schema 1 store");
         };
         assert!(
-            matches!(error, StoreError::OlderSchema { found: 1 }),
+            matches!(error, StoreError::OlderSchema { found: 1, known } if known == SCHEMA_VERSION),
             "{error}"
         );
         assert_eq!(user_version(&path), 1, "the reader migrated the store");
@@ -361,11 +385,15 @@ mod tests {
             conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
                 .unwrap();
         }
-        let Err(error) = Reader::open(&path) else {
+        let Err(error) = SqliteReader::open(&path) else {
             panic!("a reader opened a store of a newer schema");
         };
         assert!(
-            matches!(error, StoreError::NewerSchema { found } if found == SCHEMA_VERSION + 1),
+            matches!(
+                error,
+                StoreError::NewerSchema { found, known }
+                    if found == SCHEMA_VERSION + 1 && known == SCHEMA_VERSION
+            ),
             "{error}"
         );
         assert_eq!(user_version(&path), SCHEMA_VERSION + 1);

@@ -1,7 +1,7 @@
-//! [`Database`]: the store's write connection. It creates and migrates the schema and makes every
-//! change (submissions, moderation, withdrawal, the protocol's events), each in a transaction that
-//! has committed (`synchronous=FULL`) before it returns. It reads with the same queries as a
-//! [`Reader`](super::Reader), which live in `reader.rs`.
+//! [`SqliteDatabase`]: the embedded store's write connection. It creates and migrates the schema
+//! and makes every change (submissions, moderation, withdrawal, the protocol's events), each in a
+//! transaction that has committed (`synchronous=FULL`) before it returns. It reads with the same
+//! queries as a [`SqliteReader`](super::SqliteReader), which live in `reader.rs`.
 //!
 //! It also finishes erasures: a withdrawal's last step, emptying the write-ahead log, waits for
 //! the file's readers, so it is tried in short, bounded attempts (at the withdrawal, between the
@@ -23,10 +23,10 @@ use crate::narrative::{
     validate::{Submission, ValidSubmission, validate},
 };
 
-/// The store's write connection, opened read-write: it creates the file if missing and migrates
-/// it. The writer thread owns the one a running piece needs; readers open a
-/// [`Reader`](super::Reader) instead.
-pub struct Database {
+/// The embedded store's write connection, opened read-write: it creates the file if missing and
+/// migrates it. The writer thread owns the one a running piece needs (behind
+/// [`Database`](super::Database)); readers open a [`SqliteReader`](super::SqliteReader) instead.
+pub struct SqliteDatabase {
     conn: Connection,
 }
 
@@ -113,7 +113,15 @@ INSERT INTO pending_erasure (narrative, at_ms)
     GROUP BY narrative ORDER BY narrative;
 ";
 
-impl Database {
+/// Version 4: the id a kiosk gives a submission when the visitor presses submit, so a submission
+/// sent twice (a retry after a lost answer) is stored once. Older rows have none; SQLite's unique
+/// index lets any number of rows hold NULL.
+const MIGRATION_4: &str = "
+ALTER TABLE narratives ADD COLUMN submission_id TEXT;
+CREATE UNIQUE INDEX narratives_submission_id ON narratives (submission_id);
+";
+
+impl SqliteDatabase {
     /// Opens (creating and migrating if needed) the database at `path`, and finishes any erasure
     /// a withdrawal left pending (one attempt, bounded by [`ERASURE_WAIT`]).
     ///
@@ -123,7 +131,7 @@ impl Database {
         Self::open_with_flags(path, OpenFlags::default())
     }
 
-    /// [`Database::open`] on a connection opened with `flags` (`Connection::open` uses the
+    /// [`SqliteDatabase::open`] on a connection opened with `flags` (`Connection::open` uses the
     /// default ones). The tests open one read-only, which is what SQLite itself does, silently,
     /// with a file it may not write.
     fn open_with_flags(path: &Path, flags: OpenFlags) -> Result<Self, StoreError> {
@@ -159,9 +167,17 @@ impl Database {
             .conn
             .query_row("PRAGMA user_version", [], |row| row.get(0))?;
         if version > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema { found: version });
+            return Err(StoreError::NewerSchema {
+                found: version,
+                known: SCHEMA_VERSION,
+            });
         }
-        for (to, migration) in [(1, MIGRATION_1), (2, MIGRATION_2), (3, MIGRATION_3)] {
+        for (to, migration) in [
+            (1, MIGRATION_1),
+            (2, MIGRATION_2),
+            (3, MIGRATION_3),
+            (4, MIGRATION_4),
+        ] {
             if version < to {
                 let tx = self.conn.transaction()?;
                 tx.execute_batch(migration)?;
@@ -199,7 +215,9 @@ impl Database {
         Ok(samples.len())
     }
 
-    /// Stores a validated submission with its `submitted` event, durably.
+    /// Stores a validated submission with its `submitted` event, durably. A submission whose
+    /// [`submission_id`](Admission::submission_id) the store holds already is not stored again:
+    /// the answer is the first one's id and receipt.
     pub fn submit(
         &mut self,
         valid: &ValidSubmission,
@@ -251,7 +269,7 @@ impl Database {
             "UPDATE narratives SET status = ?1 WHERE id = ?2",
             params![status.as_str(), id.0.cast_signed()],
         )?;
-        log_event(&tx, id, EventKind::Moderated(status))?;
+        log_event(&tx, id, EventKind::Moderated(status), now_ms())?;
         tx.commit()?;
         Ok(id)
     }
@@ -272,7 +290,7 @@ impl Database {
                  status = 'withdrawn' WHERE id = ?1",
             params![id.0.cast_signed()],
         )?;
-        log_event(&tx, id, EventKind::Withdrawn)?;
+        log_event(&tx, id, EventKind::Withdrawn, now_ms())?;
         tx.execute(
             "INSERT INTO pending_erasure (narrative, at_ms) VALUES (?1, ?2)",
             params![id.0.cast_signed(), now_ms()],
@@ -390,7 +408,7 @@ impl Database {
                 )
                 .optional()?;
             if known.is_some_and(|status| status != "withdrawn") {
-                log_event(&tx, id, kind)?;
+                log_event(&tx, id, kind, now_ms())?;
                 logged += 1;
             }
         }
@@ -471,13 +489,23 @@ fn insert(
 ) -> Result<(NarrativeId, Receipt), StoreError> {
     let submission = valid.get();
     let created_at_ms = admission.created_at_ms.unwrap_or_else(now_ms);
+    let submission_id = admission.submission_id.map(|id| id.to_string());
+    // Sent before: the first one's answer, and nothing stored again. (Should another connection
+    // store the same id after this read, the insert below fails, by SQLite's snapshot rule and the
+    // unique index, rather than store it twice.)
+    if let Some(key) = &submission_id
+        && let Some(stored) = submitted_before(tx, key)?
+    {
+        return Ok(stored);
+    }
     // A fresh code collides with an existing one about once in a billion: draw again.
     for _ in 0..16 {
         let receipt = admission.receipt.unwrap_or_else(Receipt::random);
         let inserted = tx.execute(
             "INSERT INTO narratives
-                 (receipt, text, origin, language, display, sanctuary, created_at_ms, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 (receipt, text, origin, language, display, sanctuary, created_at_ms, status,
+                  submission_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
              ON CONFLICT (receipt) DO NOTHING",
             params![
                 receipt.as_str(),
@@ -488,13 +516,20 @@ fn insert(
                 submission.consent.sanctuary,
                 created_at_ms,
                 admission.status.as_str(),
+                submission_id,
             ],
         )?;
         if inserted == 1 {
             let id = NarrativeId(tx.last_insert_rowid().cast_unsigned());
-            log_event(tx, id, EventKind::Submitted)?;
+            // Logged when it was made: a submission forwarded later keeps its own time.
+            log_event(tx, id, EventKind::Submitted, created_at_ms)?;
             if admission.status != Status::Visible {
-                log_event(tx, id, EventKind::Moderated(admission.status))?;
+                log_event(
+                    tx,
+                    id,
+                    EventKind::Moderated(admission.status),
+                    created_at_ms,
+                )?;
             }
             return Ok((id, receipt));
         }
@@ -505,18 +540,37 @@ fn insert(
     Err(StoreError::ReceiptTaken(Receipt::from_bits(0)))
 }
 
-fn log_event(tx: &Connection, id: NarrativeId, kind: EventKind) -> Result<(), StoreError> {
-    let (kind, status) = match kind {
-        EventKind::Submitted => ("submitted", None),
-        EventKind::Moderated(status) => ("moderated", Some(status.as_str())),
-        EventKind::Withdrawn => ("withdrawn", None),
-        EventKind::Dissolved => ("dissolved", None),
-        EventKind::Preserved => ("preserved", None),
-        EventKind::Restored => ("restored", None),
+/// Id and receipt of the narrative stored under `submission_id`, if one is.
+fn submitted_before(
+    tx: &Connection,
+    submission_id: &str,
+) -> Result<Option<(NarrativeId, Receipt)>, StoreError> {
+    let found: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, receipt FROM narratives WHERE submission_id = ?1",
+            [submission_id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    let Some((id, code)) = found else {
+        return Ok(None);
     };
+    let receipt = code
+        .parse::<Receipt>()
+        .map_err(|error| StoreError::Unreadable(format!("receipt code {code:?}: {error}")))?;
+    Ok(Some((NarrativeId(id.cast_unsigned()), receipt)))
+}
+
+fn log_event(
+    tx: &Connection,
+    id: NarrativeId,
+    kind: EventKind,
+    at_ms: i64,
+) -> Result<(), StoreError> {
+    let (kind, status) = kind.words();
     tx.execute(
         "INSERT INTO events (at_ms, narrative, kind, status) VALUES (?1, ?2, ?3, ?4)",
-        params![now_ms(), id.0.cast_signed(), kind, status],
+        params![at_ms, id.0.cast_signed(), kind, status],
     )?;
     Ok(())
 }
@@ -553,7 +607,7 @@ mod tests {
             )
             .unwrap();
         }
-        let mut db = Database::open(&path).unwrap();
+        let mut db = SqliteDatabase::open(&path).unwrap();
         let version: i64 = db
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -621,7 +675,7 @@ mod tests {
         let dir = crate::testing::TempDir::new("migrate-3");
         let path = dir.path().join(DATABASE_FILE);
         version_2_store(&Connection::open(&path).unwrap());
-        let mut db = Database::open(&path).unwrap();
+        let mut db = SqliteDatabase::open(&path).unwrap();
         let version: i64 = db
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -638,11 +692,55 @@ mod tests {
         assert!(error.to_string().contains("append-only"));
     }
 
+    /// Fails on the old code, which knew schema 3 only: there was no `submission_id`, and a
+    /// submission sent twice was stored twice.
+    #[test]
+    fn a_version_3_store_migrates_keeping_its_narratives_and_stores_a_submission_once() {
+        let dir = crate::testing::TempDir::new("migrate-4");
+        let path = dir.path().join(DATABASE_FILE);
+        {
+            let conn = Connection::open(&path).unwrap();
+            version_2_store(&conn);
+            conn.execute_batch(MIGRATION_3).unwrap();
+            conn.pragma_update(None, "user_version", 3).unwrap();
+        }
+        let mut db = SqliteDatabase::open(&path).unwrap();
+        let version: i64 = db
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 4);
+        assert_eq!(db.narratives().unwrap().len(), 1, "the narratives are kept");
+        let id = uuid::Uuid::new_v4();
+        let admission = Admission {
+            submission_id: Some(id),
+            ..Admission::default()
+        };
+        let valid = validate(&Submission {
+            text: "a dream sent twice".into(),
+            origin: "Lagos".into(),
+            ..Submission::default()
+        })
+        .unwrap();
+        let first = db.submit(&valid, admission).unwrap();
+        assert_eq!(db.submit(&valid, admission).unwrap(), first);
+        let rows: i64 = db
+            .conn
+            .query_row(
+                "SELECT count(*) FROM narratives WHERE submission_id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(rows, 1);
+        assert_eq!(db.narratives().unwrap().len(), 2);
+    }
+
     /// Tests run as root here, and root writes a file whatever its mode, so a read-only file
     /// cannot be made for this test (nor a read-only mount in a container). What SQLite does
     /// with a file its process may not write is open it read-only, without a word; this test
     /// opens the real store file read-only in the same way, through every step of
-    /// `Database::open` after the connection is made.
+    /// `SqliteDatabase::open` after the connection is made.
     ///
     /// Fails on the old code: there the open went on (the store was current, so nothing had to
     /// be written) and succeeded, and only the first submission failed, with "attempt to write a
@@ -651,9 +749,9 @@ mod tests {
     fn a_store_that_cannot_be_written_is_refused_at_open() {
         let dir = crate::testing::TempDir::new("read-only");
         let path = dir.path().join(DATABASE_FILE);
-        drop(Database::open(&path).unwrap());
+        drop(SqliteDatabase::open(&path).unwrap());
         let before = std::fs::read(&path).unwrap();
-        let Err(error) = Database::open_with_flags(
+        let Err(error) = SqliteDatabase::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         ) else {

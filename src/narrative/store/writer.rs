@@ -1,6 +1,7 @@
-//! [`Store`]: the handle to the one thread that owns the store's write connection. Every write
-//! goes there as a job; a caller that needs the result waits for its reply, the running piece
-//! sends and moves on. Between jobs, the thread retries erasures that readers held up.
+//! [`Store`]: the handle to the one thread that owns the store's write connection, to the SQLite
+//! file or to an exhibition's PostgreSQL database. Every write goes there as a job; a caller that
+//! needs the result waits for its reply, the running piece sends and moves on. Between jobs, the
+//! thread retries erasures that readers held up.
 
 use std::{
     path::{Path, PathBuf},
@@ -10,8 +11,7 @@ use std::{
 };
 
 use super::{
-    Admission, DATABASE_FILE, Database, ERASURE_RETRY_INTERVAL, Reader, Seed, StoreError,
-    Withdrawal,
+    Admission, Database, ERASURE_RETRY_INTERVAL, Location, Reader, Seed, StoreError, Withdrawal,
 };
 use crate::narrative::{NarrativeId, receipt::Receipt, validate::ValidSubmission};
 
@@ -19,30 +19,41 @@ type Job = Box<dyn FnOnce(&mut Database) + Send>;
 
 /// The store: a handle to its writer thread. Cloning is not needed; share it by reference.
 pub struct Store {
-    dir: PathBuf,
+    location: Location,
     jobs: Option<mpsc::Sender<Job>>,
     writer: Option<thread::JoinHandle<()>>,
 }
 
 impl Store {
-    /// Opens the store in the data folder `dir` (created if missing), seeding a new one as asked,
-    /// and finishes any erasure an earlier withdrawal left pending (or leaves it to the writer
-    /// thread's retries while another program still reads the file).
-    ///
-    /// A store that cannot be written is [`StoreError::ReadOnly`]: the kiosk and every command
-    /// stop at the start with it, rather than fail at each submission.
+    /// Opens the SQLite store in the data folder `dir` (created if missing): see
+    /// [`Store::open_at`].
     pub fn open(dir: &Path, seed: Seed) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
-            path: dir.to_owned(),
-            source,
-        })?;
-        let path = dir.join(DATABASE_FILE);
+        Self::open_at(&Location::Folder(dir.to_owned()), seed)
+    }
+
+    /// Opens the store at `location` — the SQLite file in a data folder (the folder created if
+    /// missing), or an exhibition's PostgreSQL database (its tables created or migrated) —
+    /// seeding a new one as asked, and finishes any erasure an earlier withdrawal left pending
+    /// (or leaves it to the writer thread's retries while another program still reads the store).
+    ///
+    /// A store that cannot be written is [`StoreError::ReadOnly`] (SQLite) or
+    /// [`StoreError::ExhibitionReadOnly`] (PostgreSQL), and a server that cannot be reached
+    /// [`StoreError::Connect`]: the kiosk and every command stop at the start with it, rather
+    /// than fail at each submission.
+    pub fn open_at(location: &Location, seed: Seed) -> Result<Self, StoreError> {
+        if let Location::Folder(dir) = location {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder {
+                path: dir.clone(),
+                source,
+            })?;
+        }
         let (ready_tx, ready_rx) = mpsc::channel();
         let (jobs_tx, jobs_rx) = mpsc::channel::<Job>();
+        let at = location.clone();
         let writer = thread::Builder::new()
             .name("dreamloom-store-writer".into())
             .spawn(move || {
-                let opened = Database::open(&path).and_then(|mut db| {
+                let opened = Database::open_at(&at).and_then(|mut db| {
                     if seed == Seed::Samples {
                         db.seed_samples_if_new()?;
                     }
@@ -60,28 +71,25 @@ impl Store {
                 };
                 serve(db, &jobs_rx);
             })
-            .map_err(|source| StoreError::Folder {
-                path: dir.to_owned(),
-                source,
-            })?;
+            .map_err(StoreError::Spawn)?;
         ready_rx.recv().map_err(|_| StoreError::WriterGone)??;
         Ok(Self {
-            dir: dir.to_owned(),
+            location: location.clone(),
             jobs: Some(jobs_tx),
             writer: Some(writer),
         })
     }
 
-    /// The data folder.
+    /// Where the store is.
     #[must_use]
-    pub fn dir(&self) -> &Path {
-        &self.dir
+    pub fn location(&self) -> &Location {
+        &self.location
     }
 
-    /// Path of the database file.
+    /// Path of the SQLite database file; `None` for an exhibition's PostgreSQL database.
     #[must_use]
-    pub fn database_path(&self) -> PathBuf {
-        self.dir.join(DATABASE_FILE)
+    pub fn database_path(&self) -> Option<PathBuf> {
+        self.location.database_file()
     }
 
     /// Runs `work` on the writer thread and waits for its result.
@@ -145,7 +153,7 @@ impl Store {
 
     /// Withdraws the narrative with `receipt`, erasing its text, and says how far the erasure
     /// got: [`Withdrawal::Erased`], or [`Withdrawal::Pending`] while another program's read
-    /// keeps old copies in the write-ahead log (the store finishes it by itself). Returns within
+    /// keeps old copies in the store's files (the store finishes it by itself). Returns within
     /// about [`ERASURE_WAIT`](super::ERASURE_WAIT) plus the transaction, whatever readers do.
     pub fn withdraw_honestly(
         &self,
@@ -161,10 +169,10 @@ impl Store {
     }
 
     /// A separate, read-only view of the store on a connection of its own, for readers on other
-    /// threads. It cannot write, and never creates or migrates the file (the writer opened it
+    /// threads. It cannot write, and never creates or migrates the store (the writer opened it
     /// already).
     pub fn reader(&self) -> Result<Reader, StoreError> {
-        Reader::open(&self.database_path())
+        Reader::open_at(&self.location)
     }
 }
 
