@@ -4,17 +4,32 @@
 
 use bevy::prelude::*;
 
-use crate::schedule::AppSystems;
+use crate::{narrative::ExhibitionClock, schedule::AppSystems};
 
 pub(crate) fn plugin(app: &mut App) {
     app.register_type::<DreamClock>()
         .init_resource::<DreamClock>()
         .add_systems(
             Update,
-            advance_clock
-                .run_if(|clock: Res<DreamClock>| clock.running)
+            (
+                advance_clock.run_if(
+                    |clock: Res<DreamClock>, shared: Option<Res<ExhibitionClock>>| {
+                        clock.running && shared.is_none()
+                    },
+                ),
+                follow_exhibition_clock.run_if(
+                    |clock: Res<DreamClock>, shared: Option<Res<ExhibitionClock>>| {
+                        clock.running && shared.is_some()
+                    },
+                ),
+            )
                 .in_set(AppSystems::AdvanceClock),
         );
+}
+
+fn follow_exhibition_clock(shared: Res<ExhibitionClock>, mut clock: ResMut<DreamClock>) {
+    let now = crate::narrative::store::now_ms();
+    clock.seconds = shared.seconds_at(now, now);
 }
 
 /// The dream's own time, in seconds. Everything that moves reads it, so a frame is a function of

@@ -14,12 +14,47 @@ use bevy::prelude::*;
 use crate::{
     camera, clock,
     dreamscape::{self, Dreamscape},
-    narrative::{self, Narrative, NarrativeArchive, StoreFeedPlugin, StoreHandle, store::Store},
+    narrative::{
+        self, DAY_MS, ExhibitionClock, Narrative, NarrativeArchive, StoreFeedPlugin, StoreHandle,
+        store::{Location, Reader, Store},
+    },
     protocol::{self, ShowPlaying, show::Show},
     schedule, shaders,
     tuning::{self, preset::Preset},
     weave,
 };
+
+/// An exhibition's shared clock, read from its database: its epoch, and a period of the show's
+/// loop when it plays, else a day. `None` for a machine's own store, or an exhibition whose
+/// epoch cannot be read (the machine then keeps its own clock, and says so).
+fn exhibition_clock(location: &Location, show: bool) -> Option<ExhibitionClock> {
+    if !matches!(location, Location::Postgres(_)) {
+        return None;
+    }
+    let epoch = Reader::open_at(location).and_then(|reader| reader.epoch_ms());
+    match epoch {
+        Ok(Some(epoch_ms)) => Some(ExhibitionClock {
+            epoch_ms,
+            period_ms: if show {
+                (f64::from(Show::embedded().loop_seconds()) * 1000.0).round() as i64
+            } else {
+                DAY_MS
+            },
+        }),
+        Ok(None) => {
+            warn!(
+                "the exhibition has no epoch (run `dreamloom exhibition init`); this machine keeps its own clock"
+            );
+            None
+        }
+        Err(error) => {
+            warn!(
+                "could not read the exhibition's clock ({error}); this machine keeps its own clock"
+            );
+            None
+        }
+    }
+}
 
 /// The piece without pixels. Needs only `MinimalPlugins` (time, a task pool, a schedule runner).
 pub struct SimulationPlugin;
@@ -100,8 +135,13 @@ impl PieceSettings {
             app.insert_resource(ShowPlaying(Show::embedded()));
         }
         if let Some(store) = store {
+            let clock = exhibition_clock(store.location(), show);
+            if let Some(clock) = clock {
+                app.insert_resource(clock);
+            }
             app.add_plugins(StoreFeedPlugin {
                 location: store.location().clone(),
+                clock,
             })
             .insert_resource(StoreHandle(store));
         }

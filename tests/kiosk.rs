@@ -68,6 +68,7 @@ impl Kiosk {
             logic_plugin,
             StoreFeedPlugin {
                 location: store.location().clone(),
+                clock: None,
             },
         ))
         .init_resource::<NarrativeArchive>()

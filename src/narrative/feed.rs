@@ -8,59 +8,46 @@
 use std::{thread, time::Duration};
 
 use bevy::prelude::*;
-use crossbeam_channel::{Receiver, TryRecvError, bounded};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 
+use super::ExhibitionClock;
 use super::{
-    Narrative, NarrativeArchive,
-    store::{Location, Reader},
+    Appearance, Narrative, NarrativeArchive,
+    store::{Listener, Location, Reader, now_ms},
+    timeline::Timeline,
 };
 use crate::schedule::AppSystems;
 
 /// How often the watcher looks for new events.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
+/// How long after the time its event carries a narrative enters an exhibition's cloak: time for
+/// every renderer to hear of it first, so that all weave it in at the same instant.
+pub const ENTRY_DELAY_MS: i64 = 1_500;
+/// How often the feed tries an unreachable exhibition database again.
+const RECONNECT_INTERVAL: Duration = Duration::from_secs(2);
+
 /// Feeds [`NarrativeArchive`] from the store at `location`.
 pub struct StoreFeedPlugin {
     /// Where the store is (the writer has opened it already: the feed only reads).
     pub location: Location,
+    /// An exhibition's shared clock: with it (and a shared database), the narratives come and go
+    /// at the times the log gives.
+    pub clock: Option<ExhibitionClock>,
 }
 
 impl Plugin for StoreFeedPlugin {
     fn build(&self, app: &mut App) {
-        let (tx, rx) = bounded::<(Vec<Narrative>, StoreStats)>(1);
+        let (tx, rx) = bounded::<(Shown, StoreStats)>(1);
         let location = self.location.clone();
+        let shared = self.clock;
         let spawned = thread::Builder::new()
             .name("dreamloom-store-feed".into())
-            .spawn(move || {
-                let db = match Reader::open_at(&location) {
-                    Ok(db) => db,
-                    Err(error) => {
-                        error!("the narrative feed stopped: {error}");
-                        return;
-                    }
-                };
-                let mut last_seq = -1;
-                loop {
-                    match db.last_seq() {
-                        Ok(seq) if seq != last_seq => match db.displayed() {
-                            Ok(narratives) => {
-                                last_seq = seq;
-                                // The app gone: stop watching.
-                                let stats = StoreStats {
-                                    last_submission_ms: db.last_submission_ms().ok().flatten(),
-                                    bytes: db.size_bytes().unwrap_or(0),
-                                };
-                                if tx.send((narratives, stats)).is_err() {
-                                    return;
-                                }
-                            }
-                            Err(error) => warn!("reading narratives: {error}"),
-                        },
-                        Ok(_) => {}
-                        Err(error) => warn!("reading the event log: {error}"),
-                    }
-                    thread::sleep(POLL_INTERVAL);
+            .spawn(move || match (&location, shared) {
+                (Location::Postgres(url), Some(clock)) => {
+                    follow_exhibition(url, &location, clock, &tx)
                 }
+                _ => poll_store(&location, &tx),
             });
         if let Err(error) = spawned {
             error!("could not start the narrative feed: {error}");
@@ -71,9 +58,167 @@ impl Plugin for StoreFeedPlugin {
     }
 }
 
+/// What the feed hands the piece.
+enum Shown {
+    /// The narratives to show from now on.
+    Now(Vec<Narrative>),
+    /// An exhibition's narratives, each coming and going at the time its events carry.
+    Timed(Vec<Narrative>, Vec<Appearance>),
+}
+
+/// A machine's own store: polls the log's last sequence number and, on a change, sends the
+/// narratives to show.
+fn poll_store(location: &Location, tx: &Sender<(Shown, StoreStats)>) {
+    let db = match Reader::open_at(location) {
+        Ok(db) => db,
+        Err(error) => {
+            error!("the narrative feed stopped: {error}");
+            return;
+        }
+    };
+    let mut last_seq = -1;
+    loop {
+        match db.last_seq() {
+            Ok(seq) if seq != last_seq => match db.displayed() {
+                Ok(narratives) => {
+                    last_seq = seq;
+                    let stats = StoreStats {
+                        last_submission_ms: db.last_submission_ms().ok().flatten(),
+                        bytes: db.size_bytes().unwrap_or(0),
+                    };
+                    // The app gone: stop watching.
+                    if tx.send((Shown::Now(narratives), stats)).is_err() {
+                        return;
+                    }
+                }
+                Err(error) => warn!("reading narratives: {error}"),
+            },
+            Ok(_) => {}
+            Err(error) => warn!("reading the event log: {error}"),
+        }
+        thread::sleep(POLL_INTERVAL);
+    }
+}
+
+/// An exhibition's shared log: woken by the writers' notifications (or, missing one, after
+/// [`POLL_INTERVAL`]), it reads the events after the last one it has, by sequence number, and
+/// sends the whole timeline: what the cloak shows is a function of the log and the exhibition's
+/// clock, not of when this machine heard. A narrative enters [`ENTRY_DELAY_MS`] after the time
+/// its event carries, so every renderer that hears of it within that delay weaves it in at the
+/// same instant; one that hears later (restarted, or cut off a while) rebuilds to the same state.
+fn follow_exhibition(
+    url: &str,
+    location: &Location,
+    clock: ExhibitionClock,
+    tx: &Sender<(Shown, StoreStats)>,
+) {
+    let mut events = Vec::new();
+    let mut last_seq = 0;
+    let mut period = None;
+    let mut connection: Option<(Reader, Option<Listener>)> = None;
+    let mut complained = false;
+    loop {
+        let (reader, listener) = match &mut connection {
+            Some(open) => open,
+            None => match Reader::open_at(location) {
+                Ok(reader) => {
+                    if complained {
+                        info!("the exhibition's database is back; catching up");
+                        complained = false;
+                    }
+                    connection.insert((reader, Listener::open(url).ok()))
+                }
+                Err(error) => {
+                    if !complained {
+                        warn!(
+                            "the exhibition's database is unreachable ({error}); the cloak stays \
+                             as it is and catches up when it is back"
+                        );
+                        complained = true;
+                    }
+                    thread::sleep(RECONNECT_INTERVAL);
+                    continue;
+                }
+            },
+        };
+        let caught_up = reader.events_after(last_seq).map(|fresh| {
+            let news = !fresh.is_empty();
+            if let Some(last) = fresh.last() {
+                last_seq = last.seq;
+            }
+            events.extend(fresh);
+            news
+        });
+        let now = now_ms();
+        let this_period = clock.period_start(now);
+        match caught_up {
+            Ok(news) if news || period != Some(this_period) => match reader.narratives() {
+                Ok(stored) => {
+                    period = Some(this_period);
+                    let timeline = Timeline::from_log(&stored, &events);
+                    let (narratives, appearances) = timed(&timeline, &clock, now);
+                    let stats = StoreStats {
+                        last_submission_ms: reader.last_submission_ms().ok().flatten(),
+                        bytes: reader.size_bytes().unwrap_or(0),
+                    };
+                    if tx
+                        .send((Shown::Timed(narratives, appearances), stats))
+                        .is_err()
+                    {
+                        return;
+                    }
+                }
+                Err(error) => {
+                    warn!("reading the exhibition's narratives: {error}");
+                    connection = None;
+                    continue;
+                }
+            },
+            Ok(_) => {}
+            Err(error) => {
+                warn!("reading the exhibition's log: {error}");
+                connection = None;
+                continue;
+            }
+        }
+        let woken = if let Some(listener) = listener {
+            listener.wait(POLL_INTERVAL)
+        } else {
+            thread::sleep(POLL_INTERVAL);
+            Ok(false)
+        };
+        if woken.is_err() {
+            // The listening session is gone; the reader finds out for itself.
+            if let Some((_, listener)) = &mut connection {
+                *listener = Listener::open(url).ok();
+            }
+        }
+    }
+}
+
+/// The timeline's narratives and their appearances on the dream clock of the period holding
+/// `now_ms`.
+fn timed(
+    timeline: &Timeline,
+    clock: &ExhibitionClock,
+    now_ms: i64,
+) -> (Vec<Narrative>, Vec<Appearance>) {
+    let seconds = |at_ms: i64| clock.seconds_at(at_ms + ENTRY_DELAY_MS, now_ms);
+    let mut appearances = Vec::new();
+    for life in &timeline.lives {
+        appearances.extend(life.shown.iter().map(|&(from, until)| Appearance {
+            id: life.narrative.id,
+            from: seconds(from),
+            until: until.map(seconds),
+        }));
+    }
+    let narratives = timeline.lives.iter().map(|l| l.narrative.clone()).collect();
+    (narratives, appearances)
+}
+
 /// Narratives coming from the watcher thread.
 #[derive(Resource)]
-struct StoreFeed(Receiver<(Vec<Narrative>, StoreStats)>);
+struct StoreFeed(Receiver<(Shown, StoreStats)>);
 
 /// What the health display tells of the store.
 #[derive(Resource, Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -90,9 +235,16 @@ fn receive_narratives(
     mut stats: ResMut<StoreStats>,
 ) {
     match feed.0.try_recv() {
-        Ok((narratives, fresh)) => {
-            if archive.narratives != narratives {
-                archive.narratives = narratives;
+        Ok((Shown::Now(narratives), fresh)) => {
+            if archive.narratives != narratives || archive.is_timed() {
+                *archive = NarrativeArchive::new(narratives);
+            }
+            *stats = fresh;
+        }
+        Ok((Shown::Timed(narratives, appearances), fresh)) => {
+            let timed = NarrativeArchive::timed(narratives, appearances);
+            if !archive.same_as(&timed) {
+                *archive = timed;
             }
             *stats = fresh;
         }

@@ -3,6 +3,7 @@
 //! (`store`), the JSON Lines format (`records`), and the feed that keeps the running piece in step
 //! with the store (`feed`).
 
+mod exhibition_clock;
 mod feed;
 pub mod import;
 pub mod receipt;
@@ -16,7 +17,8 @@ pub mod validate;
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use feed::{POLL_INTERVAL, StoreFeedPlugin, StoreStats};
+pub use exhibition_clock::{DAY_MS, ExhibitionClock};
+pub use feed::{ENTRY_DELAY_MS, POLL_INTERVAL, StoreFeedPlugin, StoreStats};
 pub use samples::{SampleError, sample_narratives};
 pub use validate::{Submission, ValidSubmission, validate};
 
@@ -148,6 +150,34 @@ impl NarrativeArchive {
             .filter(|n| here.contains(&n.id))
             .cloned()
             .collect()
+    }
+
+    /// Whether `other` holds the same narratives, coming and going at the same times.
+    #[must_use]
+    pub fn same_as(&self, other: &Self) -> bool {
+        self.narratives == other.narratives && self.appearances == other.appearances
+    }
+
+    /// What a timed archive says happened up to `seconds`: each appearance begun by then, its
+    /// end only if that came by then too, in a fixed order. Two archives with the same history
+    /// up to a moment put the same threads on the cloak up to it, so a loom or a protocol that
+    /// has reached that moment can go on rather than start again.
+    #[must_use]
+    pub fn history_until(&self, seconds: f32) -> Vec<(NarrativeId, u32, Option<u32>)> {
+        let mut history: Vec<_> = self
+            .appearances
+            .iter()
+            .filter(|a| a.from <= seconds)
+            .map(|a| {
+                (
+                    a.id,
+                    a.from.to_bits(),
+                    a.until.filter(|&u| u <= seconds).map(f32::to_bits),
+                )
+            })
+            .collect();
+        history.sort_unstable();
+        history
     }
 
     /// The moments narratives come or go after `after` and up to `until` (both dream seconds),

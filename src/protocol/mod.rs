@@ -52,8 +52,13 @@ pub(crate) fn plugin(app: &mut App) {
         )
         .add_systems(
             Update,
+            // An exhibition's renderers all run the same protocol: none of them writes it into
+            // the shared log, where it would be there once per machine.
             log_protocol_events
-                .run_if(resource_exists::<StoreHandle>)
+                .run_if(
+                    resource_exists::<StoreHandle>
+                        .and_then(not(resource_exists::<crate::narrative::ExhibitionClock>)),
+                )
                 .after(AppSystems::Protocol),
         );
 }
@@ -99,6 +104,7 @@ fn show_voices(
     show: Option<Res<ShowPlaying>>,
     scape: Res<Dreamscape>,
     loom: Res<Loom>,
+    archive: Res<NarrativeArchive>,
     mut voices: ResMut<Voices>,
     mut chosen_for: Local<Option<(Vec<u64>, usize, usize)>>,
 ) {
@@ -106,8 +112,21 @@ fn show_voices(
         .as_ref()
         .map(|show| show.0.voice_turns(clock.seconds, scape.seed))
         .unwrap_or_default();
+    // With a timed archive (an exhibition's log), voices are chosen among the threads on the
+    // cloak when the phase began, so that they change only when turns do — at moments of the
+    // clock — and every renderer, whenever it started, gives the same threads the same words.
+    let phase_began = match (&show, archive.is_timed()) {
+        (Some(show), true) => {
+            let (_, into) = show.0.phase_at(clock.seconds);
+            Some(clock.seconds - into)
+        }
+        _ => None,
+    };
     // Choose again only when a voice's turn comes or threads come and go.
-    let moment = (turns, loom.threads().len(), loom.staying());
+    let moment = match phase_began {
+        Some(began) => (turns, began.to_bits() as usize, usize::MAX),
+        None => (turns, loom.threads().len(), loom.staying()),
+    };
     let was_silent = chosen_for
         .as_ref()
         .is_none_or(|(turns, ..)| turns.is_empty());
@@ -115,14 +134,15 @@ fn show_voices(
         *chosen_for = Some(moment);
         return;
     }
-    let threads: Vec<NarrativeId> = if moment.0.is_empty() {
-        Vec::new()
-    } else {
-        loom.threads()
+    let threads: Vec<NarrativeId> = match phase_began {
+        _ if moment.0.is_empty() => Vec::new(),
+        Some(began) => archive.displayed_at(began).iter().map(|n| n.id).collect(),
+        None => loom
+            .threads()
             .iter()
             .filter(|t| t.unravel_at.is_none())
             .map(|t| t.id)
-            .collect()
+            .collect(),
     };
     let chosen = pick_voices(&moment.0, &threads);
     // Each voice's words fade in as its turn begins and out before it ends, by the timetable.
@@ -183,29 +203,54 @@ fn advance_protocol(
     mut events: ResMut<ProtocolEvents>,
     mut fates: MessageWriter<ThreadFate>,
     mut current_loop: Local<Option<u64>>,
+    mut timed_story: Local<Option<(f32, Vec<(NarrativeId, u32, Option<u32>)>)>>,
 ) {
     // The archive is read in place, and only when it changed: a frame costs nothing per thread
-    // until the protocol ticks.
-    if archive.is_changed() {
+    // until the protocol ticks. A timed archive (an exhibition's log, a replay) is read at each
+    // tick instead: narratives join the protocol at their own moments.
+    let timed = archive.is_timed();
+    if archive.is_changed() && !timed {
         protocol.sync(archive.displayed());
     }
     let target = (clock.seconds / TICK_SECONDS).floor().max(0.0) as u64;
-    let (loop_index, ticks_wanted) = match &show {
+    let (loop_index, ticks_wanted, loop_ticks) = match &show {
         Some(show) => {
             let loop_ticks = ((show.0.loop_seconds() / TICK_SECONDS).round() as u64).max(1);
-            (target / loop_ticks, target % loop_ticks)
+            (target / loop_ticks, target % loop_ticks, loop_ticks)
         }
-        None => (0, target),
+        None => (0, target, 0),
     };
+    let loop_start = (loop_index * loop_ticks) as f32 * TICK_SECONDS;
+    let seconds_of_tick = |tick: u64| loop_start + tick as f32 * TICK_SECONDS;
+    // News that changes what the protocol has already been through: it starts the night again.
+    let story_changed = timed
+        && archive.is_changed()
+        && timed_story
+            .as_ref()
+            .is_some_and(|(at, history)| archive.history_until(*at) != *history);
     // A new loop of the show, or the clock set back: the night begins again.
-    if *current_loop != Some(loop_index) || protocol.tick_count() > ticks_wanted {
+    if *current_loop != Some(loop_index) || protocol.tick_count() > ticks_wanted || story_changed {
         *protocol = Protocol::new(scape.seed);
-        protocol.sync(archive.displayed());
+        if timed {
+            let at = seconds_of_tick(0);
+            protocol.sync(archive.displayed_at(at).iter());
+            *timed_story = Some((at, archive.history_until(at)));
+        } else {
+            protocol.sync(archive.displayed());
+        }
         *current_loop = Some(loop_index);
     }
     // Catching up many ticks at once (a still far into the dream) is not worth a log line each.
     let catching_up = ticks_wanted.saturating_sub(protocol.tick_count()) > 10;
     while protocol.tick_count() < ticks_wanted {
+        if timed {
+            let at = seconds_of_tick(protocol.tick_count());
+            let since = timed_story.as_ref().map_or(f32::NEG_INFINITY, |(t, _)| *t);
+            if !archive.instants_between(since, at).is_empty() {
+                protocol.sync(archive.displayed_at(at).iter());
+                *timed_story = Some((at, archive.history_until(at)));
+            }
+        }
         let tick_policy = match &show {
             Some(show) => {
                 show.0
@@ -247,6 +292,22 @@ fn advance_protocol(
     }
 }
 
+/// The Sanctuary's span as the show plays it at `seconds`: since when its phase plays, or — its
+/// bridges still fading — when the last one began and ended; `None` otherwise.
+fn sanctuary_in_show(show: &Show, seconds: f32) -> Option<(f32, Option<f32>)> {
+    let (phase, into) = show.phase_at(seconds);
+    let began = seconds - into;
+    if phase.policy.mode == Mode::Sanctuary {
+        return Some((began, None));
+    }
+    if into >= crate::weave::loom::UNRAVEL_SECONDS || began <= 0.0 {
+        return None;
+    }
+    let before = began - 1e-3;
+    let (previous, previous_into) = show.phase_at(before);
+    (previous.policy.mode == Mode::Sanctuary).then_some((before - previous_into, Some(began)))
+}
+
 /// Gives each thread on the loom the identity and presence the protocol left it, and lets the
 /// Sanctuary bridge kin threads while its mode plays.
 fn hand_fate_to_loom(
@@ -273,8 +334,19 @@ fn hand_fate_to_loom(
         }
         return;
     }
+    if let Some(show) = &show {
+        // The show knows when its Sanctuary began and ended: the bridges follow the clock, the
+        // same on every machine, whenever it started.
+        let span = sanctuary_in_show(&show.0, clock.seconds);
+        if loom.sanctuary_span() != span {
+            loom.set_sanctuary_span(span);
+        }
+        *sanctuary_since = span
+            .filter(|(_, ended)| ended.is_none())
+            .map(|(start, _)| start);
+    }
     let in_sanctuary = policy.mode == Mode::Sanctuary;
-    if in_sanctuary != sanctuary_since.is_some() {
+    if show.is_none() && in_sanctuary != sanctuary_since.is_some() {
         // The show knows when its phase began; otherwise the council switched now.
         let since = show.as_ref().map_or(clock.seconds, |s| {
             let (_, into) = s.0.phase_at(clock.seconds);

@@ -472,6 +472,19 @@ impl Loom {
 
     /// The Sanctuary connects kin threads from `since` on (`Some`), or lets its bridges unravel
     /// from `until` (`None` after `Some`).
+    /// When the Sanctuary began to connect threads and when it stopped, if it has and its
+    /// bridges are not gone yet.
+    #[must_use]
+    pub fn sanctuary_span(&self) -> Option<(f32, Option<f32>)> {
+        self.sanctuary
+    }
+
+    /// Sets when the Sanctuary began and stopped, as a timeline knows it (the show): the same
+    /// whenever the loom hears of it.
+    pub fn set_sanctuary_span(&mut self, span: Option<(f32, Option<f32>)>) {
+        self.sanctuary = span;
+    }
+
     pub fn set_sanctuary(&mut self, since: Option<f32>, now: f32) {
         match (self.sanctuary, since) {
             (Some((start, None)), None) => self.sanctuary = Some((start, Some(now))),

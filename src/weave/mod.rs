@@ -317,26 +317,49 @@ fn weave_threads(
     clock: Res<DreamClock>,
     mut loom: ResMut<Loom>,
     mut woven_before: Local<bool>,
-    mut replayed_to: Local<Option<f32>>,
+    mut replayed: Local<Option<Replayed>>,
 ) {
     if archive.is_timed() {
-        if archive.is_changed() || replayed_to.is_some_and(|t| clock.seconds < t) {
-            *replayed_to = None;
-        }
-        let after = replayed_to.unwrap_or(f32::NEG_INFINITY);
-        if replayed_to.is_none() {
+        // Go on from where the loom is only if the archive still tells the same story up to
+        // there (news of a later arrival); otherwise start again from the first moment.
+        let goes_on = replayed.as_ref().is_some_and(|done| {
+            clock.seconds >= done.to
+                && (!archive.is_changed() || archive.history_until(done.to) == done.history)
+        });
+        let after = if let (Some(done), true) = (&*replayed, goes_on) {
+            done.to
+        } else {
             loom.clear();
-        }
-        for &at in archive.instants_between(after, clock.seconds) {
+            f32::NEG_INFINITY
+        };
+        let instants = archive.instants_between(after, clock.seconds);
+        for &at in instants {
             loom.sweep(at);
             loom.sync(&archive.displayed_at(at), at, false);
         }
-        *replayed_to = Some(clock.seconds);
+        match replayed.as_mut() {
+            // Nothing came or went: the story so far is the one already kept.
+            Some(done) if goes_on && instants.is_empty() && !archive.is_changed() => {
+                done.to = clock.seconds;
+            }
+            _ => {
+                *replayed = Some(Replayed {
+                    to: clock.seconds,
+                    history: archive.history_until(clock.seconds),
+                });
+            }
+        }
         return;
     }
     let displayed: Vec<_> = archive.displayed().cloned().collect();
     loom.sync(&displayed, clock.seconds, !*woven_before);
     *woven_before = true;
+}
+
+/// How far the loom has replayed a timed archive, and the story it replayed.
+struct Replayed {
+    to: f32,
+    history: Vec<(NarrativeId, u32, Option<u32>)>,
 }
 
 /// An artist's rows and grouping reach the loom; its threads glide to their new places.

@@ -555,6 +555,10 @@ pub struct WordsState {
     laid_at: f32,
     /// The speakers the atlas was last cleared for, when it filled up.
     cleared_for: Vec<NarrativeId>,
+    /// The speakers whose glyphs the atlas holds: when they change, it starts again, so that
+    /// where each glyph lies in it depends on who speaks now, not on who spoke before — a
+    /// renderer that has run for weeks draws the very pixels one started a moment ago does.
+    atlas_for: Vec<NarrativeId>,
     spoken: Vec<Spoken>,
     /// The glyphs last written to the buffer (without its spare room).
     uploaded: Vec<GpuGlyph>,
@@ -571,6 +575,7 @@ impl Default for WordsState {
             laid: HashMap::new(),
             laid_at: f32::NEG_INFINITY,
             cleared_for: Vec::new(),
+            atlas_for: Vec::new(),
             spoken: Vec::new(),
             uploaded: Vec::new(),
             stale: true,
@@ -605,6 +610,12 @@ impl WordsState {
             if let Some(&k) = speaking.get(&thread.id) {
                 on_loom[k] = Some(index);
             }
+        }
+        let speakers: Vec<NarrativeId> = self.spoken.iter().map(|s| s.id).collect();
+        if self.atlas_for != speakers {
+            self.atlas.clear();
+            self.laid.clear();
+            self.atlas_for = speakers;
         }
         self.laid.retain(|id, _| speaking.contains_key(id));
         self.lines.retain(|id, _| speaking.contains_key(id));

@@ -349,4 +349,13 @@ impl Reader {
             Self::Postgres(reader) => reader.size_bytes(),
         }
     }
+
+    /// When an exhibition's clock started (`exhibition init`), milliseconds since the Unix
+    /// epoch; `None` for a machine's own SQLite store, which has no shared clock.
+    pub fn epoch_ms(&self) -> Result<Option<i64>, StoreError> {
+        match self {
+            Self::Sqlite(_) => Ok(None),
+            Self::Postgres(reader) => reader.epoch_ms(),
+        }
+    }
 }

@@ -51,7 +51,7 @@ use crate::i18n::Phrase;
 
 pub use facade::{Database, Reader};
 pub use pg::{
-    CONNECT_TIMEOUT, EVENTS_CHANNEL, ExhibitionStatus, Machine, PgDatabase, PgReader,
+    CONNECT_TIMEOUT, EVENTS_CHANNEL, ExhibitionStatus, Listener, Machine, PgDatabase, PgReader,
     check_exhibition_url, redact,
 };
 pub use reader::SqliteReader;

@@ -508,6 +508,37 @@ impl PgDatabase {
     }
 }
 
+/// A session that listens on [`EVENTS_CHANNEL`]: the writers' `NOTIFY` at every commit wakes the
+/// feed at once. Only a wake-up: what changed is always read from the log by sequence number, so
+/// a notification missed (a dropped connection, a full queue) costs a poll interval, never an
+/// event.
+pub struct Listener {
+    client: Client,
+}
+
+impl Listener {
+    /// Connects to `url` and listens.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let mut client = connect(url, "dreamloom-listener", READER_SESSION)?;
+        client.batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))?;
+        Ok(Self { client })
+    }
+
+    /// Waits up to `timeout` for a commit's notification; whether one came (all that queued up
+    /// are taken). An error means the connection is gone: open a new listener.
+    pub fn wait(&mut self, timeout: Duration) -> Result<bool, StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notifications = self.client.notifications();
+        let first = notifications.timeout_iter(timeout).next()?;
+        if first.is_none() {
+            return Ok(false);
+        }
+        // Drain what else is queued: one catch-up reads it all.
+        while notifications.iter().next()?.is_some() {}
+        Ok(true)
+    }
+}
+
 /// A read-only view of an exhibition's database on a session of its own
 /// (`default_transaction_read_only`), for readers on other threads (the viewer's feed, the command
 /// line), behind [`Reader`](super::Reader).
