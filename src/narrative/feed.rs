@@ -45,7 +45,7 @@ impl Plugin for StoreFeedPlugin {
             .name("dreamloom-store-feed".into())
             .spawn(move || match (&location, shared) {
                 (Location::Postgres(url), Some(clock)) => {
-                    follow_exhibition(url, &location, clock, &tx)
+                    follow_exhibition(url, &location, clock, &tx);
                 }
                 _ => poll_store(&location, &tx),
             });
