@@ -8,7 +8,7 @@
 use std::{thread, time::Duration};
 
 use bevy::prelude::*;
-use crossbeam_channel::{Receiver, TryRecvError, bounded};
+use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 
 use super::{
     Narrative, NarrativeArchive,
@@ -18,6 +18,9 @@ use crate::schedule::AppSystems;
 
 /// How often the watcher looks for new events.
 pub const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the watcher tries to open its connection again while it cannot (an exhibition's
+/// database that is away, at the start or since).
+const REOPEN_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Feeds [`NarrativeArchive`] from the store at `location`.
 pub struct StoreFeedPlugin {
@@ -31,43 +34,77 @@ impl Plugin for StoreFeedPlugin {
         let location = self.location.clone();
         let spawned = thread::Builder::new()
             .name("dreamloom-store-feed".into())
-            .spawn(move || {
-                let db = match Reader::open_at(&location) {
-                    Ok(db) => db,
-                    Err(error) => {
-                        error!("the narrative feed stopped: {error}");
-                        return;
-                    }
-                };
-                let mut last_seq = -1;
-                loop {
-                    match db.last_seq() {
-                        Ok(seq) if seq != last_seq => match db.displayed() {
-                            Ok(narratives) => {
-                                last_seq = seq;
-                                // The app gone: stop watching.
-                                let stats = StoreStats {
-                                    last_submission_ms: db.last_submission_ms().ok().flatten(),
-                                    bytes: db.size_bytes().unwrap_or(0),
-                                };
-                                if tx.send((narratives, stats)).is_err() {
-                                    return;
-                                }
-                            }
-                            Err(error) => warn!("reading narratives: {error}"),
-                        },
-                        Ok(_) => {}
-                        Err(error) => warn!("reading the event log: {error}"),
-                    }
-                    thread::sleep(POLL_INTERVAL);
-                }
-            });
+            .spawn(move || watch(&location, &tx));
         if let Err(error) = spawned {
             error!("could not start the narrative feed: {error}");
         }
         app.insert_resource(StoreFeed(rx))
             .init_resource::<StoreStats>()
             .add_systems(Update, receive_narratives.in_set(AppSystems::ReadInput));
+    }
+}
+
+/// The watcher thread: polls the store at `location` and sends what to show on `tx` until the
+/// app is gone. A store it cannot open or read (an exhibition's database that is away) is
+/// retried, said once in the log until it answers again; meanwhile the piece shows what it had.
+fn watch(location: &Location, tx: &Sender<(Vec<Narrative>, StoreStats)>) {
+    let mut reader: Option<Reader> = None;
+    let mut last_seq = -1;
+    let mut troubled = false;
+    loop {
+        if reader.is_none() {
+            match Reader::open_at(location) {
+                Ok(db) => reader = Some(db),
+                Err(error) => {
+                    if !troubled {
+                        warn!(
+                            "the narrative feed cannot open the store (tried again every {} s): \
+                             {error}",
+                            REOPEN_INTERVAL.as_secs()
+                        );
+                        troubled = true;
+                    }
+                    thread::sleep(REOPEN_INTERVAL);
+                    continue;
+                }
+            }
+        }
+        let Some(db) = &reader else {
+            continue;
+        };
+        let read = db.last_seq().and_then(|seq| {
+            if seq == last_seq {
+                return Ok(None);
+            }
+            let narratives = db.displayed()?;
+            let stats = StoreStats {
+                last_submission_ms: db.last_submission_ms().ok().flatten(),
+                bytes: db.size_bytes().unwrap_or(0),
+            };
+            Ok(Some((seq, narratives, stats)))
+        });
+        match read {
+            Ok(fresh) => {
+                if troubled {
+                    info!("the narrative feed reads the store again");
+                    troubled = false;
+                }
+                if let Some((seq, narratives, stats)) = fresh {
+                    last_seq = seq;
+                    // The app gone: stop watching.
+                    if tx.send((narratives, stats)).is_err() {
+                        return;
+                    }
+                }
+            }
+            Err(error) => {
+                if !troubled {
+                    warn!("the narrative feed cannot read the store (it keeps trying): {error}");
+                    troubled = true;
+                }
+            }
+        }
+        thread::sleep(POLL_INTERVAL);
     }
 }
 
