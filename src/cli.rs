@@ -80,7 +80,7 @@ pub enum Command {
     /// measures over time.
     Simulate(SimulateArgs),
     /// An exhibition of several machines sharing one PostgreSQL database (--exhibition): set up
-    /// its tables, or see how it stands.
+    /// its tables, see how it stands, or forward this machine's outbox to it.
     #[command(subcommand)]
     Exhibition(ExhibitionCommand),
 }
@@ -90,9 +90,16 @@ pub enum ExhibitionCommand {
     /// Create the exhibition's tables in its database, or bring them up to date; the
     /// exhibition's clock starts the first time. Prints the schema version and the epoch.
     Init,
-    /// Print the schema version, the epoch, the event log's head, the narratives by status, and
-    /// every machine with when it was last seen and how many submissions wait in its outbox.
+    /// Print the schema version, the epoch, the event log's head, the narratives by status,
+    /// every machine with when it was last seen and how many submissions wait in its outbox, and
+    /// what waits in this machine's own outbox (in the data folder), if it has one.
     Status,
+    /// Forward what this machine's outbox (outbox.sqlite3 in the data folder) holds — the dreams
+    /// and withdrawals a kiosk kept while the exhibition's database was unreachable — to the
+    /// database, oldest first, each exactly once; print how many. A running kiosk does this by
+    /// itself; this is for a machine that will not run again, or to see it done. Exits 1, with
+    /// everything left in the outbox, while the database cannot be reached.
+    Forward,
 }
 
 /// A machine's name: a few printable characters, as other machines list it.
@@ -620,6 +627,12 @@ mod tests {
                 .unwrap()
                 .command,
             Some(Command::Exhibition(ExhibitionCommand::Init))
+        ));
+        assert!(matches!(
+            Cli::try_parse_from(["dreamloom", "exhibition", "forward"])
+                .unwrap()
+                .command,
+            Some(Command::Exhibition(ExhibitionCommand::Forward))
         ));
         assert!(Cli::try_parse_from(["dreamloom", "exhibition"]).is_err());
         assert!(Cli::try_parse_from(["dreamloom", "--machine", "", "export"]).is_err());

@@ -2,15 +2,16 @@
 //! same promises as the SQLite store (`tests/store.rs`) — submissions durable and read back,
 //! moderation, withdrawal erasing the words from the rows and from the table's files, an
 //! append-only log, a newer schema refused — and what several machines add: one gap-free log in
-//! commit order, receipts unique across machines, a submission sent twice stored once, and the
-//! `exhibition` commands.
+//! commit order, receipts unique across machines, a submission sent twice stored once, a kiosk
+//! that keeps taking dreams while the database is away and forwards them exactly once, in order,
+//! with their own times (even when killed while it forwards), and the `exhibition` commands.
 //!
 //! Needs Debian's `postgresql` (`.ci/run` installs it). Without it each test says it is skipped, or
 //! fails when `DREAMLOOM_REQUIRE_POSTGRES=1` (CI sets it). Each test starts a server of its own.
 
 use std::{
     collections::HashSet,
-    process::Output,
+    process::{Child, Command, Output, Stdio},
     sync::Arc,
     thread,
     time::{Duration, Instant},
@@ -23,8 +24,9 @@ use dreamloom::{
         receipt::Receipt,
         sample_narratives,
         store::{
-            Admission, EVENTS_CHANNEL, EventKind, Location, POSTGRES_SCHEMA_VERSION, Reader, Seed,
-            Status, StatusCounts, Store, StoreError, Withdrawal,
+            Admission, EVENTS_CHANNEL, EventKind, Location, Outbox, POSTGRES_SCHEMA_VERSION,
+            Participation, Reader, Seed, Status, StatusCounts, Store, StoreError, Withdrawal,
+            now_ms,
         },
         validate::{Submission, validate},
     },
@@ -45,6 +47,127 @@ fn dream(text: &str, origin: &str) -> ValidSubmission {
 /// One machine's store on the test's database, empty when new.
 fn machine(server: &PostgresServer) -> Store {
     Store::open_at(&Location::Postgres(server.url()), Seed::Empty).expect("the store opens")
+}
+
+/// A kiosk's store on the test's database, with its outbox in `data` (empty when new).
+fn kiosk(server: &PostgresServer, data: &TempDir) -> Store {
+    Store::open_as(
+        &Location::Postgres(server.url()),
+        Seed::Empty,
+        Participation {
+            name: "kiosk-east".into(),
+            role: "kiosk".into(),
+            outbox: Some(data.path().to_owned()),
+        },
+    )
+    .expect("the kiosk's store opens, the database there or not")
+}
+
+/// `dreamloom --data DATA --exhibition URL exhibition COMMAND`, not started yet.
+fn exhibition_command(data: &TempDir, url: &str, command: &str) -> Command {
+    let mut run = dreamloom_command();
+    run.arg("--data")
+        .arg(data.path())
+        .arg("--exhibition")
+        .arg(url)
+        .env_remove("DREAMLOOM_EXHIBITION")
+        .args(["exhibition", command]);
+    run
+}
+
+/// A visitor at `store`'s kiosk submits dream `i`: its receipt, and the span of time (ms since
+/// the Unix epoch) in which they pressed submit. Fails if they waited for it.
+fn submit_at_the_kiosk(store: &Store, i: usize) -> (Receipt, i64, i64) {
+    let before = now_ms();
+    let started = Instant::now();
+    let receipt = store
+        .submit(
+            dream(&format!("dream {i} of the evening"), "Lagos"),
+            Admission::default(),
+        )
+        .expect("a receipt, the database there or not");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "dream {i}: its visitor waited {:?}",
+        started.elapsed()
+    );
+    (receipt, before, now_ms())
+}
+
+/// Waits (a minute at most) until `store`'s outbox is empty.
+fn until_the_outbox_is_empty(store: &Store) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while store.outbox_depth() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "{} still wait in the outbox a minute after the database came back",
+            store.outbox_depth()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// While the database is away, `exhibition forward` fails plainly and keeps all `waiting`
+/// entries, and `exhibition status` still tells what waits in this machine's outbox.
+fn away_forwarding_fails_and_keeps_everything(data: &TempDir, url: &str, waiting: usize) {
+    let refused = exhibition_command(data, url, "forward")
+        .output()
+        .expect("dreamloom runs");
+    assert!(!refused.status.success(), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("could not reach the exhibition's database")
+            && stderr(&refused).contains(&format!("the {waiting} entries left stay in the outbox")),
+        "{}",
+        stderr(&refused)
+    );
+    let status = exhibition_command(data, url, "status")
+        .output()
+        .expect("dreamloom runs");
+    assert!(!status.status.success());
+    assert!(
+        stdout(&status).contains(&format!("this machine's outbox: {waiting} waiting")),
+        "{}",
+        stdout(&status)
+    );
+}
+
+/// Kills `child` (SIGKILL) as soon as the database holds a narrative; how many it held then.
+fn kill_once_one_is_stored(sql: &mut Client, child: &mut Child) -> i64 {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let stored = narratives_in(sql);
+        if stored >= 1 {
+            child.kill().expect("SIGKILL");
+            return stored;
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the forwarding ended ({status}) before one dream reached the database");
+        }
+        assert!(Instant::now() < deadline, "nothing forwarded in a minute");
+        thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// The receipt codes of the dreams in the database, in the order of their `submitted` events,
+/// each with its creation time, its event's time, and whether its words are gone.
+fn submitted_in_order(sql: &mut Client) -> Vec<(String, i64, i64, bool)> {
+    sql.query(
+        "SELECT n.receipt, n.created_at_ms, e.at_ms, n.text IS NULL
+         FROM events e JOIN narratives n ON n.id = e.narrative
+         WHERE e.kind = 'submitted' ORDER BY e.seq",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|row| (row.get(0), row.get(1), row.get(2), row.get(3)))
+    .collect()
+}
+
+/// How many narratives the database holds.
+fn narratives_in(sql: &mut Client) -> i64 {
+    sql.query_one("SELECT count(*) FROM narratives", &[])
+        .unwrap()
+        .get(0)
 }
 
 /// A connection of the test's own, as `psql` would be.
@@ -747,5 +870,186 @@ fn exhibition_commands_without_a_database_say_what_to_give() {
         stderr(&nowhere).contains("no exhibition database is given"),
         "{}",
         stderr(&nowhere)
+    );
+}
+
+/// The issue's first test: PostgreSQL stops in the middle of a stream of submissions at a kiosk
+/// and starts again. Every receipt shown is in the database exactly once, in the order it was
+/// given, with the time its visitor pressed submit; the visitor never waited; and a withdrawal
+/// made while the database was away reached it too.
+#[test]
+fn a_kiosk_keeps_taking_dreams_while_the_database_is_away() {
+    let Some(mut server) =
+        postgres_available("a_kiosk_keeps_taking_dreams_while_the_database_is_away")
+    else {
+        return;
+    };
+    let data = TempDir::new("kiosk-outbox");
+    let store = kiosk(&server, &data);
+    assert!(store.has_outbox());
+    let mut shown = Vec::new();
+    for i in 0..5 {
+        shown.push(submit_at_the_kiosk(&store, i));
+        assert_eq!(
+            store.outbox_depth(),
+            0,
+            "the database takes dream {i} at once"
+        );
+    }
+    server.stop();
+    for i in 5..10 {
+        shown.push(submit_at_the_kiosk(&store, i));
+        assert_eq!(store.outbox_depth(), i - 4, "dream {i} waits in the outbox");
+    }
+    // A visitor takes back a dream stored before the outage: the withdrawal waits in line too.
+    let withdrawn = shown[2].0;
+    assert_eq!(
+        store.withdraw_honestly(withdrawn).unwrap(),
+        (None, Withdrawal::Pending)
+    );
+    assert_eq!(store.outbox_depth(), 6);
+    let outbox = Outbox::open_existing(data.path())
+        .unwrap()
+        .expect("the kiosk's outbox file");
+    assert_eq!(
+        outbox.depth().unwrap(),
+        6,
+        "on the kiosk's disk, not only in memory"
+    );
+    drop(outbox);
+
+    server.start();
+    until_the_outbox_is_empty(&store);
+
+    let mut sql = psql(&server);
+    let stored = submitted_in_order(&mut sql);
+    let codes: Vec<&str> = stored.iter().map(|(code, ..)| code.as_str()).collect();
+    let given: Vec<String> = shown
+        .iter()
+        .map(|(receipt, ..)| receipt.to_string())
+        .collect();
+    assert_eq!(
+        codes, given,
+        "every receipt shown, once, in the order they were given"
+    );
+    assert_eq!(narratives_in(&mut sql), 10, "nothing stored twice");
+    for ((code, created_at_ms, at_ms, erased), (receipt, before, after)) in
+        stored.iter().zip(&shown)
+    {
+        assert!(
+            (*before..=*after).contains(created_at_ms),
+            "{code}: made at {created_at_ms}, submitted between {before} and {after}"
+        );
+        assert_eq!(at_ms, created_at_ms, "{code}: logged at its own time");
+        assert_eq!(
+            *erased,
+            *receipt == withdrawn,
+            "{code}: words erased only if withdrawn"
+        );
+    }
+    let status: String = sql
+        .query_one(
+            "SELECT status FROM narratives WHERE receipt = $1",
+            &[&withdrawn.as_str()],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(status, "withdrawn");
+    let role: String = sql
+        .query_one("SELECT role FROM machines WHERE name = 'kiosk-east'", &[])
+        .expect("the kiosk reported itself")
+        .get(0);
+    assert_eq!(role, "kiosk");
+}
+
+/// The issue's second test: a kiosk that kept 200 dreams while the database was away is killed
+/// (SIGKILL) while it forwards them, then forwards again to the end. Nothing is lost, nothing is
+/// doubled, the order is the outbox's. The forwarding is `dreamloom exhibition forward`, which
+/// runs the kiosk's own forwarding in a process of its own that the test can kill.
+#[test]
+fn sigkill_while_forwarding_loses_and_doubles_nothing() {
+    const DREAMS: usize = 200;
+    let Some(mut server) = postgres_available("sigkill_while_forwarding_loses_and_doubles_nothing")
+    else {
+        return;
+    };
+    let url = server.url();
+    // The tables, before the kiosk ever goes without them.
+    drop(machine(&server));
+    let data = TempDir::new("kiosk-sigkill");
+    server.stop();
+    let store = kiosk(&server, &data);
+    let receipts: Vec<Receipt> = (0..DREAMS)
+        .map(|i| {
+            store
+                .submit(
+                    dream(&format!("dream {i} of the night the network fell"), "Lagos"),
+                    Admission::default(),
+                )
+                .expect("kept in the outbox")
+        })
+        .collect();
+    assert_eq!(store.outbox_depth(), DREAMS);
+    drop(store);
+
+    away_forwarding_fails_and_keeps_everything(&data, &url, DREAMS);
+
+    server.start();
+    let mut sql = psql(&server);
+    let mut forwarding = exhibition_command(&data, &url, "forward")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dreamloom starts");
+    let seen = kill_once_one_is_stored(&mut sql, &mut forwarding);
+    let killed = forwarding.wait().unwrap();
+    let after_kill = usize::try_from(narratives_in(&mut sql)).unwrap();
+    eprintln!(
+        "killed ({killed}) once {seen} dreams were in the database; {after_kill} were when it \
+         died"
+    );
+
+    let finish = exhibition_command(&data, &url, "forward")
+        .output()
+        .expect("dreamloom runs");
+    assert!(finish.status.success(), "{}", stderr(&finish));
+    let said = stdout(&finish);
+    let again: usize = said
+        .strip_prefix("forwarded ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no count in {said:?}"));
+    // What the killed run had not removed: everything not in the database yet, and perhaps the
+    // one it was forwarding, in the database but still in the outbox (sent again, stored once).
+    assert!(
+        again == DREAMS - after_kill || again == DREAMS - after_kill + 1,
+        "forwarded {again} after the kill, with {after_kill} of {DREAMS} in the database"
+    );
+
+    let stored = submitted_in_order(&mut sql);
+    let codes: Vec<&str> = stored.iter().map(|(code, ..)| code.as_str()).collect();
+    let kept: Vec<String> = receipts.iter().map(ToString::to_string).collect();
+    assert_eq!(codes, kept, "every dream once, in the outbox's order");
+    assert_eq!(narratives_in(&mut sql), i64::try_from(DREAMS).unwrap());
+    let ids: i64 = sql
+        .query_one("SELECT count(DISTINCT submission_id) FROM narratives", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        ids,
+        i64::try_from(DREAMS).unwrap(),
+        "one row per submission"
+    );
+    let outbox = Outbox::open_existing(data.path()).unwrap().unwrap();
+    assert_eq!(outbox.depth().unwrap(), 0, "the outbox is empty");
+    drop(outbox);
+    let third = exhibition_command(&data, &url, "forward")
+        .output()
+        .expect("dreamloom runs");
+    assert!(third.status.success(), "{}", stderr(&third));
+    assert!(
+        stdout(&third).starts_with("forwarded 0"),
+        "{}",
+        stdout(&third)
     );
 }

@@ -207,6 +207,9 @@ fn idle_attract_touch_form_submit_receipt() {
         w.resource::<KioskFlow>().screen == Screen::Receipt
     });
     let shown = kiosk.flow().receipt.clone().expect("a receipt");
+    let id = shown
+        .id
+        .expect("stored in the database, not kept in an outbox");
     assert_eq!(shown.status, Status::Visible);
     // The receipt screen has the visitor's keepsake card, painted off the frame.
     let card = shown.card.as_ref().expect("a card on the receipt screen");
@@ -219,20 +222,20 @@ fn idle_attract_touch_form_submit_receipt() {
             .world()
             .resource::<dreamloom::weave::Voices>()
             .speakers()
-            .contains(&(shown.id, dreamloom::weave::Voice::Own)),
+            .contains(&(id, dreamloom::weave::Voice::Own)),
         "the visitor's own thread speaks"
     );
     // Durable: in the store, with the code the screen shows.
     let stored = kiosk.store.reader().unwrap().lookup(shown.receipt).unwrap();
     assert_eq!(stored.narrative.origin, "Chiloé, Chile");
-    assert_eq!(stored.narrative.id, shown.id);
+    assert_eq!(stored.narrative.id, id);
     // The camera is sent to the new thread, which the feed weaves in.
-    assert_eq!(kiosk.app.world().resource::<Focus>().0, Some(shown.id));
+    assert_eq!(kiosk.app.world().resource::<Focus>().0, Some(id));
     kiosk.until("the thread on the cloak", |w| {
         w.resource::<NarrativeArchive>()
             .narratives
             .iter()
-            .any(|n| n.id == shown.id)
+            .any(|n| n.id == id)
     });
     assert_eq!(kiosk.flow().draft.story, "", "the form is empty again");
 
@@ -286,6 +289,9 @@ fn pre_moderation_holds_until_a_curator_approves() {
         w.resource::<KioskFlow>().screen == Screen::Receipt
     });
     let shown = kiosk.flow().receipt.clone().unwrap();
+    let id = shown
+        .id
+        .expect("stored in the database, not kept in an outbox");
     assert_eq!(shown.status, Status::Pending);
     assert_eq!(
         kiosk.app.world().resource::<Focus>().0,
@@ -298,10 +304,7 @@ fn pre_moderation_holds_until_a_curator_approves() {
         kiosk.app.update();
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(
-        !kiosk.on_cloak(shown.id),
-        "pending threads stay off the cloak"
-    );
+    assert!(!kiosk.on_cloak(id), "pending threads stay off the cloak");
 
     // The curator approves; the thread weaves in, and the action is in the event log.
     kiosk
@@ -313,7 +316,7 @@ fn pre_moderation_holds_until_a_curator_approves() {
         w.resource::<NarrativeArchive>()
             .narratives
             .iter()
-            .any(|n| n.id == shown.id)
+            .any(|n| n.id == id)
     });
     // Hidden again: it leaves.
     kiosk
@@ -325,12 +328,12 @@ fn pre_moderation_holds_until_a_curator_approves() {
         !w.resource::<NarrativeArchive>()
             .narratives
             .iter()
-            .any(|n| n.id == shown.id)
+            .any(|n| n.id == id)
     });
     let events = kiosk.store.reader().unwrap().events_after(0).unwrap();
     let kinds: Vec<EventKind> = events
         .iter()
-        .filter(|e| e.narrative == shown.id)
+        .filter(|e| e.narrative == id)
         .map(|e| e.kind)
         .collect();
     assert_eq!(
@@ -772,6 +775,9 @@ fn receipt_codes_stay_out_of_the_log() {
         w.resource::<KioskFlow>().screen == Screen::Receipt
     });
     let shown = kiosk.flow().receipt.clone().unwrap();
+    let id = shown
+        .id
+        .expect("stored in the database, not kept in an outbox");
     // They find it by its code; a curator hides it and restores it.
     let answer = kiosk.code(CodeRequest::Find(shown.receipt));
     assert!(answer.starts_with("Here is your thread"), "{answer}");
@@ -806,7 +812,7 @@ fn receipt_codes_stay_out_of_the_log() {
     kiosk.app.update();
 
     let lines = log.lock().unwrap().clone();
-    let ours = format!("narrative {}", shown.id.0);
+    let ours = format!("narrative {}", id.0);
     assert!(
         lines.iter().any(|line| line.contains(&ours)),
         "the flow was logged, by narrative id: {lines:#?}"

@@ -47,6 +47,8 @@ receipt-pending-title = Your dream is received
 receipt-pending = A curator reads every dream first; your thread joins the cloak soon.
 receipt-woven-title = Your dream is woven in
 receipt-woven = Watch the cloak: your thread is the one that shines.
+receipt-soon-title = Your dream is received
+receipt-soon = Your thread joins the cloak in a few moments.
 receipt-code = Your code:
 # $phone: yes when the phone form runs beside the kiosk.
 receipt-keep =
@@ -176,6 +178,12 @@ curator-queue =
        *[other] { $count } dreams
     }
 curator-nothing-waiting = Nothing is waiting.
+# $count: dreams and withdrawals this kiosk keeps while the exhibition's database is unreachable.
+curator-outbox =
+    { $count ->
+        [one] { $count } dream or withdrawal waits on this kiosk for the exhibition's database; it is sent on by itself once the database is back.
+       *[other] { $count } dreams and withdrawals wait on this kiosk for the exhibition's database; they are sent on by themselves once the database is back.
+    }
 curator-approve = Approve
 curator-hide = Hide
 curator-restore = Restore

@@ -43,6 +43,8 @@ receipt-pending-title = Tu sueño ha llegado
 receipt-pending = El equipo curatorial lee cada sueño primero; tu hilo se unirá pronto al manto.
 receipt-woven-title = Tu sueño ya está tejido
 receipt-woven = Mira el manto: tu hilo es el que brilla.
+receipt-soon-title = Tu sueño ha llegado
+receipt-soon = Tu hilo se unirá al manto en unos momentos.
 receipt-code = Tu código:
 receipt-keep =
     { $phone ->
@@ -167,6 +169,11 @@ curator-queue =
        *[other] { $count } sueños
     }
 curator-nothing-waiting = No hay nada esperando.
+curator-outbox =
+    { $count ->
+        [one] { $count } sueño o retiro espera en este quiosco a la base de datos de la exposición; se enviará solo cuando vuelva.
+       *[other] { $count } sueños y retiros esperan en este quiosco a la base de datos de la exposición; se enviarán solos cuando vuelva.
+    }
 curator-approve = Aprobar
 curator-hide = Ocultar
 curator-restore = Restaurar

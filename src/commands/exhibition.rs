@@ -1,14 +1,17 @@
-//! `exhibition init` and `exhibition status`: the PostgreSQL database an exhibition of several
-//! machines shares, set up and seen at a glance.
+//! `exhibition init`, `exhibition status` and `exhibition forward`: the PostgreSQL database an
+//! exhibition of several machines shares, set up and seen at a glance, and this machine's outbox
+//! forwarded to it.
 
 use std::fmt::Write as _;
 
-use std::io::Write;
+use std::{io::Write, path::Path};
 
 use super::{Failure, Place};
 use crate::{
     cli::ExhibitionCommand,
-    narrative::store::{ExhibitionStatus, Location, PgDatabase, PgReader, redact},
+    narrative::store::{
+        Database, ExhibitionStatus, Location, Outbox, PgDatabase, PgReader, Sent, redact,
+    },
 };
 
 /// Runs an `exhibition` command on the database `place` names (`--exhibition`,
@@ -26,7 +29,8 @@ pub fn exhibition(
     };
     match command {
         ExhibitionCommand::Init => init(&url, out),
-        ExhibitionCommand::Status => status(&url, out),
+        ExhibitionCommand::Status => status(&url, &place.data, out),
+        ExhibitionCommand::Forward => forward(&url, &place.data, out),
     }
 }
 
@@ -41,10 +45,110 @@ fn init(url: &str, out: &mut impl Write) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Writes where the exhibition stands, as [`describe`] puts it.
-fn status(url: &str, out: &mut impl Write) -> Result<(), Failure> {
-    let status = PgReader::open(url)?.exhibition_status()?;
-    write!(out, "{}", describe(&redact(url), &status))?;
+/// Writes where the exhibition stands, as [`describe`] puts it, and what waits in this
+/// machine's outbox (in the data folder `data`), if it has one: that line even when the
+/// database cannot be reached, which is when it matters.
+fn status(url: &str, data: &Path, out: &mut impl Write) -> Result<(), Failure> {
+    let outbox = match Outbox::open_existing(data)? {
+        Some(outbox) => Some(outbox_line(
+            outbox.depth()?,
+            outbox.set_aside()?,
+            outbox.path(),
+        )),
+        None => None,
+    };
+    let status = PgReader::open(url).and_then(|reader| reader.exhibition_status());
+    if let Ok(status) = &status {
+        write!(out, "{}", describe(&redact(url), status))?;
+    }
+    if let Some(line) = outbox {
+        writeln!(out, "{line}")?;
+    }
+    status?;
+    Ok(())
+}
+
+/// What waits in this machine's outbox at `path`: `waiting` entries, and `set_aside` that could
+/// not be read back.
+fn outbox_line(waiting: usize, set_aside: usize, path: &Path) -> String {
+    let mut line = format!("this machine's outbox: {waiting} waiting");
+    if set_aside > 0 {
+        let _ = write!(
+            line,
+            ", {set_aside} set aside unreadable (see its `refused` table)"
+        );
+    }
+    let _ = write!(line, " ({})", path.display());
+    line
+}
+
+/// Forwards what this machine's outbox (in the data folder `data`) holds to the exhibition's
+/// database at `url`, oldest first (see [`Outbox::forward_next`]), and says how many. A dream
+/// whose receipt code another machine took meanwhile, or one that cannot be read back, is told
+/// on standard error, for a curator. A database that cannot be reached, or fails on the way, is
+/// a failure that says how many entries stay in the outbox for the next try.
+fn forward(url: &str, data: &Path, out: &mut impl Write) -> Result<(), Failure> {
+    let Some(mut outbox) = Outbox::open_existing(data)? else {
+        writeln!(
+            out,
+            "forwarded 0: this machine has no outbox ({})",
+            Outbox::file_in(data).display()
+        )?;
+        return Ok(());
+    };
+    let waiting = outbox.depth()?;
+    if waiting == 0 {
+        writeln!(
+            out,
+            "forwarded 0: the outbox is empty ({})",
+            outbox.path().display()
+        )?;
+        return Ok(());
+    }
+    let stay = |outbox: &Outbox| {
+        format!(
+            "the {} entries left stay in the outbox ({}) for the next try",
+            outbox.depth().unwrap_or(waiting),
+            outbox.path().display()
+        )
+    };
+    let mut db = Database::connect(url)
+        .map_err(|error| Failure::new(format!("{error}; {}", stay(&outbox))))?;
+    let (mut forwarded, mut set_aside) = (0_usize, 0_usize);
+    loop {
+        match outbox.forward_next(&mut db) {
+            Ok(Some(sent)) => {
+                if sent.needs_a_curator() {
+                    eprintln!("dreamloom exhibition forward: {sent}");
+                }
+                if matches!(sent, Sent::SetAside { .. }) {
+                    set_aside += 1;
+                } else {
+                    forwarded += 1;
+                }
+            }
+            Ok(None) => break,
+            Err(error) => {
+                return Err(Failure::new(format!(
+                    "forwarded {forwarded}, then: {error}; {}",
+                    stay(&outbox)
+                )));
+            }
+        }
+    }
+    // The forwarded words out of the outbox's write-ahead log too (a running kiosk reading it
+    // may hold that up; it does the same once its outbox is empty).
+    outbox.erase_traces();
+    write!(
+        out,
+        "forwarded {forwarded} from {} to {}",
+        outbox.path().display(),
+        redact(url)
+    )?;
+    if set_aside > 0 {
+        write!(out, "; {set_aside} set aside unreadable (see above)")?;
+    }
+    writeln!(out)?;
     Ok(())
 }
 
@@ -173,6 +277,20 @@ mod tests {
     }
 
     #[test]
+    fn this_machines_outbox_is_told_in_one_line() {
+        let path = Path::new("/var/lib/dreamloom/outbox.sqlite3");
+        assert_eq!(
+            outbox_line(3, 0, path),
+            "this machine's outbox: 3 waiting (/var/lib/dreamloom/outbox.sqlite3)"
+        );
+        assert_eq!(
+            outbox_line(0, 1, path),
+            "this machine's outbox: 0 waiting, 1 set aside unreadable (see its `refused` table) \
+             (/var/lib/dreamloom/outbox.sqlite3)"
+        );
+    }
+
+    #[test]
     fn the_status_names_every_machine_in_columns() {
         let status = ExhibitionStatus {
             schema_version: 1,
@@ -195,7 +313,7 @@ mod tests {
                 },
                 Machine {
                     name: "wall".into(),
-                    role: "viewer".into(),
+                    role: "renderer".into(),
                     last_seen_ms: 1_700_000_000_000,
                     seen_ago_ms: 300_000,
                     outbox_depth: 7,
@@ -211,8 +329,8 @@ mod tests {
              log head: seq 42 at 2023-11-14 22:18:20 UTC\n\
              narratives: 38 visible, 1 pending, 2 hidden, 1 withdrawn\n\
              machines: 2\n  \
-             kiosk-east  kiosk   seen 3 s ago  outbox 0  v0.1.0\n  \
-             wall        viewer  seen 5 min ago  outbox 7  v0.1.0\n"
+             kiosk-east  kiosk     seen 3 s ago  outbox 0  v0.1.0\n  \
+             wall        renderer  seen 5 min ago  outbox 7  v0.1.0\n"
         );
         let empty = ExhibitionStatus {
             head: None,

@@ -25,7 +25,8 @@ use crate::{
     cli::{Cli, Command, ViewArgs},
     kiosk::config::KioskConfig,
     narrative::store::{
-        Location, Seed, Store, check_exhibition_url, default_data_dir, default_machine_name, redact,
+        Location, Participation, Seed, Store, check_exhibition_url, default_data_dir,
+        default_machine_name, redact,
     },
 };
 
@@ -184,6 +185,23 @@ fn open_store(place: &Place) -> Result<Store, Failure> {
 /// The store at `location`, seeded with the sample narratives when new.
 fn open_store_at(location: &Location) -> Result<Store, Failure> {
     Ok(Store::open_at(location, Seed::Samples)?)
+}
+
+/// The store at `location` for a mode that runs for hours as one of the exhibition's machines:
+/// named as `place` says, in `role` (`"kiosk"`, `"renderer"`), with the data folder's outbox
+/// when `outbox` (see [`Store::open_as`]). Seeded with the sample narratives when new.
+fn open_machine_store(
+    place: &Place,
+    location: &Location,
+    role: &str,
+    outbox: bool,
+) -> Result<Store, Failure> {
+    let machine = Participation {
+        name: place.machine_name(),
+        role: role.to_owned(),
+        outbox: outbox.then(|| place.data.clone()),
+    };
+    Ok(Store::open_as(location, Seed::Samples, machine)?)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::{
 
 use bevy::app::AppExit;
 
-use super::{Failure, Place, open_store, open_store_at};
+use super::{Failure, Place, open_machine_store};
 use crate::{
     cli::{KioskArgs, OutsideArgs, ViewArgs},
     kiosk::{
@@ -56,7 +56,7 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
-    let store = open_store(place)?;
+    let store = open_machine_store(place, &place.location()?, "renderer", false)?;
     let reader = store.reader()?;
     let find = find.map(|code| find_on_cloak(&reader, &code)).transpose()?;
     let narratives = reader.displayed()?;
@@ -140,8 +140,23 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
     if let Some(moderation) = moderation {
         config.moderation = moderation;
     }
-    let store = open_store_at(&place.location_or(config.exhibition.clone())?)?;
-    let narratives = store.reader()?.displayed()?;
+    // With the data folder's outbox: a kiosk whose exhibition's database is away keeps taking
+    // dreams, and starts even so.
+    let location = place.location_or(config.exhibition.clone())?;
+    let store = open_machine_store(place, &location, "kiosk", true)?;
+    let narratives = match store.reader().and_then(|reader| reader.displayed()) {
+        Ok(narratives) => narratives,
+        Err(error) if error.is_unreachable() => {
+            eprintln!(
+                "dreamloom kiosk: the exhibition's database cannot be reached ({error}); the \
+                 kiosk starts with an empty cloak, keeps every dream in its outbox ({} waiting \
+                 there now) and forwards them once the database is back",
+                store.outbox_depth()
+            );
+            Vec::new()
+        }
+        Err(error) => return Err(error.into()),
+    };
     let preset = preset.as_deref().map(Preset::load).transpose()?;
     exit_to_result(kiosk::run(KioskSettings {
         monitor,

@@ -102,7 +102,9 @@ impl FormDraft {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceiptShown {
     pub receipt: Receipt,
-    pub id: NarrativeId,
+    /// Its narrative's id; `None` while it waits in the kiosk's outbox for the exhibition's
+    /// database (its thread joins the cloak once it is forwarded).
+    pub id: Option<NarrativeId>,
     pub status: Status,
     /// The visitor allowed the thread on the cloak.
     pub shown: bool,
@@ -476,7 +478,7 @@ mod tests {
         assert!(flow.awaits(flow.sent));
         flow.stored(Ok(ReceiptShown {
             receipt: Receipt::from_bits(42),
-            id: NarrativeId(7),
+            id: Some(NarrativeId(7)),
             status: Status::Visible,
             shown: true,
             card: None,
@@ -538,7 +540,7 @@ mod tests {
         flow.submit().expect("valid");
         flow.stored(Ok(ReceiptShown {
             receipt: Receipt::from_bits(42),
-            id: NarrativeId(7),
+            id: Some(NarrativeId(7)),
             status: Status::Visible,
             shown: true,
             card: None,
@@ -636,7 +638,7 @@ mod tests {
         flow.submit().expect("valid");
         flow.stored(Ok(ReceiptShown {
             receipt: Receipt::from_bits(42),
-            id: NarrativeId(7),
+            id: Some(NarrativeId(7)),
             status: Status::Visible,
             shown: true,
             card: None,

@@ -221,7 +221,7 @@ fn voice_own_thread(flow: Res<KioskFlow>, mut voices: ResMut<Voices>) {
         .receipt
         .as_ref()
         .filter(|shown| flow.screen == Screen::Receipt && shown.shown)
-        .map(|shown| shown.id);
+        .and_then(|shown| shown.id);
     if voices.bypass_change_detection().set(Voice::Own, own) {
         voices.set_changed();
     }
@@ -294,17 +294,18 @@ fn send_submissions(
     let shown = valid.get().consent.display;
     let ticket = flow.sent;
     let answer = Answer::new(&replies.tx, StoreReply::Stored(ticket, Err(NOT_STORED)));
-    // The frame never waits on the disk: the writer thread answers on the channel once the
-    // transaction is durable; if the job never runs, `answer` tells the visitor so.
-    let sent = store.0.try_write_detached(move |db| {
-        let result = db
+    // The frame never waits on the disk: the writer thread answers on the channel once the dream
+    // is durable (in the database, or in the outbox while the exhibition's database is away);
+    // if the job never runs, `answer` tells the visitor so.
+    let sent = store.0.try_with_writer_detached(move |writer| {
+        let result = writer
             .submit(&valid, admission)
-            .map(|(id, receipt)| ReceiptShown {
-                receipt,
-                id,
+            .map(|submitted| ReceiptShown {
+                receipt: submitted.receipt,
+                id: submitted.id,
                 status: admission.status,
                 shown,
-                card: receipt_card(&valid, id, receipt),
+                card: receipt_card(&valid, submitted.id, submitted.receipt),
             })
             .map_err(|error| {
                 error!("a kiosk submission could not be stored: {error}");
@@ -312,11 +313,17 @@ fn send_submissions(
             });
         if let Ok(stored) = &result {
             // The narrative's id, never its receipt code (which withdraws it).
-            info!(
-                "kiosk submission stored as narrative {} ({})",
-                stored.id.0,
-                stored.status.as_str()
-            );
+            match stored.id {
+                Some(id) => info!(
+                    "kiosk submission stored as narrative {} ({})",
+                    id.0,
+                    stored.status.as_str()
+                ),
+                None => info!(
+                    "kiosk submission kept in the outbox ({})",
+                    stored.status.as_str()
+                ),
+            }
         }
         answer.send(StoreReply::Stored(ticket, result));
     });
@@ -357,12 +364,18 @@ fn send_code_requests(
             CodeRequest::Withdraw(receipt) => StoreReply::Withdrew(session, receipt, Err(RESTING)),
         };
         let guard = Answer::new(&replies.tx, failure);
-        let sent = store.0.try_write_detached(move |db| {
+        let sent = store.0.try_with_writer_detached(move |writer| {
             let reply = match request {
+                // A dream still waiting in the outbox is not in the database yet: "in a moment".
+                CodeRequest::Find(receipt) if writer.keeps(receipt) => {
+                    StoreReply::Found(session, receipt, Err(RESTING))
+                }
                 CodeRequest::Find(receipt) => StoreReply::Found(
                     session,
                     receipt,
-                    db.lookup(receipt)
+                    writer
+                        .database()
+                        .lookup(receipt)
                         .map(|stored| {
                             let on_cloak = stored.status == Status::Visible
                                 && stored.narrative.consent.display;
@@ -373,9 +386,19 @@ fn send_code_requests(
                 CodeRequest::Withdraw(receipt) => StoreReply::Withdrew(
                     session,
                     receipt,
-                    db.withdraw(receipt)
+                    writer
+                        .withdraw(receipt)
                         .map(|(id, withdrawal)| {
-                            info!("narrative {} withdrawn at the kiosk ({withdrawal:?})", id.0);
+                            match id {
+                                Some(id) => info!(
+                                    "narrative {} withdrawn at the kiosk ({withdrawal:?})",
+                                    id.0
+                                ),
+                                None => info!(
+                                    "a dream was withdrawn at the kiosk through its outbox \
+                                     ({withdrawal:?})"
+                                ),
+                            }
                             withdrawal
                         })
                         .map_err(|error| plain_store_error(&error)),
@@ -430,11 +453,13 @@ fn receive_store_replies(
                     info!("a late answer from the store was not shown: its visitor had gone");
                     continue;
                 }
+                // A dream kept in the outbox has no thread yet to fly to.
                 if let Ok(stored) = &result
                     && stored.shown
                     && stored.status == Status::Visible
+                    && let Some(id) = stored.id
                 {
-                    focus.0 = Some(stored.id);
+                    focus.0 = Some(id);
                 }
                 flow.stored(result);
             }
@@ -695,12 +720,14 @@ fn start_phone_form(
 /// Size of the card on the receipt screen, pixels.
 const RECEIPT_CARD: (u32, u32) = (540, 360);
 
-/// The keepsake card of a dream just stored, for the receipt screen.
+/// The keepsake card of a dream just stored (`id`: `None` while it waits in the outbox; the card
+/// is drawn from its words alone), for the receipt screen.
 fn receipt_card(
     valid: &crate::narrative::validate::ValidSubmission,
-    id: crate::narrative::NarrativeId,
+    id: Option<NarrativeId>,
     receipt: crate::narrative::receipt::Receipt,
 ) -> Option<std::sync::Arc<crate::card::Card>> {
+    let id = id.unwrap_or(NarrativeId(0));
     crate::card::for_submission(valid.get(), id, receipt.as_str(), RECEIPT_CARD)
         .map(|(card, _)| std::sync::Arc::new(card))
         .map_err(|error| warn!("no card for the receipt screen: {error}"))

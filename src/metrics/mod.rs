@@ -35,7 +35,7 @@ use prometheus_client::{
 };
 
 use crate::{
-    narrative::StoreStats,
+    narrative::{StoreHandle, StoreStats},
     protocol::{DiversityHistory, sim::Protocol},
     web::{Outcome, Outcomes, WebServer},
 };
@@ -224,6 +224,7 @@ struct Gauges {
     hue_entropy: FloatGauge,
     homogenisation: FloatGauge,
     store_bytes: CountGauge,
+    outbox_depth: CountGauge,
     adapter: Family<[(&'static str, String); 1], Gauge>,
 }
 
@@ -249,6 +250,7 @@ impl Gauges {
             hue_entropy: FloatGauge::default(),
             homogenisation: FloatGauge::default(),
             store_bytes: CountGauge::default(),
+            outbox_depth: CountGauge::default(),
             adapter: Family::default(),
         };
         // No reading yet: not a number, rather than a 0 that would mean "one origin left".
@@ -320,8 +322,9 @@ impl Gauges {
         );
         registry.register(
             "dreamloom_outbox_depth",
-            "Messages waiting to be sent on: always 0, Dreamloom has no outbox yet",
-            CountGauge::default(),
+            "Dreams and withdrawals this kiosk keeps in its outbox while the exhibition's \
+             database is unreachable, waiting to be forwarded (0 without an outbox)",
+            self.outbox_depth.clone(),
         );
         registry.register(
             "dreamloom_adapter_info",
@@ -459,12 +462,14 @@ fn record_frame(
 }
 
 /// Copies what changed into the gauges: the protocol's threads, the last diversity reading, the
-/// store's size, the adapter.
+/// store's size, the outbox's depth (an atomic the store's writer keeps, read each frame), the
+/// adapter.
 fn copy_state(
     gauges: Res<Gauges>,
     protocol: Option<Res<Protocol>>,
     history: Option<Res<DiversityHistory>>,
     stats: Option<Res<StoreStats>>,
+    store: Option<Res<StoreHandle>>,
     adapter: Option<Res<AdapterName>>,
 ) {
     if let Some(protocol) = protocol.filter(DetectChanges::is_changed) {
@@ -489,6 +494,9 @@ fn copy_state(
     }
     if let Some(stats) = stats.filter(DetectChanges::is_changed) {
         gauges.store_bytes.set(stats.bytes);
+    }
+    if let Some(store) = store {
+        gauges.outbox_depth.set(count(store.0.outbox_depth()));
     }
     if let Some(adapter) = adapter.filter(DetectChanges::is_changed) {
         gauges.adapter.clear();
@@ -537,5 +545,17 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("dreamloom_outbox_depth 0\n"), "{text}");
+    }
+
+    /// Fails on the old placeholder, which registered a gauge of its own that nothing could set.
+    #[test]
+    fn the_outbox_depth_is_what_the_gauge_is_given() {
+        let mut registry = Registry::default();
+        let gauges = Gauges::new();
+        gauges.register(&mut registry);
+        gauges.outbox_depth.set(7);
+        let mut text = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut text, &registry).unwrap();
+        assert!(text.contains("dreamloom_outbox_depth 7\n"), "{text}");
     }
 }

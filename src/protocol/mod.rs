@@ -77,11 +77,17 @@ fn log_protocol_events(mut events: ResMut<ProtocolEvents>, store: Res<StoreHandl
             ProtocolEvent::Restored(id) => (id, EventKind::Restored),
         })
         .collect();
-    store.0.write_detached(move |db| {
-        if let Err(error) = db.log_protocol_events(&batch) {
-            error!("could not log the protocol's events: {error}");
-        }
-    });
+    store
+        .0
+        .write_detached(move |db| match db.log_protocol_events(&batch) {
+            Ok(_) => {}
+            // The exhibition's database is away: the writer has said so once already, and the
+            // protocol's fates are the piece's own to replay, not visitors' dreams to keep.
+            Err(error) if error.is_unreachable() => {
+                debug!("the protocol's events were not logged: {error}");
+            }
+            Err(error) => error!("could not log the protocol's events: {error}"),
+        });
 }
 
 /// During the show the camera's height follows the story: from below, the cloak's dark underside

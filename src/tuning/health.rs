@@ -1,5 +1,6 @@
 //! The health display (F3): one glance tells the operator the piece is well — frame rate and
-//! frame times, threads, memory, the store's size and its last submission, the diversity meter.
+//! frame times, threads, memory, the store's size and its last submission, what waits in the
+//! outbox while the exhibition's database is away, the diversity meter.
 
 use std::collections::VecDeque;
 
@@ -7,7 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
 use crate::{
-    narrative::{StoreStats, store::now_ms},
+    narrative::{StoreHandle, StoreStats, store::now_ms},
     protocol::DiversityHistory,
     weave::Loom,
 };
@@ -57,6 +58,20 @@ pub fn ago(ms: i64) -> String {
     }
 }
 
+/// What the health display says of an outbox that holds something: the exhibition's database
+/// is (or was, until a moment ago) unreachable.
+#[must_use]
+pub fn outbox_in_words(waiting: usize) -> String {
+    format!(
+        "outbox: {waiting} {} for the exhibition's database",
+        if waiting == 1 {
+            "dream or withdrawal waits"
+        } else {
+            "dreams and withdrawals wait"
+        }
+    )
+}
+
 /// What the health display says of characters no embedded font has: none, or how many were
 /// shown as boxes and which, by code point, so a technician can tell which font to add.
 #[must_use]
@@ -82,6 +97,7 @@ pub(super) fn show_health(
     health: Res<Health>,
     loom: Res<Loom>,
     stats: Option<Res<StoreStats>>,
+    store: Option<Res<StoreHandle>>,
     history: Res<DiversityHistory>,
 ) -> Result {
     if !health.open {
@@ -135,6 +151,13 @@ pub(super) fn show_health(
                     None => "no dream submitted yet".into(),
                 });
             }
+            let waiting = store.map_or(0, |store| store.0.outbox_depth());
+            if waiting > 0 {
+                ui.colored_label(
+                    egui::Color32::from_rgb(255, 200, 120),
+                    outbox_in_words(waiting),
+                );
+            }
             if let Some(last) = history.readings.back() {
                 ui.label(format!(
                     "diversity: origins {:.2} · hues {:.2} · sameness {:.2}",
@@ -174,6 +197,18 @@ mod tests {
         assert_eq!(
             missing_in_words(stack.missing_report()),
             "2 characters shown without a font: U+10600 U+E000"
+        );
+    }
+
+    #[test]
+    fn the_outbox_is_told_in_words() {
+        assert_eq!(
+            outbox_in_words(1),
+            "outbox: 1 dream or withdrawal waits for the exhibition's database"
+        );
+        assert_eq!(
+            outbox_in_words(12),
+            "outbox: 12 dreams and withdrawals wait for the exhibition's database"
         );
     }
 

@@ -21,6 +21,7 @@ use crate::{
         flow::{KioskFlow, wait_in_words},
     },
     narrative::{
+        StoreHandle,
         receipt::Receipt,
         store::{Moderation, Status, StoredNarrative},
     },
@@ -43,6 +44,7 @@ fn curator_screens(
     mut confirm_quit: Local<bool>,
     flow: Res<KioskFlow>,
     translations: Res<Translations>,
+    store: Option<Res<StoreHandle>>,
 ) -> Result {
     let say = translations.voice(flow.home_language());
     match curator.stage.clone() {
@@ -61,10 +63,12 @@ fn curator_screens(
             Ok(())
         }
         Stage::Open => {
+            let waiting = store.map_or(0, |store| store.0.outbox_depth());
             curator_panel(
                 contexts.ctx_mut()?,
                 &mut curator,
                 &policy,
+                waiting,
                 &mut actions,
                 &mut confirm_quit,
                 say,
@@ -257,10 +261,13 @@ fn listed(
     });
 }
 
+/// The panel; `waiting`: how many dreams and withdrawals wait in the kiosk's outbox for the
+/// exhibition's database.
 fn curator_panel(
     ctx: &egui::Context,
     curator: &mut Curator,
     policy: &KioskPolicy,
+    waiting: usize,
     actions: &mut MessageWriter<CuratorAction>,
     confirm_quit: &mut bool,
     say: Voice<'_>,
@@ -278,6 +285,10 @@ fn curator_panel(
                 .with_count("hidden", counts.hidden)
                 .with_count("withdrawn", counts.withdrawn);
             words(ui, &say.phrase(&counted), Look::body());
+            if waiting > 0 {
+                let outbox = Phrase::new("curator-outbox").with_count("count", waiting);
+                words(ui, &say.phrase(&outbox), Look::small());
+            }
             let policy_words = match policy.moderation {
                 Moderation::Post => say.text("curator-post-moderation"),
                 Moderation::Pre => say.text("curator-pre-moderation"),

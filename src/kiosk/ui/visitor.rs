@@ -432,9 +432,12 @@ fn receipt_screen(
     kiosk_window("receipt", anchor, offset).show(ctx, |ui| {
         ui.set_max_width(560.0);
         sides.column(ui, |ui| {
-            let (title, text) = match (shown.status, shown.shown) {
-                (_, false) => ("receipt-kept-title", "receipt-kept"),
-                (Status::Pending, true) => ("receipt-pending-title", "receipt-pending"),
+            let (title, text) = match (shown.status, shown.shown, shown.id) {
+                (_, false, _) => ("receipt-kept-title", "receipt-kept"),
+                (Status::Pending, true, _) => ("receipt-pending-title", "receipt-pending"),
+                // Kept in the outbox while the exhibition's database is away: its thread comes
+                // once it is forwarded, not at once.
+                (_, true, None) => ("receipt-soon-title", "receipt-soon"),
                 _ => ("receipt-woven-title", "receipt-woven"),
             };
             words(ui, &say.text(title), Look::title(40.0));

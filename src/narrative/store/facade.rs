@@ -33,6 +33,14 @@ impl Database {
         PgDatabase::open(url).map(|db| Self::Postgres(Box::new(db)))
     }
 
+    /// Connects to an exhibition's database as a machine that runs for hours does (see
+    /// [`PgDatabase::open_or_later`]): briefly, and without failing while the server is away.
+    /// The error beside the database says it is away now; it connects at its first use once the
+    /// server is back.
+    pub fn connect_or_later(url: &str) -> Result<(Self, Option<StoreError>), StoreError> {
+        PgDatabase::open_or_later(url).map(|(db, away)| (Self::Postgres(Box::new(db)), away))
+    }
+
     /// Opens the store at `location`: the SQLite file in a data folder (the folder must exist),
     /// or an exhibition's database.
     pub fn open_at(location: &Location) -> Result<Self, StoreError> {
@@ -210,7 +218,7 @@ impl Database {
     }
 
     /// Tells the exhibition this machine is alive: its `name`, its `role` (`"kiosk"`,
-    /// `"viewer"`), and how many submissions wait in its outbox. Nothing to tell for a store of
+    /// `"renderer"`), and how many submissions wait in its outbox. Nothing to tell for a store of
     /// one's own (SQLite): nobody else reads it.
     pub fn heartbeat(
         &mut self,

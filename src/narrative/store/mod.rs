@@ -32,9 +32,17 @@
 //! - `reader`: [`SqliteReader`], a connection opened read-only that can never write, create the
 //!   file or migrate it, and the read queries themselves, which [`SqliteDatabase`] shares;
 //! - `pg`: [`PgDatabase`] and [`PgReader`], the same two over an exhibition's PostgreSQL database;
-//! - `writer`: [`Store`], the handle to the one thread that owns the [`Database`].
+//! - `outbox`: [`Outbox`], a kiosk's own SQLite file where dreams (and withdrawals) wait while the
+//!   exhibition's database is unreachable, and from which they are forwarded, in order, once it is
+//!   back;
+//! - `writer`: [`Store`], the handle to the one thread that owns the [`Database`] (and a kiosk's
+//!   [`Outbox`]), and [`Writer`], what that thread's jobs work on;
+//! - `keeper`: a kiosk's outbox as that thread keeps it, and the turns of forwarding between its
+//!   jobs.
 
 mod facade;
+mod keeper;
+mod outbox;
 mod pg;
 mod reader;
 mod sql;
@@ -50,13 +58,14 @@ use super::{Narrative, NarrativeId, receipt::Receipt};
 use crate::i18n::Phrase;
 
 pub use facade::{Database, Reader};
+pub use outbox::{Entry, EntryKind, OUTBOX_FILE, OUTBOX_SCHEMA_VERSION, Outbox, Sent};
 pub use pg::{
-    CONNECT_TIMEOUT, EVENTS_CHANNEL, ExhibitionStatus, Listener, Machine, PgDatabase, PgReader,
-    check_exhibition_url, redact,
+    BRIEF_CONNECT_TIMEOUT, CONNECT_TIMEOUT, EVENTS_CHANNEL, ExhibitionStatus, Listener, Machine,
+    PgDatabase, PgReader, check_exhibition_url, redact,
 };
 pub use reader::SqliteReader;
 pub use sql::SqliteDatabase;
-pub use writer::Store;
+pub use writer::{Participation, Store, Submitted, Writer};
 
 /// Schema version this build writes in a SQLite store (`PRAGMA user_version`).
 pub const SCHEMA_VERSION: i64 = 4;
@@ -70,6 +79,12 @@ pub const DATABASE_FILE: &str = "dreamloom.sqlite3";
 pub const ERASURE_WAIT: Duration = Duration::from_millis(100);
 /// How often the writer thread, between jobs, retries erasures that readers held up.
 pub const ERASURE_RETRY_INTERVAL: Duration = Duration::from_secs(2);
+/// How often a kiosk's writer thread, between jobs, forwards what its [`Outbox`] holds to the
+/// exhibition's database (and, while that database is unreachable, looks whether it is back).
+pub const FORWARD_INTERVAL: Duration = Duration::from_secs(1);
+/// How often a machine of an exhibition tells the exhibition's database it is alive (see
+/// [`Database::heartbeat`]), while it can reach it.
+pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// Where the store is: this machine's own SQLite file, or an exhibition's shared PostgreSQL
 /// database.
@@ -310,8 +325,33 @@ pub enum StoreError {
     /// to change Dreamloom's tables. Every submission would fail, so the store refuses to open.
     #[error("the exhibition's database at {target} cannot be used for writing: {reason}")]
     ExhibitionReadOnly { target: String, reason: String },
+    /// The exhibition's database could not be reached a moment ago, and a running machine's
+    /// connection does not try again so soon (see [`Database::connect_or_later`]): the call
+    /// failed at once rather than wait for another timeout.
+    #[error(
+        "the exhibition's database at {target} could not be reached a moment ago (it is tried \
+         again shortly)"
+    )]
+    Unreachable { target: String },
     #[error("exhibition database error: {}", postgres_message(.0))]
     Postgres(#[from] postgres::Error),
+    /// A kiosk's [`Outbox`] (`outbox.sqlite3` in its data folder) could not be opened or set up.
+    #[error("the outbox at {path} could not be opened: {source}")]
+    OutboxOpen {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The outbox was written by a newer Dreamloom ([`OUTBOX_SCHEMA_VERSION`]).
+    #[error(
+        "the outbox at {path} was written by a newer Dreamloom (schema {found}, this one knows up \
+         to {known}); forward it with that version (`dreamloom exhibition forward`)"
+    )]
+    NewerOutbox {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
     /// The database holds something Dreamloom never writes (an unknown status, a malformed
     /// receipt code or schema version): changed by hand, or by another program.
     #[error("the narrative store holds something this Dreamloom cannot read: {0}")]
@@ -334,6 +374,19 @@ impl StoreError {
                 Some(Phrase::new("code-already-withdrawn").with_text("code", receipt.as_str()))
             }
             _ => None,
+        }
+    }
+
+    /// Whether this error means the exhibition's database cannot be reached now — refused,
+    /// timed out, the connection lost, the server shutting down — rather than that it refused
+    /// what was asked of it (a taken receipt code, an unknown one, a constraint). A kiosk keeps
+    /// a dream in its outbox on the first kind only: the second would fail again when forwarded.
+    #[must_use]
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } | StoreError::Unreachable { .. } => true,
+            StoreError::Postgres(error) => pg::unreachable(error),
+            _ => false,
         }
     }
 }

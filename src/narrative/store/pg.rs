@@ -42,7 +42,7 @@
 
 use std::{
     cell::{Cell, RefCell},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use postgres::{
@@ -67,6 +67,41 @@ pub const EVENTS_CHANNEL: &str = "dreamloom_events";
 /// How long connecting waits for the server when the connection string sets no
 /// `connect_timeout`.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The same for a running machine's writer ([`PgDatabase::open_or_later`]): a kiosk whose
+/// database host is gone keeps a dream in its outbox after this, rather than keep its visitor
+/// waiting.
+pub const BRIEF_CONNECT_TIMEOUT: Duration = Duration::from_millis(2500);
+
+/// How a connection copes with a server that does not answer.
+#[derive(Debug, Clone, Copy)]
+struct Patience {
+    /// How long connecting waits, unless the connection string says otherwise.
+    connect_timeout: Duration,
+    /// A connection whose sent data stays unacknowledged this long is given up (`TCP_USER_TIMEOUT`,
+    /// unless the connection string sets one), and an idle one is probed (TCP keepalives), so
+    /// that a network that drops without a word fails a call instead of hanging it for the
+    /// system's quarter of an hour; `None`: the system's defaults.
+    dead_network: Option<Duration>,
+    /// After a failed attempt to connect, none is made again before this has passed: calls
+    /// meanwhile fail at once with [`StoreError::Unreachable`] rather than each wait for a
+    /// timeout; `None`: every call tries.
+    retry_pause: Option<Duration>,
+}
+
+/// Commands and readers: wait as long as it takes a slow server to answer, and try at every call.
+const PATIENT: Patience = Patience {
+    connect_timeout: CONNECT_TIMEOUT,
+    dead_network: None,
+    retry_pause: None,
+};
+
+/// A running machine's writer, which a kiosk's visitors wait on (see
+/// [`PgDatabase::open_or_later`]).
+const BRIEF: Patience = Patience {
+    connect_timeout: BRIEF_CONNECT_TIMEOUT,
+    dead_network: Some(Duration::from_secs(6)),
+    retry_pause: Some(Duration::from_millis(500)),
+};
 
 /// Key of the advisory lock the schema is created and migrated under, so that two machines
 /// starting at once do not both create it ("Dreamloo" in ASCII).
@@ -179,7 +214,8 @@ enum Erasure {
 /// running piece needs (behind [`Database`](super::Database)); readers open a [`PgReader`].
 ///
 /// Its connection comes back by itself: after the server went away, the next call connects
-/// again (and fails with [`StoreError::Connect`] while it is still away).
+/// again, checks the server takes writes and brings the schema up to date as at the first
+/// connection (and fails with [`StoreError::Connect`] while it is still away).
 pub struct PgDatabase {
     link: Link,
     /// Whether the failure of the last erasure attempt was logged already (one warning per
@@ -197,12 +233,51 @@ impl PgDatabase {
     /// [`StoreError::ExhibitionReadOnly`]; a schema newer than this build's, as
     /// [`StoreError::NewerSchema`].
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let link = Link::open(url, "dreamloom-writer", WRITER_SESSION)?;
-        link.with(|client| {
-            ensure_writable(client, url)?;
-            migrate(client)?;
-            ensure_owner(client, url)
-        })?;
+        let link = Link::new(
+            url,
+            "dreamloom-writer",
+            WRITER_SESSION,
+            Some(prepare_writer),
+            PATIENT,
+        );
+        link.connect_now()?;
+        Ok(Self::connected(link))
+    }
+
+    /// [`PgDatabase::open`] for a machine that runs for hours and must not stop when the
+    /// database is away: connecting waits at most [`BRIEF_CONNECT_TIMEOUT`], a network that
+    /// drops without a word fails a call within seconds, and after a failed attempt to connect
+    /// calls fail at once ([`StoreError::Unreachable`]) for half a second rather than each wait
+    /// again.
+    ///
+    /// A database that cannot be reached now is no failure: the answer is a database not yet
+    /// connected, which connects (and sets up its tables) at its first use once the server is
+    /// back, with the error that said it is away. A database that answers but cannot be used
+    /// (read-only, a newer schema) is the failure [`PgDatabase::open`] gives.
+    pub fn open_or_later(url: &str) -> Result<(Self, Option<StoreError>), StoreError> {
+        let link = Link::new(
+            url,
+            "dreamloom-writer",
+            WRITER_SESSION,
+            Some(prepare_writer),
+            BRIEF,
+        );
+        match link.connect_now() {
+            Ok(()) => Ok((Self::connected(link), None)),
+            Err(error) if error.is_unreachable() => Ok((
+                Self {
+                    link,
+                    erasure_warned: false,
+                },
+                Some(error),
+            )),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The database on a `link` that has just connected: one attempt to finish any erasure a
+    /// withdrawal left pending.
+    fn connected(link: Link) -> Self {
         let mut db = Self {
             link,
             erasure_warned: false,
@@ -215,7 +290,7 @@ impl PgDatabase {
                 ERASURE_RETRY_INTERVAL.as_secs()
             );
         }
-        Ok(db)
+        db
     }
 
     /// Loads the embedded samples into a database that has never held a narrative (once, however
@@ -483,7 +558,7 @@ impl PgDatabase {
     }
 
     /// Tells the exhibition this machine is alive: its `name`, its `role` (`"kiosk"`,
-    /// `"viewer"`), how many submissions wait in its outbox, and this build's version; the time is
+    /// `"renderer"`), how many submissions wait in its outbox, and this build's version; the time is
     /// the server's. Call it every few seconds; `dreamloom exhibition status` lists what it wrote.
     pub fn heartbeat(
         &mut self,
@@ -554,7 +629,7 @@ impl PgReader {
     /// is [`StoreError::OlderSchema`] (schema 0; nothing is created), one of a newer schema
     /// [`StoreError::NewerSchema`].
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let link = Link::open(url, "dreamloom-reader", READER_SESSION)?;
+        let link = Link::new(url, "dreamloom-reader", READER_SESSION, None, PATIENT);
         let found = link.with(schema_version)?;
         if found > POSTGRES_SCHEMA_VERSION {
             return Err(StoreError::NewerSchema {
@@ -687,7 +762,7 @@ impl PgReader {
 pub struct Machine {
     /// Its name (`--machine`, or its host name).
     pub name: String,
-    /// What it does: `"kiosk"`, `"viewer"`.
+    /// What it does: `"kiosk"`, `"renderer"`.
     pub role: String,
     /// When it last reported, milliseconds since the Unix epoch, by the server's clock.
     pub last_seen_ms: i64,
@@ -821,6 +896,10 @@ fn find_password_key(text: &str) -> Option<usize> {
     None
 }
 
+/// What a new connection runs after its session statements, before any other call: the writer's
+/// checks and migrations ([`prepare_writer`]). Given the connection string, for messages.
+type Prepare = fn(&mut Client, &str) -> Result<(), StoreError>;
+
 /// One connection to the exhibition's database that comes back by itself: when a call finds it
 /// lost (the server restarted, the network dropped), the next call connects again and sets its
 /// session up as the first time. Used from one thread at a time (it is `Send`, not `Sync`), as
@@ -829,43 +908,87 @@ struct Link {
     url: String,
     application: &'static str,
     session: &'static str,
-    client: RefCell<Client>,
-    lost: Cell<bool>,
+    prepare: Option<Prepare>,
+    patience: Patience,
+    /// `None` before the first connection and after one was lost.
+    client: RefCell<Option<Client>>,
+    /// No new connection is tried before this (see [`Patience::retry_pause`]).
+    retry_at: Cell<Option<Instant>>,
 }
 
 impl Link {
-    fn open(
+    /// A link to `url`, not connected yet: the first call connects.
+    fn new(
         url: &str,
         application: &'static str,
         session: &'static str,
-    ) -> Result<Self, StoreError> {
-        let client = connect(url, application, session)?;
-        Ok(Self {
+        prepare: Option<Prepare>,
+        patience: Patience,
+    ) -> Self {
+        Self {
             url: url.to_owned(),
             application,
             session,
-            client: RefCell::new(client),
-            lost: Cell::new(false),
-        })
+            prepare,
+            patience,
+            client: RefCell::new(None),
+            retry_at: Cell::new(None),
+        }
     }
 
-    /// Runs `work` on the connection, connecting again first if the last call lost it.
+    /// Connects now, unless connected already.
+    fn connect_now(&self) -> Result<(), StoreError> {
+        self.with(|_| Ok(()))
+    }
+
+    /// Runs `work` on the connection, connecting first if there is none (or the last call lost
+    /// it).
     fn with<R>(
         &self,
         work: impl FnOnce(&mut Client) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let mut client = self.client.borrow_mut();
-        if self.lost.get() || client.is_closed() {
-            *client = connect(&self.url, self.application, self.session)?;
-            self.lost.set(false);
-        }
-        let result = work(&mut client);
+        let mut slot = self.client.borrow_mut();
+        let client = match slot.take() {
+            Some(client) if !client.is_closed() => client,
+            _ => self.connect()?,
+        };
+        let client = slot.insert(client);
+        let result = work(client);
         if let Err(StoreError::Postgres(error)) = &result
             && connection_lost(error)
         {
-            self.lost.set(true);
+            *slot = None;
         }
         result
+    }
+
+    /// A new connection, its session set up and prepared; or, within the retry pause after a
+    /// failed attempt, [`StoreError::Unreachable`] at once.
+    fn connect(&self) -> Result<Client, StoreError> {
+        if let Some(at) = self.retry_at.get()
+            && Instant::now() < at
+        {
+            return Err(StoreError::Unreachable {
+                target: redact(&self.url),
+            });
+        }
+        let connected = connect(&self.url, self.application, self.session, self.patience).and_then(
+            |mut client| {
+                if let Some(prepare) = self.prepare {
+                    prepare(&mut client, &self.url)?;
+                }
+                Ok(client)
+            },
+        );
+        let retry_at = match &connected {
+            Err(error) if error.is_unreachable() => self
+                .patience
+                .retry_pause
+                .map(|pause| Instant::now() + pause),
+            _ => None,
+        };
+        self.retry_at.set(retry_at);
+        connected
     }
 }
 
@@ -878,17 +1001,49 @@ fn connection_lost(error: &postgres::Error) -> bool {
             .is_none_or(|db| matches!(db.severity(), "FATAL" | "PANIC"))
 }
 
+/// Whether `error` means the server cannot be reached now (see
+/// [`StoreError::is_unreachable`]): the connection closed, the network failed under it, or the
+/// server said it is shutting down, starting up or lost the connection (SQLSTATE classes 08 and
+/// 57P, or a fatal error). A statement the server refused, or a value that did not convert, is
+/// not.
+pub(super) fn unreachable(error: &postgres::Error) -> bool {
+    if error.is_closed()
+        || std::error::Error::source(error).is_some_and(|cause| cause.is::<std::io::Error>())
+    {
+        return true;
+    }
+    error.as_db_error().is_some_and(|db| {
+        let code = db.code().code();
+        matches!(db.severity(), "FATAL" | "PANIC")
+            || code.starts_with("08")
+            || code.starts_with("57P")
+    })
+}
+
 /// A new connection to `url`, named `application` in `pg_stat_activity` and set up with the
-/// `session` statements. Waits at most [`CONNECT_TIMEOUT`] unless the string says otherwise. No
-/// TLS: an exhibition's machines share a closed network.
-fn connect(url: &str, application: &str, session: &str) -> Result<Client, StoreError> {
+/// `session` statements, as patient as `patience` says unless the string says otherwise. No TLS:
+/// an exhibition's machines share a closed network.
+fn connect(
+    url: &str,
+    application: &str,
+    session: &str,
+    patience: Patience,
+) -> Result<Client, StoreError> {
     let failed = |source| StoreError::Connect {
         target: redact(url),
         source,
     };
     let mut config: Config = url.parse().map_err(failed)?;
     if config.get_connect_timeout().is_none() {
-        config.connect_timeout(CONNECT_TIMEOUT);
+        config.connect_timeout(patience.connect_timeout);
+    }
+    if let Some(limit) = patience.dead_network
+        && config.get_tcp_user_timeout().is_none()
+    {
+        config
+            .tcp_user_timeout(limit)
+            .keepalives(true)
+            .keepalives_idle(limit / 2);
     }
     if config.get_application_name().is_none() {
         config.application_name(application);
@@ -896,6 +1051,14 @@ fn connect(url: &str, application: &str, session: &str) -> Result<Client, StoreE
     let mut client = config.connect(NoTls).map_err(failed)?;
     client.batch_execute(session).map_err(failed)?;
     Ok(client)
+}
+
+/// What the writer checks and does on each new connection: the server takes writes, the schema
+/// is this build's (created or migrated), and the role may rewrite the tables.
+fn prepare_writer(client: &mut Client, url: &str) -> Result<(), StoreError> {
+    ensure_writable(client, url)?;
+    migrate(client)?;
+    ensure_owner(client, url)
 }
 
 /// Fails with [`StoreError::ExhibitionReadOnly`] unless the server takes writes from this
