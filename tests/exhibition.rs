@@ -96,7 +96,7 @@ fn submit_at_the_kiosk(store: &Store, i: usize) -> (Receipt, i64, i64) {
 
 /// Waits (a minute at most) until `store`'s outbox is empty.
 fn until_the_outbox_is_empty(store: &Store) {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     while store.outbox_depth() > 0 {
         assert!(
             Instant::now() < deadline,
@@ -133,7 +133,7 @@ fn away_forwarding_fails_and_keeps_everything(data: &TempDir, url: &str, waiting
 
 /// Kills `child` (SIGKILL) as soon as the database holds a narrative; how many it held then.
 fn kill_once_one_is_stored(sql: &mut Client, child: &mut Child) -> i64 {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         let stored = narratives_in(sql);
         if stored >= 1 {

@@ -313,16 +313,17 @@ fn send_submissions(
             });
         if let Ok(stored) = &result {
             // The narrative's id, never its receipt code (which withdraws it).
-            match stored.id {
-                Some(id) => info!(
+            if let Some(id) = stored.id {
+                info!(
                     "kiosk submission stored as narrative {} ({})",
                     id.0,
                     stored.status.as_str()
-                ),
-                None => info!(
+                );
+            } else {
+                info!(
                     "kiosk submission kept in the outbox ({})",
                     stored.status.as_str()
-                ),
+                );
             }
         }
         answer.send(StoreReply::Stored(ticket, result));
@@ -389,15 +390,13 @@ fn send_code_requests(
                     writer
                         .withdraw(receipt)
                         .map(|(id, withdrawal)| {
-                            match id {
-                                Some(id) => info!(
-                                    "narrative {} withdrawn at the kiosk ({withdrawal:?})",
-                                    id.0
-                                ),
-                                None => info!(
+                            if let Some(id) = id {
+                                info!("narrative {} withdrawn at the kiosk ({withdrawal:?})", id.0);
+                            } else {
+                                info!(
                                     "a dream was withdrawn at the kiosk through its outbox \
                                      ({withdrawal:?})"
-                                ),
+                                );
                             }
                             withdrawal
                         })

@@ -939,18 +939,17 @@ async fn submit_dream(
         Ok(Ok(Submitted { receipt, id })) => {
             state.outcomes.tell(Outcome::Stored);
             // The narrative id, never the receipt code.
-            match id {
-                Some(id) => {
-                    bevy::log::info!("the phone form stored dream #{}", id.0);
-                    state.tell(WebEvent::Submitted {
-                        receipt,
-                        id,
-                        status: admission.status,
-                        shown,
-                    });
-                }
+            if let Some(id) = id {
+                bevy::log::info!("the phone form stored dream #{}", id.0);
+                state.tell(WebEvent::Submitted {
+                    receipt,
+                    id,
+                    status: admission.status,
+                    shown,
+                });
+            } else {
                 // No thread for the kiosk to fly to yet: it joins the cloak once forwarded.
-                None => bevy::log::info!("the phone form kept a dream in the outbox"),
+                bevy::log::info!("the phone form kept a dream in the outbox");
             }
             // The keepsake card, painted off the server's threads; the receipt waits for it at
             // most CARD_WAIT. It is drawn from the words alone, so a dream still in the outbox
@@ -1097,13 +1096,12 @@ async fn withdraw_dream(
     let store = Arc::clone(&state.store);
     match tokio::task::spawn_blocking(move || store.withdraw_honestly(receipt)).await {
         Ok(Ok((id, withdrawal))) => {
-            match id {
-                Some(id) => {
-                    bevy::log::info!("the phone form withdrew dream #{} ({withdrawal:?})", id.0);
-                }
-                None => bevy::log::info!(
+            if let Some(id) = id {
+                bevy::log::info!("the phone form withdrew dream #{} ({withdrawal:?})", id.0);
+            } else {
+                bevy::log::info!(
                     "the phone form withdrew a dream through the outbox ({withdrawal:?})"
-                ),
+                );
             }
             state.tell(WebEvent::Withdrawn { receipt });
             let pending = withdrawal == Withdrawal::Pending;

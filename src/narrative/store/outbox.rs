@@ -497,12 +497,12 @@ impl Outbox {
         let seq = row.seq;
         let entry = match row.entry() {
             Ok(entry) => entry,
-            Err(error) => return self.set_aside(seq, error.to_string()).map(Some),
+            Err(error) => return self.put_aside(seq, error.to_string()).map(Some),
         };
         let sent = match entry.kind {
             EntryKind::Submit {
                 words: Err(reason), ..
-            } => return self.set_aside(seq, reason).map(Some),
+            } => return self.put_aside(seq, reason).map(Some),
             EntryKind::Submit {
                 words: Ok(valid),
                 status,
@@ -544,7 +544,7 @@ impl Outbox {
         Ok(Some(sent))
     }
 
-    fn set_aside(&mut self, seq: i64, reason: String) -> Result<Sent, StoreError> {
+    fn put_aside(&mut self, seq: i64, reason: String) -> Result<Sent, StoreError> {
         self.refuse(seq, &reason)?;
         Ok(Sent::SetAside { seq, reason })
     }

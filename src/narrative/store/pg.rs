@@ -594,7 +594,7 @@ pub struct Listener {
 impl Listener {
     /// Connects to `url` and listens.
     pub fn open(url: &str) -> Result<Self, StoreError> {
-        let mut client = connect(url, "dreamloom-listener", READER_SESSION)?;
+        let mut client = connect(url, "dreamloom-listener", READER_SESSION, BRIEF)?;
         client.batch_execute(&format!("LISTEN {EVENTS_CHANNEL}"))?;
         Ok(Self { client })
     }
@@ -1008,7 +1008,8 @@ fn connection_lost(error: &postgres::Error) -> bool {
 /// not.
 pub(super) fn unreachable(error: &postgres::Error) -> bool {
     if error.is_closed()
-        || std::error::Error::source(error).is_some_and(|cause| cause.is::<std::io::Error>())
+        || std::error::Error::source(error)
+            .is_some_and(<dyn std::error::Error + 'static>::is::<std::io::Error>)
     {
         return true;
     }
