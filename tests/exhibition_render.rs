@@ -21,7 +21,9 @@ use dreamloom::{
     },
     protocol::ShowPlaying,
     protocol::show::Show,
-    testing::{gpu_available, one_renderer_at_a_time, postgres_available},
+    testing::{
+        TempDir, dreamloom_command, gpu_available, one_renderer_at_a_time, postgres_available,
+    },
 };
 use image::RgbaImage;
 
@@ -33,6 +35,21 @@ fn dream(text: &str, origin: &str) -> ValidSubmission {
         consent: Consent::default(),
     })
     .expect("valid dream")
+}
+
+/// Kiosk B: another machine, a `dreamloom` process of its own, submitting to the exhibition.
+fn submit_from_kiosk_b(url: &str, data: &TempDir, text: &str, origin: &str) {
+    let output = dreamloom_command()
+        .args(["--exhibition", url, "--machine", "kiosk-b", "--data"])
+        .arg(data.path())
+        .args(["submit", "--text", text, "--origin", origin])
+        .output()
+        .expect("dreamloom runs");
+    assert!(
+        output.status.success(),
+        "kiosk B's submission: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A headless renderer following the exhibition at `location`, its clock held at `seconds` of
@@ -94,9 +111,10 @@ fn renderers_show_the_same_cloak_at_the_same_moment_whenever_they_started() {
     }
     let _gpu = one_renderer_at_a_time();
     let location = Location::Postgres(server.url());
-    // Two kiosks: two machines' stores on the one database.
+    // Two kiosks: this process's store, and another process on its own data folder.
     let kiosk_a = Arc::new(Store::open_at(&location, Seed::Empty).expect("kiosk A"));
-    let kiosk_b = Store::open_at(&location, Seed::Empty).expect("kiosk B");
+    let kiosk_b = TempDir::new("exhibition-kiosk-b");
+    let url = server.url();
     let epoch_ms = Reader::open_at(&location)
         .and_then(|reader| reader.epoch_ms())
         .expect("read the epoch")
@@ -109,13 +127,14 @@ fn renderers_show_the_same_cloak_at_the_same_moment_whenever_they_started() {
         .iter()
         .enumerate()
     {
-        let kiosk: &Store = if i % 2 == 0 { &kiosk_a } else { &kiosk_b };
-        kiosk
-            .submit(
-                dream(&format!("first night, dream {i}"), origin),
-                Admission::default(),
-            )
-            .expect("submitted");
+        let text = format!("first night, dream {i}");
+        if i % 2 == 0 {
+            kiosk_a
+                .submit(dream(&text, origin), Admission::default())
+                .expect("submitted");
+        } else {
+            submit_from_kiosk_b(&url, &kiosk_b, &text, origin);
+        }
     }
     // Renderer A starts now and renders this moment: the three dreams are on the cloak.
     let now = now_ms();
@@ -125,13 +144,14 @@ fn renderers_show_the_same_cloak_at_the_same_moment_whenever_they_started() {
 
     // Meanwhile both kiosks take more dreams; A hears of them as they come.
     for (i, origin) in ["Tuareg, Agadez", "Welsh, Bangor"].iter().enumerate() {
-        let kiosk: &Store = if i % 2 == 0 { &kiosk_b } else { &kiosk_a };
-        kiosk
-            .submit(
-                dream(&format!("second night, dream {i}"), origin),
-                Admission::default(),
-            )
-            .expect("submitted");
+        let text = format!("second night, dream {i}");
+        if i % 2 == 0 {
+            submit_from_kiosk_b(&url, &kiosk_b, &text, origin);
+        } else {
+            kiosk_a
+                .submit(dream(&text, origin), Admission::default())
+                .expect("submitted");
+        }
     }
     let after = now_ms();
     // A moment after every dream has entered: A has been through it all, frame by frame.
