@@ -12,7 +12,7 @@ use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 
 use super::ExhibitionClock;
 use super::{
-    Appearance, Narrative, NarrativeArchive,
+    Narrative, NarrativeArchive, Span,
     store::{Listener, Location, Reader, now_ms},
     timeline::Timeline,
 };
@@ -44,9 +44,7 @@ impl Plugin for StoreFeedPlugin {
         let spawned = thread::Builder::new()
             .name("dreamloom-store-feed".into())
             .spawn(move || match (&location, shared) {
-                (Location::Postgres(url), Some(clock)) => {
-                    follow_exhibition(url, &location, clock, &tx);
-                }
+                (Location::Postgres(url), Some(_)) => follow_exhibition(url, &location, &tx),
                 _ => poll_store(&location, &tx),
             });
         if let Err(error) = spawned {
@@ -54,7 +52,12 @@ impl Plugin for StoreFeedPlugin {
         }
         app.insert_resource(StoreFeed(rx))
             .init_resource::<StoreStats>()
-            .add_systems(Update, receive_narratives.in_set(AppSystems::ReadInput));
+            .add_systems(
+                Update,
+                (receive_narratives, follow_period)
+                    .chain()
+                    .in_set(AppSystems::ReadInput),
+            );
     }
 }
 
@@ -63,7 +66,7 @@ enum Shown {
     /// The narratives to show from now on.
     Now(Vec<Narrative>),
     /// An exhibition's narratives, each coming and going at the time its events carry.
-    Timed(Vec<Narrative>, Vec<Appearance>),
+    Timed(Vec<Narrative>, Vec<Span>),
 }
 
 /// A machine's own store: polls the log's last sequence number and, on a change, sends the
@@ -106,15 +109,9 @@ fn poll_store(location: &Location, tx: &Sender<(Shown, StoreStats)>) {
 /// clock, not of when this machine heard. A narrative enters [`ENTRY_DELAY_MS`] after the time
 /// its event carries, so every renderer that hears of it within that delay weaves it in at the
 /// same instant; one that hears later (restarted, or cut off a while) rebuilds to the same state.
-fn follow_exhibition(
-    url: &str,
-    location: &Location,
-    clock: ExhibitionClock,
-    tx: &Sender<(Shown, StoreStats)>,
-) {
+fn follow_exhibition(url: &str, location: &Location, tx: &Sender<(Shown, StoreStats)>) {
     let mut events = Vec::new();
     let mut last_seq = 0;
-    let mut period = None;
     let mut connection: Option<(Reader, Option<Listener>)> = None;
     let mut complained = false;
     loop {
@@ -149,14 +146,11 @@ fn follow_exhibition(
             events.extend(fresh);
             news
         });
-        let now = now_ms();
-        let this_period = clock.period_start(now);
         match caught_up {
-            Ok(news) if news || period != Some(this_period) => match reader.narratives() {
+            Ok(true) => match reader.narratives() {
                 Ok(stored) => {
-                    period = Some(this_period);
                     let timeline = Timeline::from_log(&stored, &events);
-                    let (narratives, appearances) = timed(&timeline, &clock, now);
+                    let (narratives, appearances) = timed(&timeline);
                     let stats = StoreStats {
                         last_submission_ms: reader.last_submission_ms().ok().flatten(),
                         bytes: reader.size_bytes().unwrap_or(0),
@@ -196,20 +190,16 @@ fn follow_exhibition(
     }
 }
 
-/// The timeline's narratives and their appearances on the dream clock of the period holding
-/// `now_ms`.
-fn timed(
-    timeline: &Timeline,
-    clock: &ExhibitionClock,
-    now_ms: i64,
-) -> (Vec<Narrative>, Vec<Appearance>) {
-    let seconds = |at_ms: i64| clock.seconds_at(at_ms + ENTRY_DELAY_MS, now_ms);
+/// The timeline's narratives and when each is on the cloak: [`ENTRY_DELAY_MS`] after its
+/// events' times, in milliseconds since the Unix epoch (the app puts them on its period's clock).
+fn timed(timeline: &Timeline) -> (Vec<Narrative>, Vec<Span>) {
+    let entered = |at_ms: i64| at_ms + ENTRY_DELAY_MS;
     let mut appearances = Vec::new();
     for life in &timeline.lives {
-        appearances.extend(life.shown.iter().map(|&(from, until)| Appearance {
+        appearances.extend(life.shown.iter().map(|&(from, until)| Span {
             id: life.narrative.id,
-            from: seconds(from),
-            until: until.map(seconds),
+            from_ms: entered(from),
+            until_ms: until.map(entered),
         }));
     }
     let narratives = timeline.lives.iter().map(|l| l.narrative.clone()).collect();
@@ -231,6 +221,7 @@ pub struct StoreStats {
 
 fn receive_narratives(
     feed: Res<StoreFeed>,
+    shared: Option<Res<ExhibitionClock>>,
     mut archive: ResMut<NarrativeArchive>,
     mut stats: ResMut<StoreStats>,
 ) {
@@ -241,13 +232,28 @@ fn receive_narratives(
             }
             *stats = fresh;
         }
-        Ok((Shown::Timed(narratives, appearances), fresh)) => {
-            let timed = NarrativeArchive::timed(narratives, appearances);
+        Ok((Shown::Timed(narratives, spans), fresh)) => {
+            let start = shared.map_or(0, |clock| clock.period_start(now_ms()));
+            let timed = NarrativeArchive::in_period(narratives, spans, start);
             if !archive.same_as(&timed) {
                 *archive = timed;
             }
             *stats = fresh;
         }
         Err(TryRecvError::Empty | TryRecvError::Disconnected) => {}
+    }
+}
+
+/// When the exhibition's clock begins a new period (a new loop of the show, a new day), its
+/// narratives' times are counted from the new start — at once, whether or not the database
+/// answers just then.
+fn follow_period(shared: Option<Res<ExhibitionClock>>, mut archive: ResMut<NarrativeArchive>) {
+    let Some(shared) = shared else {
+        return;
+    };
+    let start = shared.period_start(now_ms());
+    if archive.period_start_ms().is_some_and(|held| held != start) {
+        let rebased = archive.rebased(start);
+        *archive = rebased;
     }
 }

@@ -85,6 +85,19 @@ pub struct NarrativeArchive {
     /// Every moment a narrative comes or goes, in order, once each.
     #[reflect(ignore)]
     instants: Vec<f32>,
+    /// An exhibition's archive: when each narrative is on the cloak in milliseconds since the
+    /// Unix epoch, and the start of the clock's period its appearances are counted from.
+    #[reflect(ignore)]
+    exhibition: Option<(Vec<Span>, i64)>,
+}
+
+/// When a narrative is on an exhibition's cloak, milliseconds since the Unix epoch: from
+/// `from_ms`, until `until_ms` (`None`: to the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub id: NarrativeId,
+    pub from_ms: i64,
+    pub until_ms: Option<i64>,
 }
 
 /// When a narrative is on the cloak, on the dream clock: from `from`, until `until` (`None`: to
@@ -119,6 +132,45 @@ impl NarrativeArchive {
             narratives,
             appearances,
             instants,
+            exhibition: None,
+        }
+    }
+
+    /// An exhibition's archive: `spans` put on the dream clock of the period that began at
+    /// `period_start_ms` (a moment `t` is `(t - period_start_ms) / 1000` seconds; before the
+    /// period, negative).
+    #[must_use]
+    pub fn in_period(narratives: Vec<Narrative>, spans: Vec<Span>, period_start_ms: i64) -> Self {
+        let seconds = |at_ms: i64| ((at_ms - period_start_ms) as f64 / 1000.0) as f32;
+        let appearances = spans
+            .iter()
+            .map(|span| Appearance {
+                id: span.id,
+                from: seconds(span.from_ms),
+                until: span.until_ms.map(seconds),
+            })
+            .collect();
+        Self {
+            exhibition: Some((spans, period_start_ms)),
+            ..Self::timed(narratives, appearances)
+        }
+    }
+
+    /// The start of the period an exhibition's archive counts from; `None` for any other.
+    #[must_use]
+    pub fn period_start_ms(&self) -> Option<i64> {
+        self.exhibition.as_ref().map(|(_, start)| *start)
+    }
+
+    /// This exhibition's archive counted from another period's start (the same archive when it
+    /// is not an exhibition's).
+    #[must_use]
+    pub fn rebased(&self, period_start_ms: i64) -> Self {
+        match &self.exhibition {
+            Some((spans, _)) => {
+                Self::in_period(self.narratives.clone(), spans.clone(), period_start_ms)
+            }
+            None => self.clone(),
         }
     }
 
@@ -155,7 +207,9 @@ impl NarrativeArchive {
     /// Whether `other` holds the same narratives, coming and going at the same times.
     #[must_use]
     pub fn same_as(&self, other: &Self) -> bool {
-        self.narratives == other.narratives && self.appearances == other.appearances
+        self.narratives == other.narratives
+            && self.appearances == other.appearances
+            && self.period_start_ms() == other.period_start_ms()
     }
 
     /// What a timed archive says happened up to `seconds`: each appearance begun by then, its
@@ -187,5 +241,37 @@ impl NarrativeArchive {
         let start = self.instants.partition_point(|&t| t <= after);
         let end = self.instants.partition_point(|&t| t <= until);
         &self.instants[start..end.max(start)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exhibitions_archive_counts_its_times_from_its_period() {
+        let narrative = Narrative {
+            id: NarrativeId(7),
+            text: "a door in the rain".into(),
+            origin: "Welsh, Bangor".into(),
+            language: None,
+            consent: Consent::default(),
+        };
+        let spans = vec![Span {
+            id: NarrativeId(7),
+            from_ms: 65_000,
+            until_ms: Some(125_000),
+        }];
+        let archive = NarrativeArchive::in_period(vec![narrative], spans, 60_000);
+        assert_eq!(archive.period_start_ms(), Some(60_000));
+        assert!(archive.displayed_at(4.9).is_empty());
+        assert_eq!(archive.displayed_at(5.0).len(), 1);
+        assert!(archive.displayed_at(65.0).is_empty(), "gone at 125 s");
+        // The next period (a minute later): the same moments, a minute earlier on its clock.
+        let next = archive.rebased(120_000);
+        assert_eq!(next.period_start_ms(), Some(120_000));
+        assert_eq!(next.displayed_at(4.9).len(), 1, "still there till 125 s");
+        assert!(next.displayed_at(5.0).is_empty());
+        assert!(!next.same_as(&archive));
     }
 }

@@ -133,6 +133,10 @@ fn show_voices(
         Some(began) => (turns, began.to_bits() as usize, usize::MAX),
         None => (turns, loom.threads().len(), loom.staying()),
     };
+    // News of a dream that came before the phase began changes whom to choose among.
+    if phase_began.is_some() && archive.is_changed() {
+        *chosen_for = None;
+    }
     let was_silent = chosen_for
         .as_ref()
         .is_none_or(|(turns, ..)| turns.is_empty());
@@ -229,11 +233,13 @@ fn advance_protocol(
     let loop_start = (loop_index * loop_ticks) as f32 * TICK_SECONDS;
     let seconds_of_tick = |tick: u64| loop_start + tick as f32 * TICK_SECONDS;
     // News that changes what the protocol has already been through: it starts the night again.
+    // (Compared at the tick the protocol has reached: nothing came or went between the last
+    // sync and it, or it would have synced there, so the story kept is the story up to it.)
     let story_changed = timed
         && archive.is_changed()
-        && timed_story
-            .as_ref()
-            .is_some_and(|(at, history)| archive.history_until(*at) != *history);
+        && timed_story.as_ref().is_some_and(|(_, history)| {
+            archive.history_until(seconds_of_tick(protocol.tick_count())) != *history
+        });
     // A new loop of the show, or the clock set back: the night begins again.
     if *current_loop != Some(loop_index) || protocol.tick_count() > ticks_wanted || story_changed {
         *protocol = Protocol::new(scape.seed);

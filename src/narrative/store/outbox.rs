@@ -460,10 +460,12 @@ impl Outbox {
     }
 
     /// Notes that entry `seq` may reach the database from now on (see [`Entry::attempted`]).
-    fn mark_attempted(&mut self, seq: i64) -> Result<(), StoreError> {
-        self.conn
+    /// Marks the entry `seq` as (perhaps) sent; whether it is still in the outbox.
+    fn mark_attempted(&mut self, seq: i64) -> Result<bool, StoreError> {
+        let marked = self
+            .conn
             .execute("UPDATE entries SET attempted = 1 WHERE seq = ?1", [seq])?;
-        Ok(())
+        Ok(marked == 1)
     }
 
     /// Moves the entry `seq` to the `refused` table with `reason`.
@@ -507,8 +509,12 @@ impl Outbox {
                 words: Ok(valid),
                 status,
             } => {
-                if !entry.attempted {
-                    self.mark_attempted(seq)?;
+                // Marked attempted before it is sent, in one statement that also tells whether
+                // it is still there: a visitor's withdrawal (`erase_kept`) may have taken it out
+                // since it was read (another process forwarding beside the kiosk). Gone, it is
+                // not sent; marked, a withdrawal from now on follows it to the database.
+                if !self.mark_attempted(seq)? {
+                    return self.forward_next(db);
                 }
                 let admission = Admission {
                     status,
