@@ -216,7 +216,18 @@ fn a_withdrawn_dream_is_in_no_frame_and_the_film_follows_the_speed() {
     for &i in &[3usize, 9, 10, 17] {
         std::fs::remove_file(&film_frames[i]).expect("removed");
     }
+    let modified = |i: usize| {
+        std::fs::metadata(&film_frames[i])
+            .and_then(|m| m.modified())
+            .expect("frame's time")
+    };
+    let kept_before = modified(4);
     timelapse(&withdrawn_store, &film);
+    assert_eq!(
+        modified(4),
+        kept_before,
+        "a frame already there is not rendered again"
+    );
     for (k, &i) in [3usize, 9, 10, 17].iter().enumerate() {
         let again = image::open(&film_frames[i]).expect("frame again");
         let first_time = image::load_from_memory(&originals[k]).expect("original");
