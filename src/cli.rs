@@ -322,6 +322,10 @@ pub struct RenderArgs {
     /// Print resolution written into the PNG (dots per inch), for print shops and layout programs.
     #[arg(long, value_parser = parse_dpi)]
     pub dpi: Option<f32>,
+    /// A projector layout (RON): render each output's frame — its slice of one wide view, edge
+    /// blended and corner-pinned — into the folder --out names, as NAME.png.
+    #[arg(long, value_name = "LAYOUT.ron", conflicts_with_all = ["tile", "dpi"])]
+    pub outputs: Option<PathBuf>,
     /// Render in tiles no longer than this on either side (default: only past 8192, in tiles of
     /// 2048).
     #[arg(long, value_name = "PIXELS", value_parser = clap::value_parser!(u32).range(16..=8192))]

@@ -26,6 +26,7 @@ pub mod narrative;
 // Time, the camera, the embedded shaders.
 pub mod camera;
 pub mod clock;
+pub mod outputs;
 pub mod shaders;
 // The cloak and the dreamscape.
 pub mod dreamscape;

@@ -25,7 +25,7 @@ const LAYERS: &[&[&str]] = &[
     &["narrative"],
     // Time, the embedded shaders.
     &["clock", "shaders"],
-    &["camera"],
+    &["camera", "outputs"],
     // The cloak and the dreamscape.
     &["weave", "dreamscape"],
     // The keepsake card: a narrative's words and thread, drawn on the CPU.

@@ -17,6 +17,7 @@ use crate::{
     },
     cli::{BenchArgs, RenderArgs, SceneArgs, SequenceArgs, TimelapseArgs},
     narrative::{synthetic::synthetic_narratives, timeline::Timeline},
+    outputs::{Layout, finish_output},
     protocol::{ShowPlaying, show::Show},
     tuning::preset::Preset,
 };
@@ -31,9 +32,19 @@ pub fn render(place: &Place, args: RenderArgs, out: &mut impl Write) -> Result<(
         seconds,
         dpi,
         tile,
+        outputs,
         scene,
     } = args;
+    // A layout with a mistake is refused before anything else is read.
+    let layout = outputs
+        .as_deref()
+        .map(|path| Layout::load(path, None))
+        .transpose()
+        .map_err(|e| Failure::new(e.to_string()))?;
     let scene = Scene::load(place, scene)?;
+    if let Some(layout) = layout {
+        return render_outputs(&scene, &layout, &path, seconds, out);
+    }
     let started = Instant::now();
     eprintln!(
         "dreamloom: rendering {width}×{height} (seed {}, {seconds:.1} s into the dream, {} threads): preparing the GPU…",
@@ -99,6 +110,46 @@ pub fn render(place: &Place, args: RenderArgs, out: &mut impl Write) -> Result<(
         started.elapsed().as_secs_f32()
     );
     writeln!(out, "{}", path.display())?;
+    Ok(())
+}
+
+/// Renders each output of the projector `layout` into the folder `folder`: its
+/// slice of the one wide view, blended and warped as its projector shows it.
+fn render_outputs(
+    scene: &Scene,
+    layout: &Layout,
+    folder: &Path,
+    seconds: f32,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
+    std::fs::create_dir_all(folder).map_err(|e| {
+        Failure::new(format!(
+            "could not make the folder {}: {e}",
+            folder.display()
+        ))
+    })?;
+    let full = layout.full_size();
+    eprintln!(
+        "dreamloom: {} outputs, one view of {}×{}: preparing the GPU…",
+        layout.outputs.len(),
+        full.x,
+        full.y
+    );
+    let first = &layout.outputs[0];
+    let mut renderer = scene
+        .renderer(first.size.0, first.size.1, seconds)
+        .map_err(render_failure)?;
+    for (index, output) in layout.outputs.iter().enumerate() {
+        renderer.resize(output.size.0, output.size.1);
+        renderer.set_view(Some(layout.view_of(index)));
+        let slice = renderer.capture().map_err(render_failure)?;
+        let frame = finish_output(layout, index, &slice);
+        let file = folder.join(format!("{}.png", output.name));
+        frame
+            .save_with_format(&file, image::ImageFormat::Png)
+            .map_err(|e| Failure::new(format!("could not write {}: {e}", file.display())))?;
+        writeln!(out, "{}", file.display())?;
+    }
     Ok(())
 }
 
