@@ -7,7 +7,7 @@
 
 use std::f32::consts::TAU;
 
-use bevy::math::Vec3;
+use bevy::{color::Srgba, math::Vec3};
 
 use crate::{
     hash::{stable_hash, unit},
@@ -114,13 +114,7 @@ impl Canvas {
 }
 
 fn to_srgb_u8(linear: f32) -> u8 {
-    let c = linear.clamp(0.0, 1.0);
-    let s = if c <= 0.003_130_8 {
-        c * 12.92
-    } else {
-        1.055 * c.powf(1.0 / 2.4) - 0.055
-    };
-    (s * 255.0).round() as u8
+    (Srgba::gamma_function_inverse(linear.clamp(0.0, 1.0)) * 255.0).round() as u8
 }
 
 /// Lays `text` out in `width`, as large as fits in `height`, from `largest` down to `smallest`.

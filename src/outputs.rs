@@ -9,6 +9,7 @@ use std::path::Path;
 
 use bevy::{
     camera::SubCameraView,
+    color::Srgba,
     math::{DMat3, DVec2, DVec3, UVec2},
 };
 use serde::Deserialize;
@@ -314,21 +315,11 @@ pub fn apply(h: &DMat3, point: DVec2) -> DVec2 {
 pub fn finish_output(layout: &Layout, index: usize, slice: &image::RgbaImage) -> image::RgbaImage {
     let output = &layout.outputs[index];
     let (width, height) = slice.dimensions();
-    let decode = |c: u8| {
-        let s = f32::from(c) / 255.0;
-        if s <= 0.04045 {
-            s / 12.92
-        } else {
-            ((s + 0.055) / 1.055).powf(2.4)
-        }
-    };
+    let decode = |c: u8| Srgba::gamma_function(f32::from(c) / 255.0);
     let encode = |l: f32| {
-        let s = if l <= 0.003_130_8 {
-            l * 12.92
-        } else {
-            1.055 * l.powf(1.0 / 2.4) - 0.055
-        };
-        (s * 255.0).round().clamp(0.0, 255.0) as u8
+        (Srgba::gamma_function_inverse(l) * 255.0)
+            .round()
+            .clamp(0.0, 255.0) as u8
     };
     // The blend, column by column.
     let mut blended = slice.clone();

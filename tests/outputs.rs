@@ -33,34 +33,23 @@ fn open(path: &Path) -> RgbaImage {
 }
 
 fn linear(c: u8) -> f64 {
-    let s = f64::from(c) / 255.0;
-    if s <= 0.04045 {
-        s / 12.92
-    } else {
-        ((s + 0.055) / 1.055).powf(2.4)
-    }
+    f64::from(bevy::color::Srgba::gamma_function(f32::from(c) / 255.0))
 }
 
-#[test]
-fn two_slices_side_by_side_are_the_wide_view() {
-    if !gpu_available("two_slices_side_by_side_are_the_wide_view") {
-        return;
-    }
-    let _gpu = one_renderer_at_a_time();
-    let dir = TempDir::new("outputs-slices");
-    let layout = dir.path().join("layout.ron");
-    std::fs::write(
-        &layout,
-        r#"(outputs: [
-            (name: "left", size: (320, 180)),
-            (name: "right", size: (320, 180)),
-        ])"#,
-    )
-    .expect("layout");
+/// Renders the two-output `layout` and, beside it, the one view of `wide_width`×180 its outputs
+/// are slices of: (the wide view, the left output, the right output).
+fn wide_and_slices(
+    label: &str,
+    layout: &str,
+    wide_width: u32,
+) -> (RgbaImage, RgbaImage, RgbaImage) {
+    let dir = TempDir::new(label);
+    let layout_path = dir.path().join("layout.ron");
+    std::fs::write(&layout_path, layout).expect("layout");
     let wide = dir.path().join("wide.png");
     render(&[
         "--width",
-        "640",
+        &wide_width.to_string(),
         "--height",
         "180",
         "--out",
@@ -69,14 +58,30 @@ fn two_slices_side_by_side_are_the_wide_view() {
     let outputs = dir.path().join("outputs");
     render(&[
         "--outputs",
-        layout.to_str().expect("utf-8"),
+        layout_path.to_str().expect("utf-8"),
         "--out",
         outputs.to_str().expect("utf-8"),
     ]);
-    let (wide, left, right) = (
+    (
         open(&wide),
         open(&outputs.join("left.png")),
         open(&outputs.join("right.png")),
+    )
+}
+
+#[test]
+fn two_slices_side_by_side_are_the_wide_view() {
+    if !gpu_available("two_slices_side_by_side_are_the_wide_view") {
+        return;
+    }
+    let _gpu = one_renderer_at_a_time();
+    let (wide, left, right) = wide_and_slices(
+        "outputs-slices",
+        r#"(outputs: [
+            (name: "left", size: (320, 180)),
+            (name: "right", size: (320, 180)),
+        ])"#,
+        640,
     );
     let mut sum = 0u64;
     for (x, y, pixel) in wide.enumerate_pixels() {
@@ -104,36 +109,13 @@ fn across_an_overlap_the_two_outputs_light_adds_up_to_the_view() {
         return;
     }
     let _gpu = one_renderer_at_a_time();
-    let dir = TempDir::new("outputs-blend");
-    let layout = dir.path().join("layout.ron");
-    std::fs::write(
-        &layout,
+    let (wide, left, right) = wide_and_slices(
+        "outputs-blend",
         r#"(outputs: [
             (name: "left", size: (320, 180), overlap: 64),
             (name: "right", size: (320, 180)),
         ])"#,
-    )
-    .expect("layout");
-    let wide = dir.path().join("wide.png");
-    render(&[
-        "--width",
-        "576",
-        "--height",
-        "180",
-        "--out",
-        wide.to_str().expect("utf-8"),
-    ]);
-    let outputs = dir.path().join("outputs");
-    render(&[
-        "--outputs",
-        layout.to_str().expect("utf-8"),
-        "--out",
-        outputs.to_str().expect("utf-8"),
-    ]);
-    let (wide, left, right) = (
-        open(&wide),
-        open(&outputs.join("left.png")),
-        open(&outputs.join("right.png")),
+        576,
     );
     // The overlap is columns 256..320 of the wide view: 256 + k of the left output, k of the
     // right one. Projectors add light: in linear light the two sum to the view.

@@ -18,7 +18,7 @@ use std::{
     path::Path,
 };
 
-use bevy::{camera::SubCameraView, math::UVec2};
+use bevy::{camera::SubCameraView, color::Srgba, math::UVec2};
 use image::RgbaImage;
 
 use super::{HeadlessRenderer, RenderError};
@@ -164,14 +164,7 @@ impl BloomLayer {
 
 /// sRGB byte → linear light.
 fn srgb_to_linear_table() -> [f32; 256] {
-    std::array::from_fn(|i| {
-        let s = i as f32 / 255.0;
-        if s <= 0.04045 {
-            s / 12.92
-        } else {
-            ((s + 0.055) / 1.055).powf(2.4)
-        }
-    })
+    std::array::from_fn(|i| Srgba::gamma_function(i as f32 / 255.0))
 }
 
 /// Steps of the linear → sRGB table: fine enough that every byte survives the round trip.
@@ -182,12 +175,9 @@ fn linear_to_srgb_table() -> Vec<u8> {
     (0..ENCODE_STEPS)
         .map(|i| {
             let l = i as f32 / (ENCODE_STEPS - 1) as f32;
-            let s = if l <= 0.003_130_8 {
-                l * 12.92
-            } else {
-                1.055 * l.powf(1.0 / 2.4) - 0.055
-            };
-            (s * 255.0).round().clamp(0.0, 255.0) as u8
+            (Srgba::gamma_function_inverse(l) * 255.0)
+                .round()
+                .clamp(0.0, 255.0) as u8
         })
         .collect()
 }
@@ -280,7 +270,7 @@ pub fn render_print(
     renderer.resize(layer.x, layer.y);
     renderer.set_view(None);
     let with = renderer.capture()?;
-    renderer.set_bloom(false);
+    renderer.without_bloom();
     let without = renderer.capture()?;
     let compositor = Compositor::new(BloomLayer::between(&with, &without));
     drop((with, without));
