@@ -371,6 +371,15 @@ pub struct SequenceArgs {
     /// Frames per second of dream time.
     #[arg(long, default_value_t = 30.0)]
     pub fps: f64,
+    #[command(flatten)]
+    pub film: FilmArgs,
+    #[command(flatten)]
+    pub scene: SceneArgs,
+}
+
+/// Where `sequence` and `timelapse` put their frames, and how large.
+#[derive(Debug, Args)]
+pub struct FilmArgs {
     /// A folder for PNG frames, or a .mp4 / .webm file (encoded by ffmpeg).
     #[arg(long, short)]
     pub out: PathBuf,
@@ -380,8 +389,6 @@ pub struct SequenceArgs {
     /// Height of the frames in pixels.
     #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(2..=8192))]
     pub height: u32,
-    #[command(flatten)]
-    pub scene: SceneArgs,
 }
 
 #[derive(Debug, Args)]
@@ -392,15 +399,8 @@ pub struct TimelapseArgs {
     /// Frames per second of film.
     #[arg(long, default_value_t = 30.0)]
     pub fps: f64,
-    /// A folder for PNG frames, or a .mp4 / .webm file (encoded by ffmpeg).
-    #[arg(long, short)]
-    pub out: PathBuf,
-    /// Width of the frames in pixels.
-    #[arg(long, default_value_t = 1280, value_parser = clap::value_parser!(u32).range(2..=8192))]
-    pub width: u32,
-    /// Height of the frames in pixels.
-    #[arg(long, default_value_t = 720, value_parser = clap::value_parser!(u32).range(2..=8192))]
-    pub height: u32,
+    #[command(flatten)]
+    pub film: FilmArgs,
     /// Seed of the dreamscape.
     #[arg(long, default_value_t = Dreamscape::default().seed)]
     pub seed: u64,

@@ -15,7 +15,7 @@ use crate::{
         sequence::{self, Encoder, Output, Timing},
         timelapse,
     },
-    cli::{BenchArgs, RenderArgs, SceneArgs, SequenceArgs, TimelapseArgs},
+    cli::{BenchArgs, FilmArgs, RenderArgs, SceneArgs, SequenceArgs, TimelapseArgs},
     narrative::{synthetic::synthetic_narratives, timeline::Timeline},
     outputs::{Layout, finish_output},
     protocol::{ShowPlaying, show::Show},
@@ -268,9 +268,11 @@ pub fn sequence(place: &Place, args: SequenceArgs, out: &mut impl Write) -> Resu
         from,
         to,
         fps,
-        out: path,
-        width,
-        height,
+        film: FilmArgs {
+            out: path,
+            width,
+            height,
+        },
         scene,
     } = args;
     let timing = Timing::new(f64::from(from), f64::from(to), fps)?;
@@ -300,9 +302,11 @@ pub fn timelapse(place: &Place, args: TimelapseArgs, out: &mut impl Write) -> Re
     let TimelapseArgs {
         speed,
         fps,
-        out: path,
-        width,
-        height,
+        film: FilmArgs {
+            out: path,
+            width,
+            height,
+        },
         seed,
         preset,
         no_caption,
