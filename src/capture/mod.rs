@@ -241,23 +241,16 @@ impl HeadlessRenderer {
         }
     }
 
-    /// Turns the camera's bloom off (a print's tiles get theirs from one layer; see
-    /// [`print`]) or back on as the piece sets it.
-    pub fn set_bloom(&mut self, on: bool) {
+    /// Takes the camera's bloom away (a print's tiles get theirs from one layer; see
+    /// [`print`]).
+    pub fn without_bloom(&mut self) {
         let world = self.app.world_mut();
         let cameras: Vec<Entity> = world
             .query_filtered::<Entity, With<CameraRig>>()
             .iter(world)
             .collect();
         for camera in cameras {
-            let mut camera = world.entity_mut(camera);
-            if on {
-                if !camera.contains::<Bloom>() {
-                    camera.insert(Bloom::NATURAL);
-                }
-            } else {
-                camera.remove::<Bloom>();
-            }
+            world.entity_mut(camera).remove::<Bloom>();
         }
     }
 
