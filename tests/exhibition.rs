@@ -19,7 +19,6 @@ use std::{
 
 use dreamloom::{
     narrative::{
-        Consent, ValidSubmission,
         import::import,
         receipt::Receipt,
         sample_narratives,
@@ -28,21 +27,10 @@ use dreamloom::{
             Participation, Reader, Seed, Status, StatusCounts, Store, StoreError, Withdrawal,
             now_ms,
         },
-        validate::{Submission, validate},
     },
-    testing::{PostgresServer, TempDir, dreamloom_command, postgres_available},
+    testing::{PostgresServer, TempDir, dream, dreamloom_command, postgres_available},
 };
 use postgres::{Client, IsolationLevel, NoTls, fallible_iterator::FallibleIterator};
-
-fn dream(text: &str, origin: &str) -> ValidSubmission {
-    validate(&Submission {
-        text: text.into(),
-        origin: origin.into(),
-        language: None,
-        consent: Consent::default(),
-    })
-    .expect("valid dream")
-}
 
 /// One machine's store on the test's database, empty when new.
 fn machine(server: &PostgresServer) -> Store {

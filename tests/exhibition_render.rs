@@ -14,28 +14,17 @@ use dreamloom::{
     capture::{HeadlessRenderer, StillSettings},
     clock::DreamClock,
     narrative::{
-        Consent, ENTRY_DELAY_MS, ExhibitionClock, NarrativeArchive, StoreFeedPlugin,
-        ValidSubmission,
+        ENTRY_DELAY_MS, ExhibitionClock, NarrativeArchive, StoreFeedPlugin,
         store::{Admission, Location, Reader, Seed, Store, now_ms},
-        validate::{Submission, validate},
     },
     protocol::ShowPlaying,
     protocol::show::Show,
     testing::{
-        TempDir, dreamloom_command, gpu_available, one_renderer_at_a_time, postgres_available,
+        TempDir, dream, dreamloom_command, gpu_available, one_renderer_at_a_time,
+        postgres_available,
     },
 };
 use image::RgbaImage;
-
-fn dream(text: &str, origin: &str) -> ValidSubmission {
-    validate(&Submission {
-        text: text.into(),
-        origin: origin.into(),
-        language: None,
-        consent: Consent::default(),
-    })
-    .expect("valid dream")
-}
 
 /// Kiosk B: another machine, a `dreamloom` process of its own, submitting to the exhibition.
 fn submit_from_kiosk_b(url: &str, data: &TempDir, text: &str, origin: &str) {

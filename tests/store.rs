@@ -14,25 +14,13 @@ use std::{
 
 use dreamloom::{
     narrative::{
-        Consent,
         import::import,
         receipt::Receipt,
         records::{LineError, write_records},
         store::{Admission, Database, EventKind, Seed, Status, Store, StoreError, Withdrawal},
-        validate::{Submission, validate},
     },
-    testing::TempDir,
+    testing::{TempDir, dream},
 };
-
-fn dream(text: &str, origin: &str) -> dreamloom::narrative::ValidSubmission {
-    validate(&Submission {
-        text: text.into(),
-        origin: origin.into(),
-        language: None,
-        consent: Consent::default(),
-    })
-    .expect("valid dream")
-}
 
 #[test]
 fn a_new_store_holds_the_samples_once_and_logs_every_change() {

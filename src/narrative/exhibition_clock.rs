@@ -30,8 +30,15 @@ impl ExhibitionClock {
     /// `now_ms` (negative for moments before it).
     #[must_use]
     pub fn seconds_at(&self, at_ms: i64, now_ms: i64) -> f32 {
-        ((at_ms - self.period_start(now_ms)) as f64 / 1000.0) as f32
+        seconds_since(at_ms, self.period_start(now_ms))
     }
+}
+
+/// Seconds from `start_ms` to `at_ms` on the dream clock: the one conversion the exhibition's
+/// clock and its archive share, so that the same moment is the same `f32` in both.
+#[must_use]
+pub fn seconds_since(at_ms: i64, start_ms: i64) -> f32 {
+    ((at_ms - start_ms) as f64 / 1000.0) as f32
 }
 
 #[cfg(test)]

@@ -141,7 +141,7 @@ impl NarrativeArchive {
     /// period, negative).
     #[must_use]
     pub fn in_period(narratives: Vec<Narrative>, spans: Vec<Span>, period_start_ms: i64) -> Self {
-        let seconds = |at_ms: i64| ((at_ms - period_start_ms) as f64 / 1000.0) as f32;
+        let seconds = |at_ms: i64| exhibition_clock::seconds_since(at_ms, period_start_ms);
         let appearances = spans
             .iter()
             .map(|span| Appearance {

@@ -431,3 +431,16 @@ pub fn dissolving_fast() -> crate::protocol::policy::CouncilPolicy {
         ..CouncilPolicy::default()
     }
 }
+
+/// A valid submission of `text` from `origin` (display consented, no Sanctuary), for tests that
+/// write to a store.
+#[must_use]
+pub fn dream(text: &str, origin: &str) -> crate::narrative::ValidSubmission {
+    crate::narrative::validate(&crate::narrative::Submission {
+        text: text.into(),
+        origin: origin.into(),
+        language: None,
+        consent: crate::narrative::Consent::default(),
+    })
+    .expect("valid dream")
+}
