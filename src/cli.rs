@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::dreamscape::Dreamscape;
+use crate::{dreamscape::Dreamscape, immersive::Immersive};
 
 /// Dreamloom renders the installation "Cloak of Collective Dreams": visitors' dreams woven as
 /// glowing threads into a cloak that floats in a procedural dreamscape.
@@ -273,6 +273,8 @@ pub struct ViewArgs {
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
     #[command(flatten)]
+    pub projection: ProjectionArgs,
+    #[command(flatten)]
     pub outside: OutsideArgs,
 }
 
@@ -297,6 +299,8 @@ pub struct KioskArgs {
     /// Seed of the dreamscape.
     #[arg(long, default_value_t = Dreamscape::default().seed)]
     pub seed: u64,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
     #[command(flatten)]
     pub outside: OutsideArgs,
 }
@@ -358,6 +362,50 @@ pub struct SceneArgs {
     /// Render N generated narratives (36 origins, seeded by --seed) instead of the store's.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=200_000))]
     pub synthetic: Option<u32>,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
+}
+
+/// How the camera projects the world: flat, a dome, or all around.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct ProjectionArgs {
+    /// flat (a window's view), fisheye (a domemaster for a planetarium: a square frame) or
+    /// equirect (360° × 180° for 360° video and headsets: a 2:1 frame).
+    #[arg(long, value_enum, default_value_t = ProjectionKind::Flat)]
+    pub projection: ProjectionKind,
+    /// The fisheye's angle, degrees (180 for a dome; up to 360).
+    #[arg(long, value_name = "DEGREES", default_value_t = 180.0)]
+    pub fov: f32,
+}
+
+/// `--projection`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum ProjectionKind {
+    #[default]
+    Flat,
+    Fisheye,
+    Equirect,
+}
+
+impl Default for ProjectionArgs {
+    fn default() -> Self {
+        Self {
+            projection: ProjectionKind::Flat,
+            fov: 180.0,
+        }
+    }
+}
+
+impl ProjectionArgs {
+    /// The immersive projection asked for, or `None` for a flat view.
+    #[must_use]
+    pub fn immersive(self) -> Option<Immersive> {
+        match self.projection {
+            ProjectionKind::Flat => None,
+            ProjectionKind::Fisheye => Some(Immersive::Fisheye { degrees: self.fov }),
+            ProjectionKind::Equirect => Some(Immersive::Equirect),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

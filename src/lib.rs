@@ -28,6 +28,8 @@ pub mod camera;
 pub mod clock;
 pub mod outputs;
 pub mod shaders;
+// Several projectors live, fulldome and 360°: the camera's outputs.
+pub mod immersive;
 // The cloak and the dreamscape.
 pub mod dreamscape;
 pub mod weave;

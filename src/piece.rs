@@ -14,6 +14,7 @@ use bevy::prelude::*;
 use crate::{
     camera, clock,
     dreamscape::{self, Dreamscape},
+    immersive,
     narrative::{
         self, DAY_MS, ExhibitionClock, Narrative, NarrativeArchive, StoreFeedPlugin, StoreHandle,
         store::{Location, Reader, Store},
@@ -85,6 +86,7 @@ impl Plugin for DreamloomPlugin {
             shaders::plugin,
             weave::render_plugin,
             dreamscape::render_plugin,
+            immersive::plugin,
         ));
     }
 }

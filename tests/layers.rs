@@ -26,6 +26,8 @@ const LAYERS: &[&[&str]] = &[
     // Time, the embedded shaders.
     &["clock", "shaders"],
     &["camera", "outputs"],
+    // The camera's immersive outputs: a dome or a panorama from a cube map, projectors live.
+    &["immersive", "projectors"],
     // The cloak and the dreamscape.
     &["weave", "dreamscape"],
     // The keepsake card: a narrative's words and thread, drawn on the CPU.

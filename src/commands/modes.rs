@@ -49,6 +49,7 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         find,
         show,
         preset,
+        projection,
         outside:
             OutsideArgs {
                 metrics,
@@ -56,6 +57,8 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
+    let projection = projection.immersive();
+    check_angle(projection)?;
     let store = open_machine_store(place, &place.location()?, "renderer", false)?;
     let reader = store.reader()?;
     let find = find.map(|code| find_on_cloak(&reader, &code)).transpose()?;
@@ -78,7 +81,21 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         data_dir: place.data.clone(),
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
+        projection,
     }))
+}
+
+/// A fisheye's angle is checked before a window opens (the frame's shape is the window's; a
+/// dome that is not square shows its circle in the middle).
+fn check_angle(projection: Option<crate::immersive::Immersive>) -> Result<(), Failure> {
+    projection
+        .map_or(Ok(()), |projection| {
+            projection.check(2, 1).or_else(|e| match e {
+                crate::immersive::ImmersiveError::Angle(_) => Err(e),
+                _ => Ok(()),
+            })
+        })
+        .map_err(|e| Failure::new(e.to_string()))
 }
 
 /// The gallery kiosk, until a curator quits it. Its narratives are in the exhibition's database
@@ -92,6 +109,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
         moderation,
         windowed,
         seed,
+        projection,
         outside:
             OutsideArgs {
                 metrics,
@@ -99,6 +117,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
+    check_angle(projection.immersive())?;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
     let config_file = data.join(CONFIG_FILE);
     if created {
@@ -171,6 +190,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
         curator_pin,
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
+        projection: projection.immersive(),
     }))
 }
 

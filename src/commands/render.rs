@@ -16,6 +16,7 @@ use crate::{
         timelapse,
     },
     cli::{BenchArgs, FilmArgs, RenderArgs, SceneArgs, SequenceArgs, TimelapseArgs},
+    immersive::{Immersive, make_immersive},
     narrative::{synthetic::synthetic_narratives, timeline::Timeline},
     outputs::{Layout, finish_output},
     protocol::{ShowPlaying, show::Show},
@@ -43,8 +44,16 @@ pub fn render(place: &Place, args: RenderArgs, out: &mut impl Write) -> Result<(
         .map_err(|e| Failure::new(e.to_string()))?;
     let scene = Scene::load(place, scene)?;
     if let Some(layout) = layout {
+        if scene.projection.is_some() {
+            return Err(Failure::new(
+                "--outputs slices one flat view across projectors; it does not go with \
+                 --projection fisheye or equirect"
+                    .to_owned(),
+            ));
+        }
         return render_outputs(&scene, &layout, &path, seconds, out);
     }
+    scene.check_frame(width, height)?;
     let started = Instant::now();
     eprintln!(
         "dreamloom: rendering {width}×{height} (seed {}, {seconds:.1} s into the dream, {} threads): preparing the GPU…",
@@ -52,6 +61,12 @@ pub fn render(place: &Place, args: RenderArgs, out: &mut impl Write) -> Result<(
         scene.narratives.len()
     );
     let tiled = tile.is_some() || width > MAX_SIDE || height > MAX_SIDE;
+    if tiled && scene.projection.is_some() {
+        return Err(Failure::new(format!(
+            "a fisheye or equirect frame is rendered whole, up to {MAX_SIDE}×{MAX_SIDE} pixels, \
+             not in tiles"
+        )));
+    }
     if tiled {
         let tiling = Tiling::new(width, height, tile.unwrap_or(print::DEFAULT_TILE));
         let layer = print::layer_size(width, height);
@@ -160,6 +175,8 @@ struct Scene {
     seed: u64,
     show: bool,
     preset: Option<Preset>,
+    /// A dome or a panorama instead of the flat view.
+    projection: Option<Immersive>,
 }
 
 impl Scene {
@@ -170,6 +187,7 @@ impl Scene {
             show,
             preset,
             synthetic,
+            projection,
         } = args;
         let preset = preset.as_deref().map(Preset::load).transpose()?;
         let narratives = match synthetic {
@@ -181,7 +199,16 @@ impl Scene {
             seed,
             show,
             preset,
+            projection: projection.immersive(),
         })
+    }
+
+    /// Whether the projection can be drawn on a `width`×`height` frame (a dome is square, a
+    /// panorama 2:1).
+    fn check_frame(&self, width: u32, height: u32) -> Result<(), Failure> {
+        self.projection
+            .map_or(Ok(()), |projection| projection.check(width, height))
+            .map_err(|e| Failure::new(e.to_string()))
     }
 
     /// The headless piece showing it, `width`×`height`, at `seconds`.
@@ -214,6 +241,9 @@ impl Scene {
             }
             if let Some(preset) = &self.preset {
                 app.insert_resource(preset.clone());
+            }
+            if let Some(projection) = self.projection {
+                make_immersive(app.world_mut(), projection);
             }
             extend(app);
         })
@@ -277,6 +307,7 @@ pub fn sequence(place: &Place, args: SequenceArgs, out: &mut impl Write) -> Resu
     } = args;
     let timing = Timing::new(f64::from(from), f64::from(to), fps)?;
     let scene = Scene::load(place, scene)?;
+    scene.check_frame(width, height)?;
     let film = Film {
         path: &path,
         width,
@@ -337,6 +368,7 @@ pub fn timelapse(place: &Place, args: TimelapseArgs, out: &mut impl Write) -> Re
         seed,
         show: false,
         preset,
+        projection: None,
     };
     film.render(
         |first| {

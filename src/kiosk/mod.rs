@@ -65,6 +65,8 @@ pub struct KioskSettings {
     pub metrics: Option<SocketAddr>,
     /// OSC show control (`--osc-listen`, `--osc-send`), if asked for.
     pub osc: Option<OscPlugin>,
+    /// A dome or a panorama instead of the flat view (`--projection`).
+    pub projection: Option<crate::immersive::Immersive>,
 }
 
 /// The exhibition's moderation policy, as the running kiosk uses it. (The curator PIN is the
@@ -593,6 +595,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         curator_pin,
         metrics,
         osc,
+        projection,
     } = settings;
     let KioskConfig {
         moderation,
@@ -638,6 +641,9 @@ pub fn run(settings: KioskSettings) -> AppExit {
         on_screen_keyboard,
     })
     .insert_resource(curator_pin);
+    if let Some(projection) = projection {
+        app.insert_resource(crate::immersive::RigProjection(projection));
+    }
     // Before the phone form, which counts into its counters.
     if let Some(listen) = metrics {
         app.add_plugins(MetricsPlugin::new(listen));

@@ -13,6 +13,7 @@ use crate::{
     camera::{CameraRig, DISTANCE_RANGE, PITCH_LIMIT, camera_bundle},
     clock::DreamClock,
     desktop::{Attendance, WINDOW_TITLE, windowed_app},
+    immersive::{Immersive, RigProjection},
     metrics::MetricsPlugin,
     narrative::{Narrative, NarrativeArchive, NarrativeId},
     osc::OscPlugin,
@@ -45,6 +46,8 @@ pub struct ViewerSettings {
     pub metrics: Option<std::net::SocketAddr>,
     /// OSC show control (`--osc-listen`, `--osc-send`), if asked for.
     pub osc: Option<OscPlugin>,
+    /// A dome or a panorama instead of the flat view (`--projection`).
+    pub projection: Option<Immersive>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -58,6 +61,7 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         data_dir,
         metrics,
         osc,
+        projection,
     } = settings;
     let window = Window {
         title: WINDOW_TITLE.into(),
@@ -72,6 +76,9 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         app.add_plugins(MetricsPlugin::new(listen));
     }
     start_piece(&mut app, piece, find);
+    if let Some(projection) = projection {
+        app.insert_resource(RigProjection(projection));
+    }
     if let Some(path) = preset_file {
         app.add_plugins(PresetFilePlugin { path });
     }
@@ -253,17 +260,25 @@ struct PointerOnPanel(bool);
 /// Pixels from a thread's centre line within which the pointer reads it.
 const HOVER_RADIUS: f32 = 7.0;
 
-fn spawn_viewer_camera(mut commands: Commands, clock: Res<DreamClock>) {
-    commands.spawn((
+fn spawn_viewer_camera(
+    mut commands: Commands,
+    clock: Res<DreamClock>,
+    projection: Option<Res<RigProjection>>,
+) {
+    let mut camera = commands.spawn((
         camera_bundle(CameraRig::default(), clock.seconds),
         OverlayTarget,
     ));
+    if let Some(projection) = projection {
+        camera.insert(projection.0);
+    }
 }
 
 /// Finds the thread under the pointer when the pointer moves.
 fn hover_thread(
     windows: Query<&Window, With<PrimaryWindow>>,
-    cameras: Query<(&Camera, &GlobalTransform), With<CameraRig>>,
+    // A dome's or a panorama's pixels are not the camera's perspective: nothing to pick there.
+    cameras: Query<(&Camera, &GlobalTransform), (With<CameraRig>, Without<Immersive>)>,
     loom: Res<Loom>,
     shape: Res<CloakShape>,
     clock: Res<DreamClock>,
