@@ -19,6 +19,9 @@ pub const NOISE: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d
 pub const CLOTH: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e66");
 /// `shaders/words.wgsl`: the words of speaking threads, laid along them.
 pub const WORDS: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e67");
+/// `shaders/projector.wgsl`: a projector's output, its slice of the wide frame blended and
+/// corner-pinned.
+pub const PROJECTOR: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e80");
 
 /// Pipeline set-up shared by Dreamloom's own materials, whose vertex shaders take nothing from the
 /// mesh but its positions (addresses, for threads and motes) and which are seen from both sides.
@@ -105,7 +108,7 @@ pub fn quad_addresses(count: u32, low: f32) -> Mesh {
 
 /// Every shader: handle, embedded source, path in the repository. Libraries come before the
 /// shaders that import them.
-pub const ALL: [(Handle<Shader>, &str, &str); 7] = [
+pub const ALL: [(Handle<Shader>, &str, &str); 8] = [
     (
         NOISE,
         include_str!("../shaders/noise.wgsl"),
@@ -136,6 +139,11 @@ pub const ALL: [(Handle<Shader>, &str, &str); 7] = [
         WORDS,
         include_str!("../shaders/words.wgsl"),
         "shaders/words.wgsl",
+    ),
+    (
+        PROJECTOR,
+        include_str!("../shaders/projector.wgsl"),
+        "shaders/projector.wgsl",
     ),
 ];
 

@@ -26,6 +26,8 @@ const LAYERS: &[&[&str]] = &[
     // Time, the embedded shaders.
     &["clock", "shaders"],
     &["camera", "outputs"],
+    // What stands between the piece's camera and the walls: projector outputs, immersive views.
+    &["immersive", "projectors"],
     // The cloak and the dreamscape.
     &["weave", "dreamscape"],
     // The keepsake card: a narrative's words and thread, drawn on the CPU.

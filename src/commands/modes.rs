@@ -24,6 +24,7 @@ use crate::{
     },
     osc::OscPlugin,
     piece::PieceSettings,
+    projectors::LayoutFile,
     tuning::preset::Preset,
     viewer::{self, ViewerSettings},
 };
@@ -49,6 +50,7 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         find,
         show,
         preset,
+        outputs,
         outside:
             OutsideArgs {
                 metrics,
@@ -56,6 +58,8 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
+    // A layout with a mistake is refused before anything else is opened.
+    let outputs = load_layout(outputs.as_deref())?;
     let store = open_machine_store(place, &place.location()?, "renderer", false)?;
     let reader = store.reader()?;
     let find = find.map(|code| find_on_cloak(&reader, &code)).transpose()?;
@@ -78,7 +82,16 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         data_dir: place.data.clone(),
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
+        outputs,
     }))
+}
+
+/// The projector layout at `path`, read and checked (its monitors are checked once the window
+/// system has said how many there are).
+fn load_layout(path: Option<&Path>) -> Result<Option<LayoutFile>, Failure> {
+    path.map(LayoutFile::load)
+        .transpose()
+        .map_err(|e| Failure::new(e.to_string()))
 }
 
 /// The gallery kiosk, until a curator quits it. Its narratives are in the exhibition's database
@@ -92,6 +105,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
         moderation,
         windowed,
         seed,
+        outputs,
         outside:
             OutsideArgs {
                 metrics,
@@ -99,6 +113,8 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
+    // A layout with a mistake is refused before anything else is opened.
+    let outputs = load_layout(outputs.as_deref())?;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
     let config_file = data.join(CONFIG_FILE);
     if created {
@@ -171,6 +187,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
         curator_pin,
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
+        outputs,
     }))
 }
 

@@ -37,6 +37,7 @@ use crate::{
     },
     osc::OscPlugin,
     piece::PieceSettings,
+    projectors::{self, LayoutFile, OutputTargets, ProjectorsPlugin},
     schedule::AppSystems,
     tuning::preset::Preset,
     weave::{Focus, Voice, Voices},
@@ -65,6 +66,9 @@ pub struct KioskSettings {
     pub metrics: Option<SocketAddr>,
     /// OSC show control (`--osc-listen`, `--osc-send`), if asked for.
     pub osc: Option<OscPlugin>,
+    /// A projector layout (`--outputs`): each output on its monitor (output 0 in the kiosk's own
+    /// window, in place of `monitor`), the file followed while the kiosk runs.
+    pub outputs: Option<LayoutFile>,
 }
 
 /// The exhibition's moderation policy, as the running kiosk uses it. (The curator PIN is the
@@ -593,6 +597,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         curator_pin,
         metrics,
         osc,
+        outputs,
     } = settings;
     let KioskConfig {
         moderation,
@@ -613,15 +618,31 @@ pub fn run(settings: KioskSettings) -> AppExit {
             monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index),
         )
     };
-    let window = Window {
-        title: WINDOW_TITLE.into(),
-        mode,
-        ..default()
+    let window = match &outputs {
+        Some(file) => projectors::output_window(&file.layout.outputs[0], !windowed),
+        None => Window {
+            title: WINDOW_TITLE.into(),
+            mode,
+            ..default()
+        },
     };
     let mut app = match windowed_app(window, Attendance::Unattended) {
         Ok(app) => app,
         Err(exit) => return exit,
     };
+    if let Some(file) = outputs {
+        eprintln!(
+            "dreamloom kiosk: {} outputs from {} (followed for edits)",
+            file.layout.outputs.len(),
+            file.path.display()
+        );
+        app.add_plugins(ProjectorsPlugin::new(
+            file,
+            OutputTargets::Windows {
+                fullscreen: !windowed,
+            },
+        ));
+    }
     let store = Arc::new(store);
     app.add_plugins((
         crate::viewer::reading_plugin,
