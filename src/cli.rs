@@ -272,6 +272,12 @@ pub struct ViewArgs {
     /// A look: a shipped preset (calm-opening, confluence, sanctuary, exhibition) or a preset file.
     #[arg(long, value_name = "NAME|PATH")]
     pub preset: Option<String>,
+    /// A projector layout (RON): one wide view, each output's slice of it — edge blended and
+    /// corner-pinned — in a window of its own on its monitor (output 0 in the main window). The
+    /// file is followed: edits show within a second, a mistake is refused and the last good
+    /// layout stays.
+    #[arg(long, value_name = "LAYOUT.ron")]
+    pub outputs: Option<PathBuf>,
     #[command(flatten)]
     pub projection: ProjectionArgs,
     #[command(flatten)]
@@ -299,6 +305,12 @@ pub struct KioskArgs {
     /// Seed of the dreamscape.
     #[arg(long, default_value_t = Dreamscape::default().seed)]
     pub seed: u64,
+    /// A projector layout (RON): one wide view, each output's slice of it — edge blended and
+    /// corner-pinned — borderless fullscreen on its monitor (output 0 in the kiosk's own window,
+    /// on the monitor the layout names). The file is followed: edits show within a second, a
+    /// mistake is refused and the last good layout stays.
+    #[arg(long, value_name = "LAYOUT.ron", conflicts_with = "monitor")]
+    pub outputs: Option<PathBuf>,
     #[command(flatten)]
     pub projection: ProjectionArgs,
     #[command(flatten)]

@@ -12,7 +12,8 @@ pub const WINDOW_TITLE: &str = "Dreamloom — Cloak of Collective Dreams";
 /// Who is in front of the window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Attendance {
-    /// Someone at a desk: closing the window ends the program.
+    /// Someone at a desk: closing the (primary) window ends the program, with any projector
+    /// outputs' windows.
     Attended,
     /// A gallery kiosk: window-manager close requests are ignored, and the app runs on when the
     /// display goes away.
@@ -41,7 +42,9 @@ pub fn windowed_app(window: Window, attendance: Attendance) -> Result<App, AppEx
                 exit_condition: if unattended {
                     ExitCondition::DontExit
                 } else {
-                    ExitCondition::OnAllClosed
+                    // Not `OnAllClosed`: projector outputs have windows of their own, and the
+                    // viewer ends with its main one.
+                    ExitCondition::OnPrimaryClosed
                 },
                 close_when_requested: !unattended,
                 ..default()

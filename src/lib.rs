@@ -4,8 +4,9 @@
 //! The crate is laid out by domain, one plugin each, in layers that only ever import downwards:
 //! pure helpers ([`hash`], [`palette`], [`range`], the [`schedule`] spine); the translations of
 //! the kiosk's and the phone form's own words ([`i18n`]); the narrative model
-//! and its store ([`narrative`]); the dream [`clock`], the [`camera`] and the embedded
-//! [`shaders`]; the cloak ([`weave`]) and the [`dreamscape`]; the [`protocol`], [`tuning`] and
+//! and its store ([`narrative`]); the dream [`clock`], the [`camera`], projector layouts
+//! ([`outputs`]) and the embedded [`shaders`]; the live projector outputs ([`projectors`]); the
+//! cloak ([`weave`]) and the [`dreamscape`]; the [`protocol`], [`tuning`] and
 //! the egui [`overlay`]; the piece assembled ([`piece`]: [`SimulationPlugin`] without pixels,
 //! [`DreamloomPlugin`] with them); the modes ([`capture`], [`web`], [`osc`] show control,
 //! [`metrics`], [`desktop`], [`viewer`], [`kiosk`]); and the [`commands`] behind the command line
@@ -30,6 +31,8 @@ pub mod outputs;
 pub mod shaders;
 // Several projectors live, fulldome and 360°: the camera's outputs.
 pub mod immersive;
+// Several projectors, live: the outputs of a layout drawn from one wide frame.
+pub mod projectors;
 // The cloak and the dreamscape.
 pub mod dreamscape;
 pub mod weave;

@@ -12,17 +12,17 @@ use bevy::{
     color::Srgba,
     math::{DMat3, DVec2, DVec3, UVec2},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A layout file: the outputs, left to right.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layout {
     pub outputs: Vec<OutputSpec>,
 }
 
 /// One projector's output.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputSpec {
     /// Its name (also the file `render --outputs` writes for it).
@@ -122,6 +122,13 @@ impl Layout {
         })?;
         layout.check(monitors)?;
         Ok(layout)
+    }
+
+    /// The layout as a layout file says it (pretty RON), which [`Self::parse`] reads back.
+    #[must_use]
+    pub fn to_ron(&self) -> String {
+        ron::ser::to_string_pretty(self, ron::ser::PrettyConfig::default())
+            .expect("a layout always serialises")
     }
 
     /// Every rule a layout must keep.
@@ -425,6 +432,13 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("colour"), "{error}");
+    }
+
+    #[test]
+    fn a_layout_written_out_reads_back_the_same() {
+        let layout = Layout::parse(THREE, Some(3)).expect("a good layout");
+        let text = layout.to_ron();
+        assert_eq!(Layout::parse(&text, Some(3)), Ok(layout), "{text}");
     }
 
     #[test]

@@ -19,6 +19,9 @@ pub const NOISE: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d
 pub const CLOTH: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e66");
 /// `shaders/words.wgsl`: the words of speaking threads, laid along them.
 pub const WORDS: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e67");
+/// `shaders/projector.wgsl`: a projector's output, its slice of the wide frame blended and
+/// corner-pinned.
+pub const PROJECTOR: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e80");
 
 /// `shaders/immersive.wgsl`: a dome or a panorama resampled from a cube map.
 pub const IMMERSIVE: Handle<Shader> = uuid_handle!("8b0d6f4e-3d1a-4c55-9b7e-1f2a3c4d5e68");
@@ -108,7 +111,7 @@ pub fn quad_addresses(count: u32, low: f32) -> Mesh {
 
 /// Every shader: handle, embedded source, path in the repository. Libraries come before the
 /// shaders that import them.
-pub const ALL: [(Handle<Shader>, &str, &str); 8] = [
+pub const ALL: [(Handle<Shader>, &str, &str); 9] = [
     (
         NOISE,
         include_str!("../shaders/noise.wgsl"),
@@ -144,6 +147,11 @@ pub const ALL: [(Handle<Shader>, &str, &str); 8] = [
         IMMERSIVE,
         include_str!("../shaders/immersive.wgsl"),
         "shaders/immersive.wgsl",
+    ),
+    (
+        PROJECTOR,
+        include_str!("../shaders/projector.wgsl"),
+        "shaders/projector.wgsl",
     ),
 ];
 

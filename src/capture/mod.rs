@@ -298,6 +298,33 @@ impl HeadlessRenderer {
                     .sum()
             })
     }
+
+    /// Renders a frame and reads back each of `images` — targets of the app's own cameras (a
+    /// projector layout's wide frame and outputs) — all from that one frame.
+    pub fn capture_images(
+        &mut self,
+        images: &[Handle<Image>],
+    ) -> Result<Vec<RgbaImage>, RenderError> {
+        let captured: Arc<Mutex<Vec<Option<Image>>>> =
+            Arc::new(Mutex::new(vec![None; images.len()]));
+        for (slot, image) in images.iter().enumerate() {
+            let sink = Arc::clone(&captured);
+            self.app
+                .world_mut()
+                .spawn(Screenshot::image(image.clone()))
+                .observe(move |captured: On<ScreenshotCaptured>| {
+                    sink.lock().expect("capture lock")[slot] = Some(captured.image.clone());
+                });
+        }
+        for _ in 0..MAX_UPDATES {
+            self.frame()?;
+            let mut done = captured.lock().expect("capture lock");
+            if done.iter().all(Option::is_some) {
+                return done.drain(..).flatten().map(to_rgba).collect();
+            }
+        }
+        Err(RenderError::NoFrame)
+    }
 }
 
 /// The texture a still is rendered into.

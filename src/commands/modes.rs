@@ -24,6 +24,7 @@ use crate::{
     },
     osc::OscPlugin,
     piece::PieceSettings,
+    projectors::LayoutFile,
     tuning::preset::Preset,
     viewer::{self, ViewerSettings},
 };
@@ -50,6 +51,7 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         show,
         preset,
         projection,
+        outputs,
         outside:
             OutsideArgs {
                 metrics,
@@ -58,7 +60,9 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
             },
     } = args;
     let projection = projection.immersive();
-    check_angle(projection)?;
+    check_projection(projection, outputs.as_deref())?;
+    // A layout with a mistake is refused before anything else is opened.
+    let outputs = load_layout(outputs.as_deref())?;
     let store = open_machine_store(place, &place.location()?, "renderer", false)?;
     let reader = store.reader()?;
     let find = find.map(|code| find_on_cloak(&reader, &code)).transpose()?;
@@ -82,12 +86,24 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
         projection,
+        outputs,
     }))
 }
 
 /// A fisheye's angle is checked before a window opens (the frame's shape is the window's; a
-/// dome that is not square shows its circle in the middle).
-fn check_angle(projection: Option<crate::immersive::Immersive>) -> Result<(), Failure> {
+/// dome that is not square shows its circle in the middle), and a dome is not also cut into
+/// projector slices.
+fn check_projection(
+    projection: Option<crate::immersive::Immersive>,
+    outputs: Option<&Path>,
+) -> Result<(), Failure> {
+    if projection.is_some() && outputs.is_some() {
+        return Err(Failure::new(
+            "--outputs slices one flat view across projectors; it does not go with \
+             --projection fisheye or equirect"
+                .to_owned(),
+        ));
+    }
     projection
         .map_or(Ok(()), |projection| {
             projection.check(2, 1).or_else(|e| match e {
@@ -95,6 +111,14 @@ fn check_angle(projection: Option<crate::immersive::Immersive>) -> Result<(), Fa
                 _ => Ok(()),
             })
         })
+        .map_err(|e| Failure::new(e.to_string()))
+}
+
+/// The projector layout at `path`, read and checked (its monitors are checked once the window
+/// system has said how many there are).
+fn load_layout(path: Option<&Path>) -> Result<Option<LayoutFile>, Failure> {
+    path.map(LayoutFile::load)
+        .transpose()
         .map_err(|e| Failure::new(e.to_string()))
 }
 
@@ -110,6 +134,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
         windowed,
         seed,
         projection,
+        outputs,
         outside:
             OutsideArgs {
                 metrics,
@@ -117,7 +142,9 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
-    check_angle(projection.immersive())?;
+    check_projection(projection.immersive(), outputs.as_deref())?;
+    // A layout with a mistake is refused before anything else is opened.
+    let outputs = load_layout(outputs.as_deref())?;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
     let config_file = data.join(CONFIG_FILE);
     if created {
@@ -191,6 +218,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
         projection: projection.immersive(),
+        outputs,
     }))
 }
 

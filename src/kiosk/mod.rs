@@ -37,6 +37,7 @@ use crate::{
     },
     osc::OscPlugin,
     piece::PieceSettings,
+    projectors::{self, LayoutFile, OutputTargets, ProjectorsPlugin},
     schedule::AppSystems,
     tuning::preset::Preset,
     weave::{Focus, Voice, Voices},
@@ -67,6 +68,9 @@ pub struct KioskSettings {
     pub osc: Option<OscPlugin>,
     /// A dome or a panorama instead of the flat view (`--projection`).
     pub projection: Option<crate::immersive::Immersive>,
+    /// A projector layout (`--outputs`): each output on its monitor (output 0 in the kiosk's own
+    /// window, in place of `monitor`), the file followed while the kiosk runs.
+    pub outputs: Option<LayoutFile>,
 }
 
 /// The exhibition's moderation policy, as the running kiosk uses it. (The curator PIN is the
@@ -596,6 +600,7 @@ pub fn run(settings: KioskSettings) -> AppExit {
         metrics,
         osc,
         projection,
+        outputs,
     } = settings;
     let KioskConfig {
         moderation,
@@ -609,22 +614,12 @@ pub fn run(settings: KioskSettings) -> AppExit {
         // Used already: the store was opened there (`commands::kiosk`).
         exhibition: _,
     } = config;
-    let mode = if windowed {
-        WindowMode::Windowed
-    } else {
-        WindowMode::BorderlessFullscreen(
-            monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index),
-        )
-    };
-    let window = Window {
-        title: WINDOW_TITLE.into(),
-        mode,
-        ..default()
-    };
+    let window = kiosk_window(monitor, windowed, outputs.as_ref());
     let mut app = match windowed_app(window, Attendance::Unattended) {
         Ok(app) => app,
         Err(exit) => return exit,
     };
+    add_outputs(&mut app, outputs, projection, windowed);
     let store = Arc::new(store);
     app.add_plugins((
         crate::viewer::reading_plugin,
@@ -641,9 +636,6 @@ pub fn run(settings: KioskSettings) -> AppExit {
         on_screen_keyboard,
     })
     .insert_resource(curator_pin);
-    if let Some(projection) = projection {
-        app.insert_resource(crate::immersive::RigProjection(projection));
-    }
     // Before the phone form, which counts into its counters.
     if let Some(listen) = metrics {
         app.add_plugins(MetricsPlugin::new(listen));
@@ -674,6 +666,50 @@ pub fn run(settings: KioskSettings) -> AppExit {
         data_dir.display(),
     );
     app.run()
+}
+
+/// The kiosk's window: fullscreen on its monitor, or — with projectors — output 0's.
+fn kiosk_window(monitor: Option<usize>, windowed: bool, outputs: Option<&LayoutFile>) -> Window {
+    if let Some(file) = outputs {
+        return projectors::output_window(&file.layout.outputs[0], !windowed);
+    }
+    let mode = if windowed {
+        WindowMode::Windowed
+    } else {
+        WindowMode::BorderlessFullscreen(
+            monitor.map_or(MonitorSelection::Primary, MonitorSelection::Index),
+        )
+    };
+    Window {
+        title: WINDOW_TITLE.into(),
+        mode,
+        ..default()
+    }
+}
+
+/// Where the kiosk's camera goes beyond its window: projectors, a dome, a panorama.
+fn add_outputs(
+    app: &mut App,
+    outputs: Option<LayoutFile>,
+    projection: Option<crate::immersive::Immersive>,
+    windowed: bool,
+) {
+    if let Some(file) = outputs {
+        eprintln!(
+            "dreamloom kiosk: {} outputs from {} (followed for edits)",
+            file.layout.outputs.len(),
+            file.path.display()
+        );
+        app.add_plugins(ProjectorsPlugin::new(
+            file,
+            OutputTargets::Windows {
+                fullscreen: !windowed,
+            },
+        ));
+    }
+    if let Some(projection) = projection {
+        app.insert_resource(crate::immersive::RigProjection(projection));
+    }
 }
 
 /// Starts the phone form's server for the kiosk in `app` and puts its address (and QR code) and

@@ -15,14 +15,21 @@ use bevy_egui::{
     EguiContexts, EguiGlobalSettings, EguiPlugin, EguiPrimaryContextPass, PrimaryEguiContext,
 };
 
+use crate::projectors::FirstOutput;
+
 pub mod fonts;
 pub mod words;
 
 /// Render layer no mesh is on: the overlay camera sees only egui.
 const OVERLAY_LAYER: usize = 31;
 
+/// The overlay camera's order: after every camera that draws onto its target — the piece's
+/// (order 0) and, with projectors, output 0's (`projectors::FIRST_OUTPUT_ORDER`), which shares
+/// the primary window with it — so that the panels are blended over the finished picture.
+pub const OVERLAY_ORDER: isize = 50;
+
 /// Adds egui with its primary context on an overlay camera, spawned over the first camera
-/// marked [`OverlayTarget`].
+/// marked [`OverlayTarget`] (with projectors, over output 0's camera).
 pub fn plugin(app: &mut App) {
     app.add_plugins(EguiPlugin::default())
         .insert_resource(EguiGlobalSettings {
@@ -81,7 +88,9 @@ fn install_fonts(mut contexts: EguiContexts, mut done: Local<bool>) -> Result {
     Ok(())
 }
 
-/// Marks the camera whose target the overlay draws onto.
+/// Marks the camera whose target the overlay draws onto. With projectors the piece's camera
+/// renders into their wide frame, and the overlay goes onto output 0's window instead (the camera
+/// marked [`FirstOutput`](crate::projectors::FirstOutput)).
 #[derive(Component, Debug, Default)]
 pub struct OverlayTarget;
 
@@ -92,7 +101,7 @@ pub fn overlay_camera_bundle(target: RenderTarget) -> impl Bundle {
         Name::new("Overlay camera"),
         Camera3d::default(),
         Camera {
-            order: 1,
+            order: OVERLAY_ORDER,
             clear_color: ClearColorConfig::Custom(Color::NONE),
             output_mode: CameraOutputMode::Write {
                 blend_state: Some(BlendState::ALPHA_BLENDING),
@@ -111,9 +120,10 @@ pub fn overlay_camera_bundle(target: RenderTarget) -> impl Bundle {
 
 fn spawn_overlay_camera(
     mut commands: Commands,
+    first_outputs: Query<&RenderTarget, With<FirstOutput>>,
     targets: Query<&RenderTarget, With<OverlayTarget>>,
 ) {
-    if let Some(target) = targets.iter().next() {
+    if let Some(target) = first_outputs.iter().chain(&targets).next() {
         commands.spawn(overlay_camera_bundle(target.clone()));
     }
 }

@@ -3,6 +3,7 @@
 //! (`panel`, F1), stills (F12), the health display (`health`, F3) and shader hot reload
 //! ([`ShaderWatchPlugin`]).
 
+mod calibration;
 pub mod health;
 pub mod panel;
 pub mod preset;

@@ -1,6 +1,6 @@
 //! The tuning panel (F1, or `dreamloom tune`): every artistic parameter, grouped and named in an
 //! artist's words, with save-as, load and revert. It edits the [`Preset`] resource; the look
-//! follows at once.
+//! follows at once. With projectors (`--outputs`), their calibration too (`calibration.rs`).
 
 use std::path::PathBuf;
 
@@ -8,10 +8,11 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, egui};
 
 use super::{
-    TuningStatus,
+    TuningStatus, calibration,
     preset::{Hex, Preset, SHIPPED},
 };
 use crate::{
+    projectors::{ProjectorStatus, Projectors},
     protocol::policy::Mode,
     weave::{CloakShape, Grouping},
 };
@@ -104,6 +105,8 @@ pub(super) fn show_panel(
     mut panel: ResMut<TuningPanel>,
     preset: Option<Res<Preset>>,
     status: Option<Res<TuningStatus>>,
+    mut projectors: Option<ResMut<Projectors>>,
+    projector_status: Option<Res<ProjectorStatus>>,
 ) -> Result {
     if !panel.open {
         return Ok(());
@@ -129,6 +132,14 @@ pub(super) fn show_panel(
             egui::ScrollArea::vertical()
                 .max_height(520.0)
                 .show(ui, |ui| changed |= edit_look(ui, &mut look));
+            if let Some(projectors) = projectors.as_mut() {
+                calibration::edit(
+                    ui,
+                    projectors,
+                    projector_status.as_deref(),
+                    &mut panel.message,
+                );
+            }
             ui.separator();
             ui.horizontal(|ui| {
                 ui.text_edit_singleline(&mut panel.name);

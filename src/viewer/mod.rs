@@ -20,6 +20,7 @@ use crate::{
     overlay::OverlayTarget,
     palette::palette_for_origin,
     piece::PieceSettings,
+    projectors::{self, LayoutFile, OutputTargets, ProjectorsPlugin},
     protocol::{DiversityHistory, ShowPlaying, diversity::Diversity, policy::CouncilPolicy},
     schedule::AppSystems,
     tuning::{self, PresetFilePlugin, ShaderWatchPlugin, StillsFolder, panel::TuningPanel},
@@ -48,6 +49,9 @@ pub struct ViewerSettings {
     pub osc: Option<OscPlugin>,
     /// A dome or a panorama instead of the flat view (`--projection`).
     pub projection: Option<Immersive>,
+    /// A projector layout (`--outputs`): each output in a window of its own (output 0 in the
+    /// viewer's), the file followed while the viewer runs.
+    pub outputs: Option<LayoutFile>,
 }
 
 /// Opens the viewer window and runs until it is closed.
@@ -62,16 +66,31 @@ pub fn run(settings: ViewerSettings) -> AppExit {
         metrics,
         osc,
         projection,
+        outputs,
     } = settings;
-    let window = Window {
-        title: WINDOW_TITLE.into(),
-        ..default()
+    let window = match &outputs {
+        Some(file) => projectors::output_window(&file.layout.outputs[0], false),
+        None => Window {
+            title: WINDOW_TITLE.into(),
+            ..default()
+        },
     };
     let mut app = match windowed_app(window, Attendance::Attended) {
         Ok(app) => app,
         Err(exit) => return exit,
     };
     app.add_plugins(plugin);
+    if let Some(file) = outputs {
+        eprintln!(
+            "dreamloom: {} outputs from {} (followed for edits)",
+            file.layout.outputs.len(),
+            file.path.display()
+        );
+        app.add_plugins(ProjectorsPlugin::new(
+            file,
+            OutputTargets::Windows { fullscreen: false },
+        ));
+    }
     if let Some(listen) = metrics {
         app.add_plugins(MetricsPlugin::new(listen));
     }
