@@ -44,22 +44,23 @@ fn face_uv(tangent: vec2<f32>) -> vec2<f32> {
 // The light the cube map holds in direction `d` (the rig camera's coordinates).
 fn sample_cube(d: vec3<f32>) -> vec3<f32> {
     let a = abs(d);
-    if a.x >= a.y && a.x >= a.z {
+    // Ties to the front and back first, as `CubeFace::of`.
+    if a.z >= a.x && a.z >= a.y {
+        if d.z < 0.0 {
+            return textureSampleLevel(front, face_sampler, face_uv(vec2<f32>(d.x, d.y) / -d.z), 0.0).rgb;
+        }
+        return textureSampleLevel(back, face_sampler, face_uv(vec2<f32>(-d.x, d.y) / d.z), 0.0).rgb;
+    }
+    if a.x >= a.y {
         if d.x > 0.0 {
             return textureSampleLevel(right, face_sampler, face_uv(vec2<f32>(d.z, d.y) / d.x), 0.0).rgb;
         }
         return textureSampleLevel(left, face_sampler, face_uv(vec2<f32>(-d.z, d.y) / -d.x), 0.0).rgb;
     }
-    if a.y >= a.z {
-        if d.y > 0.0 {
-            return textureSampleLevel(up, face_sampler, face_uv(vec2<f32>(d.x, d.z) / d.y), 0.0).rgb;
-        }
-        return textureSampleLevel(down, face_sampler, face_uv(vec2<f32>(d.x, -d.z) / -d.y), 0.0).rgb;
+    if d.y > 0.0 {
+        return textureSampleLevel(up, face_sampler, face_uv(vec2<f32>(d.x, d.z) / d.y), 0.0).rgb;
     }
-    if d.z < 0.0 {
-        return textureSampleLevel(front, face_sampler, face_uv(vec2<f32>(d.x, d.y) / -d.z), 0.0).rgb;
-    }
-    return textureSampleLevel(back, face_sampler, face_uv(vec2<f32>(-d.x, d.y) / d.z), 0.0).rgb;
+    return textureSampleLevel(down, face_sampler, face_uv(vec2<f32>(d.x, -d.z) / -d.y), 0.0).rgb;
 }
 
 @fragment

@@ -165,6 +165,8 @@ pub struct BenchArgs {
     /// the difference is what the words cost.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=64))]
     pub speaking: u32,
+    #[command(flatten)]
+    pub projection: ProjectionArgs,
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {

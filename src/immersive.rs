@@ -153,11 +153,11 @@ impl Immersive {
     #[must_use]
     pub fn faces(self) -> [bool; 6] {
         // The nearest a side face comes to the view direction is 45° (the middle of its edge
-        // with the front), the back face 135°; a hair of margin for filtering at the edge.
-        let half = self.half_angle() + 0.01;
+        // with the front), the back face 135° (where it wins the tie; see [`CubeFace::of`]).
+        let half = self.half_angle();
         CubeFace::ALL.map(|face| match face {
             CubeFace::Front => true,
-            CubeFace::Back => half > 3.0 * PI / 4.0,
+            CubeFace::Back => half >= 3.0 * PI / 4.0,
             _ => half > PI / 4.0,
         })
     }
@@ -245,14 +245,16 @@ impl CubeFace {
     #[must_use]
     pub fn of(dir: Vec3) -> (Self, Vec2) {
         let a = dir.abs();
-        let face = if a.x >= a.y && a.x >= a.z {
+        // Ties go to the front and back first, so that a 90° dome's rim (45° off axis, where
+        // the front meets the sides) is read from the front, the one face it renders.
+        let face = if a.z >= a.x && a.z >= a.y {
+            if dir.z < 0.0 { Self::Front } else { Self::Back }
+        } else if a.x >= a.y {
             if dir.x > 0.0 { Self::Right } else { Self::Left }
-        } else if a.y >= a.z {
-            if dir.y > 0.0 { Self::Up } else { Self::Down }
-        } else if dir.z < 0.0 {
-            Self::Front
+        } else if dir.y > 0.0 {
+            Self::Up
         } else {
-            Self::Back
+            Self::Down
         };
         let (right, up, forward) = face.basis();
         let depth = dir.dot(forward);
@@ -554,6 +556,8 @@ mod tests {
     fn a_dome_renders_only_the_faces_it_sees() {
         let count = |p: Immersive| p.faces().iter().filter(|f| **f).count();
         assert_eq!(count(Immersive::Fisheye { degrees: 80.0 }), 1);
+        assert_eq!(count(Immersive::Fisheye { degrees: 90.0 }), 1);
+        assert_eq!(count(Immersive::Fisheye { degrees: 91.0 }), 5);
         assert_eq!(count(DOME), 5);
         assert!(!DOME.faces()[1], "not the back");
         assert_eq!(count(Immersive::Fisheye { degrees: 280.0 }), 6);

@@ -35,6 +35,8 @@ pub struct BenchSettings {
     /// Threads that speak (show their words) in a second run of each count; 0 measures silent
     /// cloaks only. At most [`MAX_VOICES`].
     pub speaking: usize,
+    /// A dome or a panorama instead of the flat view, to measure what the cube map costs.
+    pub projection: Option<crate::immersive::Immersive>,
 }
 
 /// The figures for one thread count (one JSON object with `--json`).
@@ -85,6 +87,7 @@ pub fn run(
         seed,
         preset,
         speaking,
+        projection,
     } = settings;
     let (width, height, frames, seed, speaking) = (*width, *height, *frames, *seed, *speaking);
     let adapter = gpu::find_adapter().ok_or(RenderError::NoAdapter)?;
@@ -116,6 +119,9 @@ pub fn run(
                 app.insert_resource(preset);
             }
             app.insert_resource(voices);
+            if let Some(projection) = *projection {
+                crate::immersive::make_immersive(app.world_mut(), projection);
+            }
         })?;
         let cloak = renderer
             .world_mut()

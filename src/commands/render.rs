@@ -475,7 +475,14 @@ pub fn bench(args: BenchArgs, out: &mut impl Write) -> Result<(), Failure> {
         json,
         preset,
         speaking,
+        projection,
     } = args;
+    let projection = projection.immersive();
+    if let Some(projection) = projection {
+        projection
+            .check(width, height)
+            .map_err(|e| Failure::new(e.to_string()))?;
+    }
     let settings = BenchSettings {
         thread_counts: threads,
         width,
@@ -484,6 +491,7 @@ pub fn bench(args: BenchArgs, out: &mut impl Write) -> Result<(), Failure> {
         seed,
         preset: preset.as_deref().map(Preset::load).transpose()?,
         speaking: speaking as usize,
+        projection,
     };
     if !json {
         writeln!(
@@ -517,8 +525,12 @@ pub fn bench(args: BenchArgs, out: &mut impl Write) -> Result<(), Failure> {
     if !json && let Some(first) = results.first() {
         writeln!(
             out,
-            "adapter: {}; {}x{}, {} frames each, timestep 1/60 s",
-            first.adapter, first.width, first.height, first.frames
+            "adapter: {}; {}x{}{}, {} frames each, timestep 1/60 s",
+            first.adapter,
+            first.width,
+            first.height,
+            projection.map_or(String::new(), |p| format!(" {p:?}")),
+            first.frames
         )?;
     }
     Ok(())
