@@ -304,3 +304,49 @@ fn no_seam_along_the_cube_faces_of_a_dome() {
         "immersive_dome_seams.png",
     );
 }
+
+#[test]
+fn a_frame_of_the_wrong_shape_is_refused_before_the_gpu() {
+    let refused = |args: &[&str]| {
+        let output = dreamloom::testing::dreamloom_command()
+            .args(["render", "--synthetic", "3", "--out"])
+            .arg(std::env::temp_dir().join("dreamloom-never-written.png"))
+            .args(args)
+            .output()
+            .expect("dreamloom runs");
+        assert_eq!(output.status.code(), Some(1), "{args:?} is refused");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let dome = refused(&["--projection", "fisheye"]);
+    assert!(dome.contains("a domemaster is square"), "{dome}");
+    assert!(dome.contains("1280×720"), "{dome}");
+    let pano = refused(&[
+        "--projection",
+        "equirect",
+        "--width",
+        "2048",
+        "--height",
+        "1000",
+    ]);
+    assert!(pano.contains("twice as wide as high"), "{pano}");
+    let angle = refused(&[
+        "--projection",
+        "fisheye",
+        "--fov",
+        "400",
+        "--width",
+        "512",
+        "--height",
+        "512",
+    ]);
+    assert!(angle.contains("at most 360°"), "{angle}");
+    let layout = std::env::temp_dir().join("dreamloom-immersive-layout.ron");
+    std::fs::write(&layout, r#"(outputs: [(name: "a", size: (64, 36))])"#).expect("layout");
+    let both = refused(&[
+        "--projection",
+        "equirect",
+        "--outputs",
+        layout.to_str().expect("utf-8"),
+    ]);
+    assert!(both.contains("does not go with"), "{both}");
+}
