@@ -5,7 +5,8 @@
 
 const PI: f32 = 3.141592653589793;
 
-// Mirrors `ResampleUniform`: projection (0 fisheye, 1 equirect), half angle, 1 / face extent.
+// Mirrors `ResampleUniform`: projection (0 fisheye, 1 equirect), half angle, 1 / face extent,
+// the faces rendered (bit i: face i).
 struct Resample {
     params: vec4<f32>,
 };
@@ -41,26 +42,47 @@ fn face_uv(tangent: vec2<f32>) -> vec2<f32> {
     return vec2<f32>(0.5 + 0.5 * tangent.x * k, 0.5 - 0.5 * tangent.y * k);
 }
 
-// The light the cube map holds in direction `d` (the rig camera's coordinates).
-fn sample_cube(d: vec3<f32>) -> vec3<f32> {
+// Which face sees `d`, as `CubeFace::of` (ties to the front and back first); indices as
+// `CubeFace::ALL`: front, back, right, left, up, down.
+fn face_of(d: vec3<f32>) -> u32 {
     let a = abs(d);
-    // Ties to the front and back first, as `CubeFace::of`.
     if a.z >= a.x && a.z >= a.y {
-        if d.z < 0.0 {
-            return textureSampleLevel(front, face_sampler, face_uv(vec2<f32>(d.x, d.y) / -d.z), 0.0).rgb;
-        }
-        return textureSampleLevel(back, face_sampler, face_uv(vec2<f32>(-d.x, d.y) / d.z), 0.0).rgb;
+        return select(1u, 0u, d.z < 0.0);
     }
     if a.x >= a.y {
-        if d.x > 0.0 {
+        return select(3u, 2u, d.x > 0.0);
+    }
+    return select(5u, 4u, d.y > 0.0);
+}
+
+// The light the cube map holds in direction `d` (the rig camera's coordinates).
+fn sample_cube(d: vec3<f32>) -> vec3<f32> {
+    var face = face_of(d);
+    // A face not rendered is only ever chosen on its edge with the front, by rounding (a 90°
+    // dome's rim): read the front there.
+    if ((u32(resample.params.w) >> face) & 1u) == 0u {
+        face = 0u;
+    }
+    switch face {
+        case 1u: {
+            return textureSampleLevel(back, face_sampler, face_uv(vec2<f32>(-d.x, d.y) / d.z), 0.0).rgb;
+        }
+        case 2u: {
             return textureSampleLevel(right, face_sampler, face_uv(vec2<f32>(d.z, d.y) / d.x), 0.0).rgb;
         }
-        return textureSampleLevel(left, face_sampler, face_uv(vec2<f32>(-d.z, d.y) / -d.x), 0.0).rgb;
+        case 3u: {
+            return textureSampleLevel(left, face_sampler, face_uv(vec2<f32>(-d.z, d.y) / -d.x), 0.0).rgb;
+        }
+        case 4u: {
+            return textureSampleLevel(up, face_sampler, face_uv(vec2<f32>(d.x, d.z) / d.y), 0.0).rgb;
+        }
+        case 5u: {
+            return textureSampleLevel(down, face_sampler, face_uv(vec2<f32>(d.x, -d.z) / -d.y), 0.0).rgb;
+        }
+        default: {
+            return textureSampleLevel(front, face_sampler, face_uv(vec2<f32>(d.x, d.y) / -d.z), 0.0).rgb;
+        }
     }
-    if d.y > 0.0 {
-        return textureSampleLevel(up, face_sampler, face_uv(vec2<f32>(d.x, d.z) / d.y), 0.0).rgb;
-    }
-    return textureSampleLevel(down, face_sampler, face_uv(vec2<f32>(d.x, -d.z) / -d.y), 0.0).rgb;
 }
 
 @fragment

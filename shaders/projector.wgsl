@@ -8,7 +8,7 @@
 // the slice's own texels. Change both together.
 #import bevy_pbr::mesh_view_bindings::view
 
-// Mirrors `ProjectorUniform` in src/projectors.rs.
+// Mirrors `ProjectorUniform` in src/projectors/material.rs.
 struct Projector {
     slice: vec4<f32>,     // its slice of the wide frame, pixels: left, top, width, height
     frame: vec4<f32>,     // the wide frame's width and height; overlap shared on the left, on the right (pixels)

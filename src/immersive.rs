@@ -153,17 +153,20 @@ impl Immersive {
     #[must_use]
     pub fn faces(self) -> [bool; 6] {
         // The nearest a side face comes to the view direction is 45° (the middle of its edge
-        // with the front), the back face 135° (where it wins the tie; see [`CubeFace::of`]).
+        // with the front, where the front wins the tie; see [`CubeFace::of`]), the back face
+        // 125.26° (its corners, where three faces meet: acos(−1/√3)).
         let half = self.half_angle();
+        let back_corner = (-1.0 / 3.0_f32.sqrt()).acos();
         CubeFace::ALL.map(|face| match face {
             CubeFace::Front => true,
-            CubeFace::Back => half >= 3.0 * PI / 4.0,
+            CubeFace::Back => half > back_corner - 1e-4,
             _ => half > PI / 4.0,
         })
     }
 
     /// The side of each cube face, texels, guard included, for a `size` frame: as many texels
-    /// per radian at the face's centre as the frame has where it is most detailed.
+    /// per radian at a face's centre as the frame has at its centre (a dome's rim holds more
+    /// detail around the circle than that; a face's edges hold twice their centre's).
     #[must_use]
     pub fn face_size(self, size: UVec2) -> u32 {
         // A face spans tangents −1..1, so at its centre n/2 texels span one radian.
@@ -266,7 +269,8 @@ impl CubeFace {
 #[derive(ShaderType, Debug, Clone, Copy, PartialEq)]
 pub struct ResampleUniform {
     /// Projection (0 fisheye, 1 equirect), half angle (radians), 1 / the faces' edge tangent,
-    /// unused.
+    /// the faces rendered (bit i: [`CubeFace::ALL`]\[i\]; a direction on an edge of one that is
+    /// not, within rounding, reads the front).
     pub params: Vec4,
 }
 
@@ -277,12 +281,19 @@ impl ResampleUniform {
             Immersive::Fisheye { .. } => 0.0,
             Immersive::Equirect => 1.0,
         };
+        let rendered = immersive
+            .faces()
+            .iter()
+            .enumerate()
+            .filter(|(_, on)| **on)
+            .map(|(i, _)| 1 << i)
+            .sum::<u8>();
         Self {
             params: Vec4::new(
                 kind,
                 immersive.half_angle(),
                 1.0 / face_extent(face_size),
-                0.0,
+                f32::from(rendered),
             ),
         }
     }
@@ -424,7 +435,7 @@ fn build_rigs(
 /// radian as the frame needs, no more.
 fn fit_faces(
     mut rigs: Query<(&Camera, &Immersive, &mut CubeRig)>,
-    mut faces: Query<(&mut Camera, &mut Projection), Without<CubeRig>>,
+    mut face_cameras: Query<(&mut Camera, &mut Projection, &mut RenderTarget), Without<CubeRig>>,
     mut images: ResMut<Assets<Image>>,
     mut materials: ResMut<Assets<CubeResample>>,
 ) {
@@ -437,18 +448,35 @@ fn fit_faces(
             continue;
         }
         let needed = projection.faces();
-        for (i, face) in rig.faces.iter().enumerate() {
-            let side = if needed[i] { size } else { 2 * GUARD + 2 };
-            // Replaced under the same handle: the face camera and the material follow.
-            let _ = images.insert(face, face_image(side));
-            if let Ok((mut face_camera, mut face_projection_now)) = faces.get_mut(rig.cameras[i]) {
+        // New images, not new contents under the old handles: a material keeps the textures it
+        // was prepared with, and a changed material is prepared again only once its new images
+        // are on the GPU.
+        let faces: [Handle<Image>; 6] = std::array::from_fn(|i| {
+            images.add(face_image(if needed[i] { size } else { 2 * GUARD + 2 }))
+        });
+        for (i, face) in faces.iter().enumerate() {
+            if let Ok((mut face_camera, mut face_projection_now, mut target)) =
+                face_cameras.get_mut(rig.cameras[i])
+            {
                 face_camera.is_active = needed[i];
-                *face_projection_now = face_projection(side);
+                *face_projection_now =
+                    face_projection(if needed[i] { size } else { 2 * GUARD + 2 });
+                *target = RenderTarget::Image(face.clone().into());
             }
         }
         if let Some(mut material) = materials.get_mut(&rig.material) {
-            material.resample = ResampleUniform::new(projection, size);
+            let [front, back, right, left, up, down] = faces.clone();
+            *material = CubeResample {
+                resample: ResampleUniform::new(projection, size),
+                front,
+                back,
+                right,
+                left,
+                up,
+                down,
+            };
         }
+        rig.faces = faces;
         info!(
             "{projection:?} from a cube map of {} faces of {size}² texels",
             needed.iter().filter(|n| **n).count()
@@ -561,7 +589,39 @@ mod tests {
         assert_eq!(count(DOME), 5);
         assert!(!DOME.faces()[1], "not the back");
         assert_eq!(count(Immersive::Fisheye { degrees: 280.0 }), 6);
+        assert_eq!(
+            count(Immersive::Fisheye { degrees: 252.0 }),
+            6,
+            "the back's corners"
+        );
         assert_eq!(count(Immersive::Equirect), 6);
+    }
+
+    #[test]
+    fn every_direction_a_projection_sees_is_on_a_face_it_renders() {
+        let mut angles: Vec<f32> = (1..=72).map(|i| i as f32 * 5.0).collect();
+        angles.extend([89.9, 90.1, 250.0, 250.6, 251.0, 269.9, 270.1]);
+        let projections = angles
+            .into_iter()
+            .map(|degrees| Immersive::Fisheye { degrees })
+            .chain([Immersive::Equirect]);
+        for projection in projections {
+            let rendered = projection.faces();
+            for y in 0..200 {
+                for x in 0..200 {
+                    let uv = Vec2::new((x as f32 + 0.5) / 200.0, (y as f32 + 0.5) / 200.0);
+                    let Some(dir) = projection.direction(uv) else {
+                        continue;
+                    };
+                    let (face, _) = CubeFace::of(dir);
+                    let index = CubeFace::ALL.iter().position(|f| *f == face).unwrap();
+                    assert!(
+                        rendered[index],
+                        "{projection:?} sees {dir} on {face:?}, which it does not render"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -14,6 +14,10 @@ use bevy::{
 };
 use serde::{Deserialize, Serialize};
 
+/// Widest the whole wall may be, pixels: live, it is one frame on the GPU, and 16384 is the
+/// largest texture desktop GPUs (and lavapipe) take.
+pub const MAX_WALL: u32 = 16_384;
+
 /// A layout file: the outputs, left to right.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +93,11 @@ pub enum LayoutError {
          top-right, bottom-right, bottom-left); these are bent or crossed"
     )]
     Bent { index: usize },
+    #[error(
+        "outputs: together the outputs make a view {width} px wide, more than the {MAX_WALL} px \
+         one frame can be on the GPU; use fewer or narrower outputs, or more overlap"
+    )]
+    Wall { width: u32 },
     #[error("outputs[{index}].name: \"{name}\" is used twice")]
     Name { index: usize, name: String },
     #[error(
@@ -182,7 +191,7 @@ impl Layout {
             } else {
                 0
             };
-            if output.overlap + shared_left >= width {
+            if output.overlap.saturating_add(shared_left) >= width {
                 return Err(LayoutError::Overlap {
                     index,
                     overlap: output.overlap,
@@ -214,6 +223,10 @@ impl Layout {
             {
                 return Err(LayoutError::Bent { index });
             }
+        }
+        let wall = self.full_size().x;
+        if wall > MAX_WALL {
+            return Err(LayoutError::Wall { width: wall });
         }
         Ok(())
     }
@@ -432,6 +445,23 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("colour"), "{error}");
+        // Five 4K projectors sharing 240 px: 18240 px, more than one frame can be.
+        let five = (0..5)
+            .map(|i| {
+                let overlap = if i < 4 { 240 } else { 0 };
+                format!("(name: \"p{i}\", size: (3840, 2160), overlap: {overlap})")
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let error = Layout::parse(&format!("(outputs: [{five}])"), None).unwrap_err();
+        assert_eq!(error, LayoutError::Wall { width: 18_240 });
+        assert!(error.to_string().starts_with("outputs: "), "{error}");
+        // An overlap near u32::MAX is refused, not an overflow.
+        let huge = THREE.replace(
+            "overlap: 240),\n        (name: \"right\"",
+            "overlap: 4294967295),\n        (name: \"right\"",
+        );
+        assert!(Layout::parse(&huge, None).is_err());
     }
 
     #[test]

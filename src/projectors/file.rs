@@ -72,12 +72,18 @@ pub fn save_layout(path: &Path, layout: &Layout) -> Result<(), String> {
     temporary.push(name);
     temporary.push(format!(".{}.tmp", std::process::id()));
     let temporary = path.with_file_name(temporary);
-    std::fs::write(&temporary, text)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|error| {
-            let _ = std::fs::remove_file(&temporary);
-            format!("could not write {}: {error}", path.display())
-        })
+    // Written whole and on the disk before it takes the layout's name: a power cut leaves the
+    // old layout or the new one, never an empty file.
+    let write = || -> std::io::Result<()> {
+        let mut file = std::fs::File::create(&temporary)?;
+        std::io::Write::write_all(&mut file, text.as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, path)
+    };
+    write().map_err(|error| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("could not write {}: {error}", path.display())
+    })
 }
 
 /// The file's modification time and length: a change of either is a change of the file.

@@ -25,7 +25,10 @@ use bevy::{
     },
     core_pipeline::tonemapping::{DebandDither, Tonemapping},
     prelude::*,
-    window::{Monitor, MonitorSelection, WindowMode, WindowPosition, WindowRef, WindowResolution},
+    window::{
+        CursorOptions, Monitor, MonitorSelection, PrimaryWindow, WindowMode, WindowPosition,
+        WindowRef, WindowResolution,
+    },
 };
 
 use self::file::{FileStamp, file_stamp};
@@ -342,6 +345,7 @@ fn show_layout(
     mut images: ResMut<Assets<Image>>,
     mut materials: ResMut<Assets<ProjectorMaterial>>,
     mut meshes: ResMut<Assets<Mesh>>,
+    mut primary: Query<&mut Window, With<PrimaryWindow>>,
 ) {
     let Projectors { layout, calibrate } = &*projectors;
     let full = layout.full_size();
@@ -371,6 +375,18 @@ fn show_layout(
             if let Some(window) = old.window {
                 commands.entity(window).try_despawn();
             }
+        }
+        // Output 0 is the main window, made once at start: moved and sized to the layout's
+        // output 0 when a reload changes it.
+        if let OutputTargets::Windows { fullscreen } = outputs.targets
+            && outputs.shown.is_some()
+            && let Ok(mut window) = primary.single_mut()
+        {
+            let wanted = output_window(&layout.outputs[0], fullscreen);
+            window.title = wanted.title;
+            window.mode = wanted.mode;
+            window.position = wanted.position;
+            window.resolution = wanted.resolution;
         }
         let quad = meshes.add(Rectangle::new(2.0, 2.0));
         let spawned: Vec<SpawnedOutput> = (0..layout.outputs.len())
@@ -414,6 +430,11 @@ fn spawn_output(
                 .spawn((
                     Name::new(format!("Projector window {}", spec.name)),
                     output_window(spec, fullscreen),
+                    // On the walls (the kiosk's fullscreen outputs) no pointer is shown.
+                    CursorOptions {
+                        visible: !fullscreen,
+                        ..default()
+                    },
                 ))
                 .id();
             (
