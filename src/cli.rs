@@ -387,9 +387,9 @@ pub struct ProjectionArgs {
     /// equirect (360° × 180° for 360° video and headsets: a 2:1 frame).
     #[arg(long, value_enum, default_value_t = ProjectionKind::Flat)]
     pub projection: ProjectionKind,
-    /// The fisheye's angle, degrees (180 for a dome; up to 360).
-    #[arg(long, value_name = "DEGREES", default_value_t = 180.0)]
-    pub fov: f32,
+    /// The fisheye's angle, degrees, up to 360 [default: 180, a dome].
+    #[arg(long, value_name = "DEGREES")]
+    pub fov: Option<f32>,
 }
 
 /// `--projection`.
@@ -405,19 +405,24 @@ impl Default for ProjectionArgs {
     fn default() -> Self {
         Self {
             projection: ProjectionKind::Flat,
-            fov: 180.0,
+            fov: None,
         }
     }
 }
 
 impl ProjectionArgs {
-    /// The immersive projection asked for, or `None` for a flat view.
-    #[must_use]
-    pub fn immersive(self) -> Option<Immersive> {
-        match self.projection {
-            ProjectionKind::Flat => None,
-            ProjectionKind::Fisheye => Some(Immersive::Fisheye { degrees: self.fov }),
-            ProjectionKind::Equirect => Some(Immersive::Equirect),
+    /// The immersive projection asked for, or `None` for a flat view; an angle given for
+    /// anything but a fisheye is a mistake, said rather than ignored.
+    pub fn immersive(self) -> Result<Option<Immersive>, String> {
+        match (self.projection, self.fov) {
+            (ProjectionKind::Fisheye, fov) => Ok(Some(Immersive::Fisheye {
+                degrees: fov.unwrap_or(180.0),
+            })),
+            (_, Some(_)) => {
+                Err("--fov is the angle of a fisheye: give it with --projection fisheye".to_owned())
+            }
+            (ProjectionKind::Flat, None) => Ok(None),
+            (ProjectionKind::Equirect, None) => Ok(Some(Immersive::Equirect)),
         }
     }
 }

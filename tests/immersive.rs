@@ -397,6 +397,8 @@ fn a_frame_of_the_wrong_shape_is_refused_before_the_gpu() {
         "512",
     ]);
     assert!(angle.contains("at most 360°"), "{angle}");
+    let stray = refused(&["--projection", "equirect", "--fov", "120"]);
+    assert!(stray.contains("--fov is the angle of a fisheye"), "{stray}");
     let dir = dreamloom::testing::TempDir::new("immersive-layout");
     let layout = dir.path().join("layout.ron");
     std::fs::write(&layout, r#"(outputs: [(name: "a", size: (64, 36))])"#).expect("layout");

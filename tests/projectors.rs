@@ -248,3 +248,61 @@ fn the_layout_file_is_followed_and_a_mistake_keeps_the_last_good_layout() {
     keep(&wide, "projectors_three_wide.png");
     assert_outputs_match(&three, &wide, &outputs, "three");
 }
+
+#[test]
+fn calibrating_each_output_shows_its_grid_border_and_centre_warped_as_the_picture() {
+    if !gpu_available(
+        "calibrating_each_output_shows_its_grid_border_and_centre_warped_as_the_picture",
+    ) {
+        return;
+    }
+    let _gpu = one_renderer_at_a_time();
+    let dir = TempDir::new("projectors-calibrate");
+    let path = dir.path().join("wall.ron");
+    std::fs::write(&path, TWO).expect("layout written");
+    let layout = Layout::load(&path, None).expect("a good layout");
+    let mut renderer = renderer_for(&path, POLL_INTERVAL);
+    renderer.world_mut().resource_mut::<Projectors>().calibrate = true;
+    let (_, outputs) = capture(&mut renderer);
+    let yellow = |p: &image::Rgba<u8>| p[0] > 200 && p[1] > 150 && p[2] < 100;
+    let green = |p: &image::Rgba<u8>| p[1] > 200 && p[0] < 120 && p[2] < 160;
+    for (index, frame) in outputs.iter().enumerate() {
+        let name = &layout.outputs[index].name;
+        keep(frame, &format!("projectors_calibrate_{name}.png"));
+        let (w, h) = frame.dimensions();
+        // Where the frame's own corners and centre land on the output, through its pin.
+        let pin = layout.outputs[index].corners.map_or_else(
+            || bevy::math::DMat3::IDENTITY,
+            |corners| homography(&corners),
+        );
+        let on_output = |u: f64, v: f64| {
+            let at = apply(&pin, DVec2::new(u, v));
+            ((at.x * f64::from(w)) as u32, (at.y * f64::from(h)) as u32)
+        };
+        let (cx, cy) = on_output(0.5, 0.5);
+        assert!(
+            green(frame.get_pixel(cx, cy)),
+            "{name}: no green cross at the centre ({cx}, {cy}): {:?}",
+            frame.get_pixel(cx, cy)
+        );
+        // Just inside the middle of each edge of the pinned frame: the yellow border.
+        for (u, v) in [(0.5, 0.006), (0.5, 0.994), (0.004, 0.5), (0.996, 0.5)] {
+            let (x, y) = on_output(u, v);
+            assert!(
+                yellow(frame.get_pixel(x, y)),
+                "{name}: no yellow border at ({x}, {y}) (frame {u}, {v}): {:?}",
+                frame.get_pixel(x, y)
+            );
+        }
+        // Grid lines: many light-grey pixels, and not the picture (no thread colours).
+        let grey = frame
+            .pixels()
+            .filter(|p| p[0] > 120 && p[0].abs_diff(p[1]) < 12 && p[1].abs_diff(p[2]) < 12)
+            .count();
+        assert!(grey > 500, "{name}: only {grey} grid pixels");
+    }
+    // And back to the picture when calibrating ends.
+    renderer.world_mut().resource_mut::<Projectors>().calibrate = false;
+    let (wide, outputs) = capture(&mut renderer);
+    assert_outputs_match(&layout, &wide, &outputs, "after calibrating");
+}

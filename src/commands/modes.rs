@@ -59,7 +59,7 @@ pub fn view(place: &Place, args: ViewArgs, tune: bool) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
-    let projection = projection.immersive();
+    let projection = projection.immersive().map_err(Failure::new)?;
     check_projection(projection, outputs.as_deref())?;
     // A layout with a mistake is refused before anything else is opened.
     let outputs = load_layout(outputs.as_deref())?;
@@ -142,7 +142,8 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
                 osc_send,
             },
     } = args;
-    check_projection(projection.immersive(), outputs.as_deref())?;
+    let projection = projection.immersive().map_err(Failure::new)?;
+    check_projection(projection, outputs.as_deref())?;
     // A layout with a mistake is refused before anything else is opened.
     let outputs = load_layout(outputs.as_deref())?;
     let (mut config, created) = KioskConfig::load_or_create(data)?;
@@ -217,7 +218,7 @@ pub fn kiosk(place: &Place, args: KioskArgs) -> Result<(), Failure> {
         curator_pin,
         metrics,
         osc: OscPlugin::from_args(osc_listen, osc_send),
-        projection: projection.immersive(),
+        projection,
         outputs,
     }))
 }

@@ -199,7 +199,7 @@ impl Scene {
             seed,
             show,
             preset,
-            projection: projection.immersive(),
+            projection: projection.immersive().map_err(Failure::new)?,
         })
     }
 
@@ -477,7 +477,7 @@ pub fn bench(args: BenchArgs, out: &mut impl Write) -> Result<(), Failure> {
         speaking,
         projection,
     } = args;
-    let projection = projection.immersive();
+    let projection = projection.immersive().map_err(Failure::new)?;
     if let Some(projection) = projection {
         projection
             .check(width, height)
