@@ -4,7 +4,12 @@
 //! sees what the viewer would see at time T.
 
 use bevy::{
-    camera::Hdr, core_pipeline::tonemapping::Tonemapping, post_process::bloom::Bloom, prelude::*,
+    asset::RenderAssetUsages,
+    camera::Hdr,
+    core_pipeline::tonemapping::Tonemapping,
+    post_process::bloom::Bloom,
+    prelude::*,
+    render::render_resource::{Extent3d, TextureDimension, TextureFormat, TextureUsages},
 };
 
 use crate::{clock::DreamClock, schedule::AppSystems};
@@ -119,6 +124,25 @@ pub fn camera_bundle(rig: CameraRig, seconds: f32) -> impl Bundle {
         rig_transform(&rig, seconds),
         rig,
     )
+}
+
+/// An image a camera renders into and a shader (or a screenshot) reads: a still's frame, the
+/// projectors' wide frame and outputs, a cube face. At least 1×1.
+#[must_use]
+pub fn render_target_image(size: UVec2, format: TextureFormat) -> Image {
+    let mut image = Image::new_uninit(
+        Extent3d {
+            width: size.x.max(1),
+            height: size.y.max(1),
+            depth_or_array_layers: 1,
+        },
+        TextureDimension::D2,
+        format,
+        RenderAssetUsages::RENDER_WORLD,
+    );
+    image.texture_descriptor.usage |=
+        TextureUsages::RENDER_ATTACHMENT | TextureUsages::TEXTURE_BINDING | TextureUsages::COPY_SRC;
+    image
 }
 
 fn follow_rig(clock: Res<DreamClock>, mut cameras: Query<(&CameraRig, &mut Transform)>) {

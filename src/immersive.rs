@@ -13,17 +13,17 @@
 use std::f32::consts::{PI, TAU};
 
 use bevy::{
-    asset::RenderAssetUsages,
     camera::{Hdr, RenderTarget, visibility::NoFrustumCulling, visibility::RenderLayers},
     core_pipeline::tonemapping::{DebandDither, Tonemapping},
     image::ImageSampler,
     prelude::*,
-    render::render_resource::{
-        AsBindGroup, Extent3d, ShaderType, TextureDimension, TextureFormat, TextureUsages,
-    },
+    render::render_resource::{AsBindGroup, ShaderType, TextureFormat},
 };
 
-use crate::{camera::CameraRig, shaders};
+use crate::{
+    camera::{CameraRig, render_target_image},
+    shaders,
+};
 
 /// The render layer of the resampling pass: only the rig's camera sees it, and it sees nothing
 /// else.
@@ -341,18 +341,7 @@ impl CubeRig {
 
 /// A cube face's HDR image, `size` texels square.
 fn face_image(size: u32) -> Image {
-    let mut image = Image::new_uninit(
-        Extent3d {
-            width: size,
-            height: size,
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        TextureFormat::Rgba16Float,
-        RenderAssetUsages::RENDER_WORLD,
-    );
-    image.texture_descriptor.usage |=
-        TextureUsages::RENDER_ATTACHMENT | TextureUsages::TEXTURE_BINDING | TextureUsages::COPY_SRC;
+    let mut image = render_target_image(UVec2::splat(size), TextureFormat::Rgba16Float);
     image.sampler = ImageSampler::linear();
     image
 }
@@ -520,21 +509,15 @@ mod tests {
 
     #[test]
     fn the_centre_looks_ahead_and_the_edges_where_they_should() {
-        let ahead = DOME.direction(Vec2::splat(0.5)).unwrap();
-        assert!(ahead.distance(Vec3::NEG_Z) < 1e-6);
+        let looks = |projection: Immersive, (u, v): (f32, f32), towards: Vec3| {
+            projection
+                .direction(Vec2::new(u, v))
+                .is_some_and(|dir| dir.distance(towards) < 1e-5)
+        };
+        assert!(looks(DOME, (0.5, 0.5), Vec3::NEG_Z));
         // A 180° dome's rim is the horizon of the view: right edge looks right, top looks up.
-        assert!(
-            DOME.direction(Vec2::new(1.0, 0.5))
-                .unwrap()
-                .distance(Vec3::X)
-                < 1e-5
-        );
-        assert!(
-            DOME.direction(Vec2::new(0.5, 0.0))
-                .unwrap()
-                .distance(Vec3::Y)
-                < 1e-5
-        );
+        assert!(looks(DOME, (1.0, 0.5), Vec3::X));
+        assert!(looks(DOME, (0.5, 0.0), Vec3::Y));
         assert_eq!(
             DOME.direction(Vec2::new(0.0, 0.0)),
             None,
@@ -542,24 +525,9 @@ mod tests {
         );
         assert_eq!(DOME.uv_of(Vec3::Z), None, "a dome does not see behind it");
         let pano = Immersive::Equirect;
-        assert!(
-            pano.direction(Vec2::new(0.75, 0.5))
-                .unwrap()
-                .distance(Vec3::X)
-                < 1e-5
-        );
-        assert!(
-            pano.direction(Vec2::new(0.0, 0.5))
-                .unwrap()
-                .distance(Vec3::Z)
-                < 1e-5
-        );
-        assert!(
-            pano.direction(Vec2::new(0.3, 0.0))
-                .unwrap()
-                .distance(Vec3::Y)
-                < 1e-5
-        );
+        assert!(looks(pano, (0.75, 0.5), Vec3::X));
+        assert!(looks(pano, (0.0, 0.5), Vec3::Z));
+        assert!(looks(pano, (0.3, 0.0), Vec3::Y));
     }
 
     #[test]

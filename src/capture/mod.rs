@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 
 use bevy::{
     app::PluginGroupBuilder,
-    asset::RenderAssetUsages,
     camera::{RenderTarget, SubCameraView},
     core_pipeline::core_3d::Transparent3d,
     post_process::bloom::Bloom,
@@ -21,10 +20,7 @@ use bevy::{
         RenderApp, RenderPlugin,
         pipelined_rendering::PipelinedRenderingPlugin,
         render_phase::ViewSortedRenderPhases,
-        render_resource::{
-            CachedPipelineState, Extent3d, PipelineCache, PollType, TextureDimension,
-            TextureFormat, TextureUsages,
-        },
+        render_resource::{CachedPipelineState, PipelineCache, PollType, TextureFormat},
         renderer::RenderDevice,
         view::screenshot::{Screenshot, ScreenshotCaptured},
     },
@@ -34,7 +30,7 @@ use bevy::{
 use image::RgbaImage;
 
 use crate::{
-    camera::{CameraRig, camera_bundle},
+    camera::{CameraRig, camera_bundle, render_target_image},
     clock::DreamClock,
     dreamscape::Dreamscape,
     narrative::Narrative,
@@ -329,19 +325,7 @@ impl HeadlessRenderer {
 
 /// The texture a still is rendered into.
 fn target_image(width: u32, height: u32) -> Image {
-    let mut image = Image::new_uninit(
-        Extent3d {
-            width,
-            height,
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::RENDER_WORLD,
-    );
-    image.texture_descriptor.usage |=
-        TextureUsages::RENDER_ATTACHMENT | TextureUsages::COPY_SRC | TextureUsages::TEXTURE_BINDING;
-    image
+    render_target_image(UVec2::new(width, height), TextureFormat::Rgba8UnormSrgb)
 }
 
 /// Whether every render pipeline asked for so far is compiled. A pipeline that failed is an error:

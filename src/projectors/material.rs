@@ -2,15 +2,13 @@
 //! `Projector` in `shaders/projector.wgsl`), the material, and the images the frames go into.
 
 use bevy::{
-    asset::RenderAssetUsages,
     math::DMat3,
     prelude::*,
-    render::render_resource::{
-        AsBindGroup, Extent3d, ShaderType, TextureDimension, TextureFormat, TextureUsages,
-    },
+    render::render_resource::{AsBindGroup, ShaderType, TextureFormat},
 };
 
 use crate::{
+    camera::render_target_image,
     outputs::{self, Layout},
     shaders,
 };
@@ -80,19 +78,7 @@ shaders::position_only_material!(ProjectorMaterial, shaders::PROJECTOR, AlphaMod
 
 /// The image the piece's camera renders the wide view into, and each headless output into.
 pub(super) fn frame_image(size: UVec2) -> Image {
-    let mut image = Image::new_uninit(
-        Extent3d {
-            width: size.x.max(1),
-            height: size.y.max(1),
-            depth_or_array_layers: 1,
-        },
-        TextureDimension::D2,
-        TextureFormat::Rgba8UnormSrgb,
-        RenderAssetUsages::RENDER_WORLD,
-    );
-    image.texture_descriptor.usage |=
-        TextureUsages::RENDER_ATTACHMENT | TextureUsages::TEXTURE_BINDING | TextureUsages::COPY_SRC;
-    image
+    render_target_image(size, TextureFormat::Rgba8UnormSrgb)
 }
 
 #[cfg(test)]
