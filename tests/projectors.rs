@@ -21,7 +21,7 @@ use dreamloom::{
         LayoutFile, OutputTargets, POLL_INTERVAL, ProjectorOutputs, ProjectorStatus, Projectors,
         ProjectorsPlugin,
     },
-    testing::{TempDir, gpu_available, keep, one_renderer_at_a_time},
+    testing::{TempDir, frame_stats, gpu_available, keep, one_renderer_at_a_time},
 };
 use image::RgbaImage;
 
@@ -246,6 +246,13 @@ fn the_layout_file_is_followed_and_a_mistake_keeps_the_last_good_layout() {
     );
     let (wide, outputs) = capture(&mut renderer);
     keep(&wide, "projectors_three_wide.png");
+    // The piece is drawn into the new, wider frame (a camera left on the old one would leave it
+    // black, and black outputs would match it).
+    let stats = frame_stats(&wide);
+    assert!(
+        stats.mean_luma > 0.05 && stats.sky_colours > 4,
+        "the new wide frame does not show the piece: {stats:?}"
+    );
     assert_outputs_match(&three, &wide, &outputs, "three");
 }
 

@@ -66,7 +66,7 @@ impl ProjectorUniform {
 /// What an output's quad is drawn with: its uniform and the wide frame (read texel by texel with
 /// `textureLoad` and filtered in the shader, so that each texel is blended before the bilinear
 /// filter and the filter stays within the slice, as in [`outputs::finish_output`]).
-#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone, PartialEq)]
 pub struct ProjectorMaterial {
     #[uniform(0)]
     pub projector: ProjectorUniform,

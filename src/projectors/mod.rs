@@ -119,16 +119,15 @@ impl Plugin for ProjectorsPlugin {
                 seen: file_stamp(&self.path),
                 monitors: None,
             })
-            .add_observer(aim_new_piece_camera)
             // In `Startup`, so that output 0's camera is there when the overlay picks its target
             // (`PostStartup`).
-            .add_systems(Startup, (aim_piece_cameras, show_layout))
+            .add_systems(Startup, show_layout)
             .add_systems(
                 Update,
                 (
                     poll_layout_file,
                     show_layout.run_if(resource_changed::<Projectors>),
-                    rebind_after_resize,
+                    aim_piece_cameras,
                 )
                     .chain()
                     .in_set(AppSystems::ReadInput),
@@ -240,30 +239,16 @@ struct LayoutWatch {
     monitors: Option<usize>,
 }
 
-/// The piece's camera, once spawned, renders into the wide frame.
-fn aim_new_piece_camera(
-    add: On<Add, CameraRig>,
-    cameras: Query<(), With<Camera>>,
-    outputs: Res<ProjectorOutputs>,
-    mut commands: Commands,
-) {
-    if cameras.contains(add.entity) {
-        commands
-            .entity(add.entity)
-            .insert(RenderTarget::Image(outputs.wide.clone().into()));
-    }
-}
-
-/// The piece's cameras spawned before the plugin was added (a headless renderer's) render into
-/// the wide frame too.
+/// The piece's camera renders into the wide frame: once it is spawned (before the plugin was
+/// added, as a headless renderer's, or after, as the viewer's), and again whenever the frame is
+/// made anew at another size.
 fn aim_piece_cameras(
     mut cameras: Query<&mut RenderTarget, (With<CameraRig>, With<Camera>)>,
     outputs: Res<ProjectorOutputs>,
 ) {
-    let wide = RenderTarget::Image(outputs.wide.clone().into());
     for mut target in &mut cameras {
         if target.as_image() != Some(&outputs.wide) {
-            *target = wide.clone();
+            *target = RenderTarget::Image(outputs.wide.clone().into());
         }
     }
 }
@@ -349,10 +334,11 @@ fn show_layout(
 ) {
     let Projectors { layout, calibrate } = &*projectors;
     let full = layout.full_size();
-    if images.get(&outputs.wide).map(Image::size) != Some(full)
-        && let Err(error) = images.insert(&outputs.wide, frame_image(full))
-    {
-        error!("the projectors' wide frame could not be resized: {error}");
+    // A new frame at a new size, not new contents under the old handle: a material keeps the
+    // texture it was prepared with, and one given a new frame is prepared again once that frame
+    // is on the GPU. The piece's camera follows in `aim_piece_cameras`.
+    if images.get(&outputs.wide).map(Image::size) != Some(full) {
+        outputs.wide = images.add(frame_image(full));
     }
     if outputs
         .shown
@@ -360,11 +346,14 @@ fn show_layout(
         .is_some_and(|shown| same_outputs(shown, layout))
     {
         for (index, output) in outputs.outputs.iter().enumerate() {
-            let wanted = ProjectorUniform::new(layout, index, *calibrate);
+            let wanted = ProjectorMaterial {
+                projector: ProjectorUniform::new(layout, index, *calibrate),
+                frame: outputs.wide.clone(),
+            };
             if let Some(mut material) = materials.get_mut(&output.material)
-                && material.projector != wanted
+                && *material != wanted
             {
-                material.projector = wanted;
+                *material = wanted;
             }
         }
     } else {
@@ -485,27 +474,6 @@ fn spawn_output(
         window,
         image,
         material,
-    }
-}
-
-/// A material keeps the texture it was prepared with: after the wide frame is made anew (a new
-/// size), the outputs' materials are prepared again, once the new frame is on the GPU.
-fn rebind_after_resize(
-    mut events: MessageReader<AssetEvent<Image>>,
-    outputs: Res<ProjectorOutputs>,
-    mut materials: ResMut<Assets<ProjectorMaterial>>,
-) {
-    let wide = outputs.wide.id();
-    let resized = events
-        .read()
-        .any(|event| matches!(event, AssetEvent::Modified { id } if *id == wide));
-    if resized {
-        for output in &outputs.outputs {
-            if let Some(material) = materials.get_mut(&output.material) {
-                // Marks it changed, which prepares it again.
-                let _: &mut ProjectorMaterial = material.into_inner();
-            }
-        }
     }
 }
 
