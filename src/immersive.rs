@@ -33,6 +33,9 @@ pub const IMMERSIVE_LAYER: usize = 29;
 pub const GUARD: u32 = 2;
 /// Largest cube face, texels (the GPU's usual texture limit).
 pub const MAX_FACE: u32 = 8192;
+/// Side of a face the projection never sees (its camera is off; the material still needs an
+/// image), and of every face until the frame's size is known.
+const UNSEEN_FACE: u32 = 2 * GUARD + 2;
 
 pub(crate) fn plugin(app: &mut App) {
     app.register_type::<Immersive>()
@@ -68,12 +71,20 @@ pub enum ImmersiveError {
 }
 
 impl Immersive {
-    /// Checks that the projection can be drawn on a `width`×`height` frame.
-    pub fn check(self, width: u32, height: u32) -> Result<(), ImmersiveError> {
+    /// Checks the projection itself: a fisheye's angle.
+    pub fn check_angle(self) -> Result<(), ImmersiveError> {
         match self {
             Self::Fisheye { degrees } if !(degrees > 0.0 && degrees <= 360.0) => {
                 Err(ImmersiveError::Angle(degrees))
             }
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that the projection can be drawn on a `width`×`height` frame.
+    pub fn check(self, width: u32, height: u32) -> Result<(), ImmersiveError> {
+        self.check_angle()?;
+        match self {
             Self::Fisheye { .. } if width != height => {
                 Err(ImmersiveError::NotSquare { width, height })
             }
@@ -174,7 +185,7 @@ impl Immersive {
             Self::Fisheye { .. } => size.x.min(size.y) as f32 / 2.0 / self.half_angle(),
             Self::Equirect => size.x as f32 / TAU,
         };
-        ((2.0 * per_radian).ceil() as u32 + 2 * GUARD).clamp(2 * GUARD + 2, MAX_FACE)
+        ((2.0 * per_radian).ceil() as u32 + 2 * GUARD).clamp(UNSEEN_FACE, MAX_FACE)
     }
 }
 
@@ -222,6 +233,12 @@ impl CubeFace {
         Self::Up,
         Self::Down,
     ];
+
+    /// Its place in [`Self::ALL`] (and the shader's face index).
+    #[must_use]
+    pub fn index(self) -> usize {
+        self as usize
+    }
 
     /// The face camera's right, up and forward directions in the rig camera's coordinates.
     #[must_use]
@@ -319,6 +336,23 @@ pub struct CubeResample {
     pub down: Handle<Image>,
 }
 
+impl CubeResample {
+    /// Reading `faces` (in [`CubeFace::ALL`]'s order), each `face_size` texels, as `projection`.
+    #[must_use]
+    pub fn new(projection: Immersive, face_size: u32, faces: [Handle<Image>; 6]) -> Self {
+        let [front, back, right, left, up, down] = faces;
+        Self {
+            resample: ResampleUniform::new(projection, face_size),
+            front,
+            back,
+            right,
+            left,
+            up,
+            down,
+        }
+    }
+}
+
 shaders::position_only_material!(CubeResample, shaders::IMMERSIVE, AlphaMode::Opaque);
 
 /// What a rig made immersive has: its faces' images, cameras and the resampling pass.
@@ -364,7 +398,7 @@ fn build_rigs(
     mut meshes: ResMut<Assets<Mesh>>,
 ) {
     for (rig, &projection) in &rigs {
-        let size = 2 * GUARD + 2; // until the rig's frame size is known
+        let size = UNSEEN_FACE; // until the rig's frame size is known
         let faces = CubeFace::ALL.map(|_| images.add(face_image(size)));
         let needed = projection.faces();
         let cameras = std::array::from_fn(|i| {
@@ -389,16 +423,7 @@ fn build_rigs(
                 ))
                 .id()
         });
-        let [front, back, right, left, up, down] = faces.clone();
-        let material = materials.add(CubeResample {
-            resample: ResampleUniform::new(projection, size),
-            front,
-            back,
-            right,
-            left,
-            up,
-            down,
-        });
+        let material = materials.add(CubeResample::new(projection, size, faces.clone()));
         commands.spawn((
             Name::new("Cube map resampling"),
             Mesh3d(meshes.add(Rectangle::new(2.0, 2.0))),
@@ -437,33 +462,22 @@ fn fit_faces(
             continue;
         }
         let needed = projection.faces();
+        let sides = needed.map(|seen| if seen { size } else { UNSEEN_FACE });
         // New images, not new contents under the old handles: a material keeps the textures it
         // was prepared with, and a changed material is prepared again only once its new images
         // are on the GPU.
-        let faces: [Handle<Image>; 6] = std::array::from_fn(|i| {
-            images.add(face_image(if needed[i] { size } else { 2 * GUARD + 2 }))
-        });
+        let faces = sides.map(|side| images.add(face_image(side)));
         for (i, face) in faces.iter().enumerate() {
             if let Ok((mut face_camera, mut face_projection_now, mut target)) =
                 face_cameras.get_mut(rig.cameras[i])
             {
                 face_camera.is_active = needed[i];
-                *face_projection_now =
-                    face_projection(if needed[i] { size } else { 2 * GUARD + 2 });
+                *face_projection_now = face_projection(sides[i]);
                 *target = RenderTarget::Image(face.clone().into());
             }
         }
         if let Some(mut material) = materials.get_mut(&rig.material) {
-            let [front, back, right, left, up, down] = faces.clone();
-            *material = CubeResample {
-                resample: ResampleUniform::new(projection, size),
-                front,
-                back,
-                right,
-                left,
-                up,
-                down,
-            };
+            *material = CubeResample::new(projection, size, faces.clone());
         }
         rig.faces = faces;
         info!(
@@ -532,7 +546,8 @@ mod tests {
 
     #[test]
     fn each_face_sees_its_own_directions() {
-        for face in CubeFace::ALL {
+        for (i, face) in CubeFace::ALL.into_iter().enumerate() {
+            assert_eq!(face.index(), i);
             let (right, up, forward) = face.basis();
             assert!(
                 right.cross(up).distance(-forward) < 1e-6,
@@ -582,9 +597,8 @@ mod tests {
                         continue;
                     };
                     let (face, _) = CubeFace::of(dir);
-                    let index = CubeFace::ALL.iter().position(|f| *f == face).unwrap();
                     assert!(
-                        rendered[index],
+                        rendered[face.index()],
                         "{projection:?} sees {dir} on {face:?}, which it does not render"
                     );
                 }

@@ -225,10 +225,7 @@ fn borders(frame: &RgbaImage, projection: Immersive) -> Vec<((usize, usize), f64
             (x as f32 + 0.5) / width as f32,
             (y as f32 + 0.5) / height as f32,
         );
-        projection
-            .direction(uv)
-            .map(|d| CubeFace::ALL.iter().position(|f| *f == CubeFace::of(d).0))
-            .and_then(|i| i)
+        projection.direction(uv).map(|d| CubeFace::of(d).0.index())
     };
     let difference = |a: (u32, u32), b: (u32, u32)| -> f64 {
         let (p, q) = (frame.get_pixel(a.0, a.1), frame.get_pixel(b.0, b.1));

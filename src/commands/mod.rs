@@ -30,6 +30,10 @@ use crate::{
     },
 };
 
+/// Why `--outputs` and a dome or panorama are refused together (render, view, kiosk).
+const OUTPUTS_WITH_PROJECTION: &str = "--outputs slices one flat view across projectors; it does \
+     not go with --projection fisheye or equirect";
+
 /// A command that did not succeed: what to tell the person (may be empty when it was said
 /// already), and the exit status.
 #[derive(Debug, Clone, PartialEq, Eq)]

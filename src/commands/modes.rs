@@ -98,19 +98,10 @@ fn check_projection(
     outputs: Option<&Path>,
 ) -> Result<(), Failure> {
     if projection.is_some() && outputs.is_some() {
-        return Err(Failure::new(
-            "--outputs slices one flat view across projectors; it does not go with \
-             --projection fisheye or equirect"
-                .to_owned(),
-        ));
+        return Err(Failure::new(super::OUTPUTS_WITH_PROJECTION));
     }
     projection
-        .map_or(Ok(()), |projection| {
-            projection.check(2, 1).or_else(|e| match e {
-                crate::immersive::ImmersiveError::Angle(_) => Err(e),
-                _ => Ok(()),
-            })
-        })
+        .map_or(Ok(()), crate::immersive::Immersive::check_angle)
         .map_err(|e| Failure::new(e.to_string()))
 }
 

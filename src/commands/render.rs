@@ -45,11 +45,7 @@ pub fn render(place: &Place, args: RenderArgs, out: &mut impl Write) -> Result<(
     let scene = Scene::load(place, scene)?;
     if let Some(layout) = layout {
         if scene.projection.is_some() {
-            return Err(Failure::new(
-                "--outputs slices one flat view across projectors; it does not go with \
-                 --projection fisheye or equirect"
-                    .to_owned(),
-            ));
+            return Err(Failure::new(super::OUTPUTS_WITH_PROJECTION));
         }
         return render_outputs(&scene, &layout, &path, seconds, out);
     }
